@@ -1,0 +1,104 @@
+"""The ingest pipeline: Source -> PolicyDoc, a chain of small stages over normalized text.
+
+Each stage is a plain function in ``ingest/components``; all of them read the normalized
+text, whose offsets equal those of ``Source.text`` (see ``text.normalize``).
+"""
+from __future__ import annotations
+
+from pathlib import Path
+
+from .components.agencies import assign_agencies
+from .components.citations import find_citations
+from .components.classify import classify_measures
+from .components.metadata import find_metadata
+from .components.structure import find_structure
+from .components.targets import find_targets
+from .readers import read
+from .record import PolicyDoc, Source
+from .text import normalize
+
+EXTRACTOR = "policykg-ingest/0.1"
+
+
+def extract(source: Source) -> PolicyDoc:
+    """Run every stage over one source."""
+    text = normalize(source.text)
+    meta = find_metadata(text, source)
+    sections, measures = find_structure(text)
+    measures = assign_agencies(text, measures, meta, source)
+    citations, measures = find_citations(text, meta, measures)
+    targets = find_targets(text, sections, measures, meta, source)
+    measures = classify_measures(text, measures)
+    return PolicyDoc(
+        source=source,
+        meta=meta,
+        sections=sections,
+        measures=measures,
+        targets=targets,
+        citations=citations,
+        extractor=EXTRACTOR,
+    )
+
+
+def ingest_file(path: str | Path) -> PolicyDoc:
+    """Read and extract one file. Raises IngestError with a one-line message."""
+    return extract(read(path))
+
+
+def as_record(doc: PolicyDoc) -> dict:
+    """The EXTRACTION.md record built in memory. The product's export reads the store by
+    SPARQL instead; this twin lets tests check the two agree and helps while developing rules."""
+
+    def agency(a):
+        return {"name": a.name, "canonical": a.canonical}
+
+    m = doc.meta
+    return {
+        "source": doc.source.name,
+        "document": {
+            "title": m.title,
+            "doc_number": m.doc_number,
+            "issuers": list(m.issuers),
+            "date": m.date,
+            "region": m.region,
+            "province": m.province,
+            "level": m.level,
+        },
+        "citations": [
+            {"doc_number": c.doc_number, "title": c.title, "relation": c.relation} for c in doc.citations
+        ],
+        "measures": [
+            {
+                "number": x.number,
+                "heading": x.heading,
+                "category": x.category,
+                "kind": x.kind,
+                "lead": [agency(a) for a in x.lead],
+                "support": [agency(a) for a in x.support],
+                **(
+                    {
+                        "stage": x.classification.stage,
+                        "instrument": x.classification.instrument,
+                        "tool": x.classification.tool,
+                        "evidence": [e for e, _ in x.classification.evidence],
+                    }
+                    if x.classification
+                    else {}
+                ),
+            }
+            for x in doc.measures
+        ],
+        "targets": [
+            {
+                "indicator": t.indicator,
+                "value": t.value,
+                "unit": t.unit,
+                "year": t.year,
+                "comparator": t.comparator,
+            }
+            for t in doc.targets
+        ],
+    }
+
+
+__all__ = ["extract", "ingest_file", "as_record"]

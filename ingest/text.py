@@ -1,0 +1,47 @@
+"""Normalize text for extraction without moving any offset.
+
+Every change here is one character to one character (or a character to a space), so an
+offset into the normalized text is the same offset into ``Source.text``. Stages read the
+normalized text; provenance spans point into the original.
+"""
+from __future__ import annotations
+
+import re
+
+# Full-width digits, Latin letters, % and . and the ideographic space map to ASCII, one to
+# one. Full-width punctuation （）：；， stays: the record keeps it as written.
+_FULLWIDTH = "０１２３４５６７８９ＡＢＣＤＥＦＧＨＩＪＫＬＭＮＯＰＱＲＳＴＵＶＷＸＹＺａｂｃｄｅｆｇｈｉｊｋｌｍｎｏｐｑｒｓｔｕｖｗｘｙｚ％．"
+_ASCII = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz%."
+_ONE_TO_ONE = str.maketrans(_FULLWIDTH + "\u3000\u00a0\u200b\ufeff", _ASCII + "    ")
+
+# A line holding nothing but a page number: "— 7 —", "**—** 5 **—**", "-13 -", "- 5 -", "第 3 页".
+PAGE_NUMBER_LINE = re.compile(
+    r"^[ \t*]*(?:[-—–－]+[ \t*]*\d{1,4}[ \t*]*[-—–－]+|[-—–－]\s*\d{1,4}\s*[-—–－]?|第\s*\d{1,4}\s*页(?:\s*共\s*\d+\s*页)?)[ \t*]*$",
+    re.M,
+)
+
+
+def blank(text: str, start: int, end: int) -> str:
+    """Replace text[start:end] by spaces, keeping newlines (so line numbers stay too)."""
+    piece = "".join(ch if ch == "\n" else " " for ch in text[start:end])
+    return text[:start] + piece + text[end:]
+
+
+def normalize(text: str) -> str:
+    """Return text of the same length, ready for the extraction rules."""
+    out = text.translate(_ONE_TO_ONE)
+    # Page-number lines vanish (become blanks) so that a sentence broken over a page
+    # break reads as one paragraph once whitespace runs are ignored.
+    for m in reversed(list(PAGE_NUMBER_LINE.finditer(out))):
+        out = blank(out, m.start(), m.end())
+    assert len(out) == len(text)
+    return out
+
+
+_SPACE = re.compile(r"\s+")
+
+
+def squash(s: str) -> str:
+    """Remove whitespace inside an extracted string: line wraps and page breaks in Chinese
+    text are never meaningful spaces."""
+    return _SPACE.sub("", s)
