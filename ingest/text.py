@@ -45,3 +45,43 @@ def squash(s: str) -> str:
     """Remove whitespace inside an extracted string: line wraps and page breaks in Chinese
     text are never meaningful spaces."""
     return _SPACE.sub("", s)
+
+
+def to_simplified(text: str) -> str:
+    """Traditional -> simplified characters (OpenCC t2s), one character at a time, so that the
+    result has the text's length and every offset stays valid. Characters OpenCC would turn
+    into more or fewer than one character are kept as written.
+
+    >>> to_simplified("市場監管總局負責")
+    '市场监管总局负责'
+    """
+    table = _t2s_table()
+    return "".join(table.get(ch, ch) if ord(ch) > 0x2E7F else ch for ch in text)
+
+
+class _T2S(dict):
+    """Lazily filled per-character map (OpenCC's dictionaries load once)."""
+
+    def __init__(self):
+        super().__init__()
+        from opencc import OpenCC
+
+        self._cc = OpenCC("t2s")
+
+    def __missing__(self, ch: str) -> str:
+        out = self._cc.convert(ch)
+        self[ch] = out = out if len(out) == 1 else ch
+        return out
+
+    def get(self, ch, default=None):
+        return self[ch]
+
+
+_T2S_TABLE: _T2S | None = None
+
+
+def _t2s_table() -> _T2S:
+    global _T2S_TABLE
+    if _T2S_TABLE is None:
+        _T2S_TABLE = _T2S()
+    return _T2S_TABLE

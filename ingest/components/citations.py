@@ -1,8 +1,174 @@
-"""Stage: cited documents (发文字号, 《titles》), implements vs cites, measure-level citations."""
+"""Stage: cited documents (发文字号, 《titles》), implements vs cites, measure-level citations.
+
+A mention is a 《title》 (with an adjacent （文号） paired to it) or a bare 发文字号. Mentions of
+one document (same number, same title, or one title being the other with a region prefix)
+become one citation; the catalog (``ontology/catalog/documents.ttl``) fills a missing number or
+title. The preamble's basis sentence (为贯彻落实 / 根据 … 制定 / 提出) makes ``implements``.
+"""
 from __future__ import annotations
 
-from ..record import Citation, DocumentMeta, Measure
+import re
+from dataclasses import dataclass, replace
+from functools import lru_cache
+
+from ..catalog import find_known, normalize_title, region_regex
+from ..record import Citation, DocumentMeta, Measure, Span
+from ..rules import alternation, rules_by_label
+from ..text import squash, to_simplified
+from .metadata import doc_number_of
+
+TITLE = re.compile(r"《(?P<title>[^《》\n]{2,150}(?:《[^《》\n]{1,60}》[^《》\n]{0,60})?)》")
+
+
+@dataclass
+class Mention:
+    doc_number: str | None
+    title: str | None
+    start: int
+    end: int
+    implements: bool = False
+
+
+@lru_cache(maxsize=1)
+def _rx():
+    return {
+        "doc_number": re.compile(rules_by_label("doc_number", "DOC_NUMBER")[0].regex),
+        "paren_after": re.compile(r"\s*[(（]\s*(?P<inner>[^()（）]{4,80}?)\s*[)）]"),
+        "basis_cue": re.compile(alternation("citations", "BASIS_CUE")),
+        "basis_end": re.compile(alternation("citations", "BASIS_END")),
+        "not_document": re.compile(alternation("citations", "NOT_A_DOCUMENT")),
+        "preamble_end": re.compile(alternation("citations", "PREAMBLE_END"), re.M),
+    }
+
+
+def find_mentions(text: str) -> list[Mention]:
+    rx = _rx()
+    mentions: list[Mention] = []
+    paired: list[tuple[int, int]] = []
+    for m in TITLE.finditer(text):
+        title = squash(m.group("title"))
+        if rx["not_document"].search(title) or not re.search(r"[\u4e00-\u9fff]", title):
+            continue
+        numbers, end = [], m.end()
+        after = rx["paren_after"].match(text, m.end())
+        if after:
+            for n in rx["doc_number"].finditer(after.group("inner")):
+                numbers.append(doc_number_of(n))
+            if numbers:
+                end = after.end()
+                paired.append((after.start(), after.end()))
+        mentions.append(Mention(numbers[0] if numbers else None, title, m.start(), end))
+        for extra in numbers[1:]:
+            mentions.append(Mention(extra, None, m.start(), end))
+    for n in rx["doc_number"].finditer(text):
+        if any(a <= n.start() < b for a, b in paired):
+            continue
+        if any(mt.start <= n.start() < mt.end for mt in mentions):  # a number quoted inside a title
+            continue
+        mentions.append(Mention(doc_number_of(n), None, n.start(), n.end()))
+    mentions.sort(key=lambda x: x.start)
+    return mentions
+
+
+def basis_zones(text: str, meta: DocumentMeta) -> list[tuple[int, int]]:
+    """Preamble stretches: from the start (and from each later repetition of the title, as when
+    a 印发通知 is followed by the plan) to the next first-level heading."""
+    rx = _rx()
+    starts = [0]
+    if meta.title and len(meta.title) >= 6:
+        probe = meta.title[:12]
+        pos = text.find(probe, (meta.title_span.end if meta.title_span else 0))
+        while pos != -1:
+            starts.append(pos)
+            pos = text.find(probe, pos + 1)
+    zones = []
+    for s in starts:
+        m = rx["preamble_end"].search(text, s + 1)
+        zones.append((s, m.start() if m else min(len(text), s + 2000)))
+    return zones
+
+
+def mark_implements(text: str, mentions: list[Mention], zones: list[tuple[int, int]]) -> None:
+    """A mention is the basis when it sits in a preamble sentence between a basis cue (为贯彻落实,
+    根据, 按照…) and the verb that says what the document does with it (制定, 提出…)."""
+    rx = _rx()
+    for a, b in zones:
+        for sentence in re.finditer(r"[^。！？!?\n]+", text[a:b]):
+            s0, s1 = a + sentence.start(), a + sentence.end()
+            cue = rx["basis_cue"].search(text, s0, s1)
+            if not cue:
+                continue
+            ends = [e.start() for e in rx["basis_end"].finditer(text, cue.end(), s1)]
+            if not ends:
+                continue
+            limit = ends[-1]
+            for mt in mentions:
+                if cue.start() <= mt.start < limit and mt.start >= s0:
+                    # a title right after the end verb is the document's own name
+                    mt.implements = True
+
+
+def is_self(mt: Mention, meta: DocumentMeta) -> bool:
+    if mt.doc_number and meta.doc_number and mt.doc_number == meta.doc_number:
+        return True
+    if mt.title and meta.title:
+        a, b = normalize_title(mt.title), normalize_title(meta.title)
+        return a == b or (len(a) >= 8 and (a in b or b in a) and abs(len(a) - len(b)) <= 6)
+    return False
+
+
+def same_document(a_title: str, b_title: str) -> bool:
+    """Two names of one document: equal, or one is the other behind a region prefix
+    (《汕头市专利…办法》 = 《专利…办法》)."""
+    a, b = normalize_title(a_title), normalize_title(b_title)
+    if a == b:
+        return True
+    short, long = sorted((a, b), key=len)
+    if len(short) < 8 or not long.endswith(short):
+        return False
+    head = long[: len(long) - len(short)]
+    return bool(region_regex().fullmatch(head))
 
 
 def find_citations(text: str, meta: DocumentMeta, measures: tuple[Measure, ...]) -> tuple[tuple[Citation, ...], tuple[Measure, ...]]:
-    return (), measures
+    text = to_simplified(text)
+    mentions = [m for m in find_mentions(text) if not is_self(m, meta)]
+    mark_implements(text, mentions, basis_zones(text, meta))
+
+    groups: list[dict] = []  # {"number", "title", "implements", "spans"}
+    for mt in mentions:
+        known = find_known(mt.doc_number, mt.title)
+        number = mt.doc_number or (known.doc_number if known else None)
+        title = mt.title or (known.title if known else None)
+        group = None
+        for g in groups:
+            if number and g["number"] == number:
+                group = g
+            elif title and g["title"] and same_document(title, g["title"]):
+                group = g
+            elif known and g["known"] is known:
+                group = g
+            if group:
+                break
+        if group is None:
+            groups.append({"number": number, "title": title, "implements": mt.implements,
+                           "spans": [Span(mt.start, mt.end)], "known": known})
+            continue
+        group["number"] = group["number"] or number
+        if title and (not group["title"] or len(normalize_title(title)) > len(normalize_title(group["title"]))) and not (group["title"] and mt.title is None):
+            group["title"] = title
+        group["implements"] = group["implements"] or mt.implements
+        group["spans"].append(Span(mt.start, mt.end))
+
+    citations = tuple(
+        Citation(doc_number=g["number"], title=g["title"], relation="implements" if g["implements"] else "cites", span=g["spans"][0])
+        for g in groups
+    )
+    if measures:
+        updated = []
+        for measure in measures:
+            hits = tuple(i for i, g in enumerate(groups)
+                         if any(measure.span.start <= s.start < measure.span.end for s in g["spans"]))
+            updated.append(replace(measure, cites=hits) if hits else measure)
+        measures = tuple(updated)
+    return citations, measures

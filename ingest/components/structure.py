@@ -1,8 +1,338 @@
-"""Stage: sections and measures (numbered tasks, heading-sentence paragraphs, safeguards)."""
+"""Stage: sections and measures (numbered tasks, heading-sentence paragraphs, safeguards).
+
+The text is read as lines, then paragraphs (a line broken by a page break or a hard wrap
+continues its paragraph), then a tree of numbered items: an item of a numbering style already
+open is a sibling of that open item, any other style nests under the current item. Which
+numbering styles exist, which sections hold no measures and which hold safeguards are rules in
+``ingest/patterns/structure.jsonl``.
+
+The measure is the lowest level of the task structure:
+- an item with numbered children is their category, not a measure;
+- an item whose body paragraphs each open with a heading sentence (``激发…活力。…``) is the
+  category of those paragraphs, which are the measures;
+- any other item in a section that is not background, goals or principles is a measure.
+"""
 from __future__ import annotations
 
-from ..record import Measure, Section
+import re
+from dataclasses import dataclass, field
+from functools import lru_cache
+
+from ..patternfile import alternation, load_jsonl, pattern_path
+from ..record import Measure, Section, Span
+from ..text import squash
+
+RULE_KEYS = {"label", "id", "regex", "note"}
+RULE_LABELS = {"MARKER", "ARTICLE", "SKIP_SECTION", "SAFEGUARD_SECTION", "SAFEGUARD_ITEM", "SKIP_MEASURE", "END", "BULLET"}
+SECTION_STYLES = {"cn_dun", "chapter"}  # numbering styles of top-level sections
+SAFEGUARD_CATEGORY = "保障措施"
+HEADING_MAX = 40  # longest first sentence still read as a paragraph's heading
+TERMINAL = "。！？；：:!?;"
+_MARKDOWN = re.compile(r"(?:#{1,6}[ \t]*|>[ \t]*|[-*+][ \t]+|\*\*|__)*")
+_HASHES = re.compile(r"#{1,6}")
+_TRIM = "。．.，,；;：:、 \t\n*_#"
+
+
+@dataclass(frozen=True)
+class Rules:
+    markers: tuple[tuple[str, re.Pattern], ...]
+    article: re.Pattern
+    skip_section: re.Pattern
+    safeguard_section: re.Pattern
+    safeguard_item: re.Pattern
+    skip_measure: re.Pattern
+    end: re.Pattern
+    bullet: re.Pattern
+
+
+@lru_cache(maxsize=None)
+def load_rules(path: str | None = None) -> Rules:
+    rows = load_jsonl(path or pattern_path("structure.jsonl"), RULE_KEYS, RULE_LABELS, {"label", "regex"})
+    markers = tuple((r.get("id") or f"marker{r['line']}", r["rx"]) for r in rows if r["label"] == "MARKER")
+    return Rules(
+        markers=markers,
+        article=alternation(rows, "ARTICLE"),
+        skip_section=alternation(rows, "SKIP_SECTION"),
+        safeguard_section=alternation(rows, "SAFEGUARD_SECTION"),
+        safeguard_item=alternation(rows, "SAFEGUARD_ITEM"),
+        skip_measure=alternation(rows, "SKIP_MEASURE"),
+        end=alternation(rows, "END"),
+        bullet=alternation(rows, "BULLET"),
+    )
+
+
+@dataclass
+class Para:
+    start: int  # first character of the line's content (markdown marks skipped, number kept)
+    end: int  # end of the last line's content
+    style: str | None  # numbering style, "md<n>" for an unnumbered markdown heading, None for prose
+    number: str | None
+    body: int  # first character after the number
+    first_line_end: int
+
+
+@dataclass
+class Node:
+    para: Para
+    parent: Node | None
+    heading: str = ""
+    heading_span: Span = Span(0, 0)
+    inline_body: bool = False
+    children: list[Node] = field(default_factory=list)
+    paras: list[Para] = field(default_factory=list)  # unnumbered paragraphs directly under it
+    end: int = 0
+
+    @property
+    def style(self) -> str:
+        return self.para.style or ""
+
+
+def _number(marker: str) -> str:
+    return re.sub(r"[\s（）()、.．)第条章编部分\]】:：]", "", marker) or marker
+
+
+def _lines(text: str, rules: Rules):
+    """(content_start, content_end, style, number, body, md_heading) for each non-blank line."""
+    pos = 0
+    for line in text.split("\n"):
+        start, end = pos, pos + len(line)
+        pos = end + 1
+        s = len(line) - len(line.lstrip())
+        e = len(line.rstrip())
+        if s >= e:
+            continue
+        m = _MARKDOWN.match(line, s)
+        md = _HASHES.match(line, s)
+        c = m.end() if m else s
+        while c < e and line[c] in " \t":
+            c += 1
+        if c >= e:
+            continue
+        style = number = None
+        body = c
+        am = rules.article.match(line, c)
+        if am:
+            style, number, body = "article", _number(am.group()), am.end()
+        else:
+            for sid, rx in rules.markers:
+                mm = rx.match(line, c)
+                if mm:
+                    style, number, body = sid, _number(mm.group()), mm.end()
+                    break
+        if style is None and md:
+            style = f"md{len(md.group())}"
+        while body < e and line[body] in " \t":
+            body += 1
+        bulleted = bool(m and m.end() > s and line[s] in "-*+")
+        yield start + c, start + e, style, number, start + body, bulleted
+
+
+def _complete(text: str, para: Para) -> bool:
+    """Whether a paragraph is finished (the next line starts a new one)."""
+    tail = text[para.start:para.end].rstrip("*_ \t")
+    if not tail or tail[-1] in TERMINAL:
+        return True
+    if para.style and para.style.startswith("md"):
+        return True
+    content = squash(text[para.body:para.end])
+    if para.style and "。" not in content and len(content) <= 60:
+        return True  # a numbered heading line
+    return para.end == para.first_line_end and len(content) <= 25 and not re.search(r"[，,、。；]", content)
+
+
+def _paragraphs(text: str, rules: Rules) -> tuple[list[Para], int]:
+    paras: list[Para] = []
+    body_end = len(text)
+    seen_item = False
+    for start, end, style, number, body, bulleted in _lines(text, rules):
+        if seen_item and rules.end.search(text[start:end]):
+            body_end = start
+            break
+        if style is None and not bulleted and paras and not _complete(text, paras[-1]) and not rules.bullet.match(text, start):
+            paras[-1].end = end
+            continue
+        paras.append(Para(start, end, style, number, body, end))
+        seen_item = seen_item or (style is not None and not style.startswith("md"))
+    return paras, body_end
+
+
+def _first_sentence(text: str, start: int, end: int) -> int | None:
+    """Offset of the 。 (or ！？) closing the first sentence of text[start:end], if any."""
+    m = re.compile(r"[。！？!?]").search(text, start, end)
+    return m.start() if m else None
+
+
+def _trimmed(text: str, start: int, end: int) -> tuple[str, Span]:
+    while start < end and text[start] in _TRIM + "【[":
+        start += 1
+    while end > start and text[end - 1] in _TRIM + "】]":
+        end -= 1
+    return squash(text[start:end]), Span(start, end)
+
+
+def _heading_sentence(text: str, para: Para, rules: Rules) -> tuple[str, Span] | None:
+    """The heading sentence opening an unnumbered paragraph (``激发知识产权创造活力。…``)."""
+    start = para.start
+    bm = rules.bullet.match(text, start)
+    if bm:
+        start = bm.end()
+    k = _first_sentence(text, start, para.end)
+    if k is None:
+        return None
+    first = squash(text[start:k])
+    rest = squash(text[k + 1:para.end])
+    if not (2 <= len(first) <= HEADING_MAX) or len(rest) < 4:
+        return None
+    if re.search(r"[：:；;]|^到\d{4}|^\d{4}年", first) or len(re.findall(r"[，,]", first)) > 2:
+        return None
+    return _trimmed(text, start, k)
+
+
+def _build_tree(text: str, paras: list[Para], rules: Rules) -> tuple[list[Node], list[Para]]:
+    nodes: list[Node] = []
+    root_paras: list[Para] = []
+    stack: list[Node] = []
+    for para in paras:
+        if para.style is None:
+            (stack[-1].paras if stack else root_paras).append(para)
+            continue
+        same = next((i for i in range(len(stack) - 1, -1, -1) if stack[i].style == para.style), None)
+        if same is not None:
+            del stack[same:]
+        node = Node(para, stack[-1] if stack else None)
+        if para.style == "article":
+            bm = re.compile(r"[【\[〔]([^】\]〕]{1,40})[】\]〕]").match(text, para.body)
+            k = None if bm else _first_sentence(text, para.body, para.end)
+            hs, he = (bm.start(1), bm.end(1)) if bm else (para.body, k if k is not None else para.end)
+        else:
+            k = _first_sentence(text, para.body, para.end)
+            hs, he = para.body, (k if k is not None else para.end)
+        node.heading, node.heading_span = _trimmed(text, hs, he)
+        node.inline_body = bool(squash(text[he + 1:para.end]))
+        if node.parent:
+            node.parent.children.append(node)
+        stack.append(node)
+        nodes.append(node)
+    return nodes, root_paras
+
+
+def _ends(nodes: list[Node], body_end: int) -> None:
+    """Each node ends where the next node that is not inside it starts."""
+    for i, node in enumerate(nodes):
+        end = body_end
+        for later in nodes[i + 1:]:
+            p, inside = later.parent, False
+            while p is not None:
+                if p is node:
+                    inside = True
+                    break
+                p = p.parent
+            if not inside:
+                end = later.para.start
+                break
+        node.end = end
+
+
+def _rstrip(text: str, start: int, end: int) -> int:
+    while end > start and text[end - 1].isspace():
+        end -= 1
+    return end
+
+
+def _skipped(node: Node, rules: Rules) -> bool:
+    if not rules.skip_section.search(node.heading):
+        return False
+    return bool(node.children) or node.style in SECTION_STYLES or node.style.startswith("md") or len(node.heading) <= 12
+
+
+def _heading_paras(text: str, node: Node, rules: Rules, minimum: int) -> list[tuple[Para, str, Span]] | None:
+    found = [(p, h) for p in node.paras if (h := _heading_sentence(text, p, rules))]
+    if len(found) >= minimum and len(found) >= 0.75 * len(node.paras):
+        return [(p, h[0], h[1]) for p, h in found]
+    return None
 
 
 def find_structure(text: str) -> tuple[tuple[Section, ...], tuple[Measure, ...]]:
-    return (), ()
+    rules = load_rules()
+    paras, body_end = _paragraphs(text, rules)
+    nodes, root_paras = _build_tree(text, paras, rules)
+    _ends(nodes, body_end)
+
+    def depth(node: Node) -> int:
+        d, p = 1, node.parent
+        while p is not None:
+            d, p = d + 1, p.parent
+        return d
+
+    sections = tuple(
+        Section(n.para.number, n.heading, depth(n), Span(n.para.start, _rstrip(text, n.para.start, n.end))) for n in nodes
+    )
+
+    def ancestors(node: Node):
+        p = node.parent
+        while p is not None:
+            yield p
+            p = p.parent
+
+    def kind_of(node: Node, own: bool) -> str:
+        own = own or node.style in SECTION_STYLES or node.style.startswith("md")
+        chain = ([node] if own else []) + list(ancestors(node))
+        return "safeguard" if any(rules.safeguard_section.search(n.heading) for n in chain) else "task"
+
+    measures: list[tuple[Measure, Node | None]] = []
+    for node in nodes:
+        if any(_skipped(n, rules) for n in [node, *ancestors(node)]):
+            continue
+        if node.children:
+            continue
+        minimum = 1 if (node.style in SECTION_STYLES or node.style.startswith("md")) and not node.inline_body else 2
+        heads = _heading_paras(text, node, rules, minimum) if node.style != "article" else None
+        if heads:
+            kind = kind_of(node, True)
+            for i, (para, heading, hspan) in enumerate(heads):
+                stop = heads[i + 1][0].start if i + 1 < len(heads) else node.end
+                span = Span(para.start, _rstrip(text, para.start, stop))
+                measures.append((Measure(None, heading, node.heading, kind, span, hspan), None))
+            continue
+        has_body = node.inline_body or bool(node.paras)
+        if node.style.startswith("md") and not has_body:
+            continue
+        if not has_body and node.style in SECTION_STYLES:
+            continue
+        if not node.heading or rules.skip_measure.search(node.heading):
+            continue
+        category = node.parent.heading if node.parent else None
+        span = Span(node.para.start, _rstrip(text, node.para.start, node.end))
+        measures.append((Measure(node.para.number, node.heading, category, kind_of(node, node.parent is None), span, node.heading_span), node))
+
+    if not nodes and root_paras:  # no numbering at all: heading-sentence paragraphs
+        pseudo = Node(Para(0, 0, "md0", None, 0, 0), None, paras=root_paras, end=body_end)
+        heads = _heading_paras(text, pseudo, rules, 3)
+        for i, (para, heading, hspan) in enumerate(heads or []):
+            stop = heads[i + 1][0].start if i + 1 < len(heads) else body_end
+            measures.append((Measure(None, heading, None, "task", Span(para.start, _rstrip(text, para.start, stop)), hspan), None))
+
+    return sections, _implicit_safeguards(measures, rules)
+
+
+def _implicit_safeguards(measures: list[tuple[Measure, Node | None]], rules: Rules) -> tuple[Measure, ...]:
+    """A trailing run of top-level items after the tasks, reading like safeguards (加强组织领导,
+    加强财政保障, 加强督查考核), whose section title was lost: safeguards of 保障措施."""
+    from dataclasses import replace
+
+    out = [m for m, _ in measures]
+    i = 0
+    while i < len(measures):
+        m, node = measures[i]
+        if node is None or node.parent is not None or i == 0:
+            i += 1
+            continue
+        j = i
+        while j < len(measures) and measures[j][1] is not None and measures[j][1].parent is None:
+            j += 1
+        run = out[i:j]
+        if sum(bool(rules.safeguard_item.search(x.heading)) for x in run) * 2 >= len(run):
+            for k in range(i, j):
+                out[k] = replace(out[k], kind="safeguard", category=out[k].category or SAFEGUARD_CATEGORY)
+        i = j
+    return tuple(out)

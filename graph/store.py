@@ -1,0 +1,229 @@
+"""Where the graph lives: one ``Backend`` protocol, the embedded Oxigraph store by default.
+
+Each ingested source file is one named graph (``ids.source_iri(name)``), replaced whole in
+one transaction. Queries see the union of all graphs as their default graph.
+This is the only module that imports pyoxigraph.
+"""
+from __future__ import annotations
+
+import os
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass
+from importlib import resources
+from pathlib import Path
+from typing import Protocol
+
+from ..ingest.errors import PolicyKGError
+from .terms import PREFIXES
+
+XSD = PREFIXES["xsd"]
+_INT_TYPES = {XSD + t for t in ("integer", "int", "long", "nonNegativeInteger", "positiveInteger", "short", "gYear")}
+_FLOAT_TYPES = {XSD + t for t in ("decimal", "double", "float")}
+
+
+class StoreError(PolicyKGError):
+    """The store cannot be opened, read or written."""
+
+
+class QuerySyntaxError(PolicyKGError):
+    pass
+
+
+@dataclass(frozen=True)
+class Term:
+    """An RDF term as every backend returns it (SPARQL JSON results shape)."""
+
+    kind: str  # "uri" | "literal" | "bnode"
+    value: str
+    datatype: str | None = None
+    lang: str | None = None
+
+    def python(self) -> object:
+        if self.kind == "literal" and self.datatype:
+            try:
+                if self.datatype in _INT_TYPES:
+                    return int(self.value)
+                if self.datatype in _FLOAT_TYPES:
+                    f = float(self.value)
+                    return int(f) if f.is_integer() and self.datatype == XSD + "decimal" else f
+                if self.datatype == XSD + "boolean":
+                    return self.value in ("true", "1")
+            except ValueError:
+                return self.value
+        return self.value
+
+    def n3(self) -> str:
+        if self.kind == "uri":
+            return f"<{self.value}>"
+        if self.kind == "bnode":
+            return f"_:{self.value}"
+        esc = self.value.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n").replace("\r", "\\r")
+        if self.lang:
+            return f'"{esc}"@{self.lang}'
+        if self.datatype and self.datatype != XSD + "string":
+            return f'"{esc}"^^<{self.datatype}>'
+        return f'"{esc}"'
+
+    def as_json(self) -> dict:
+        out = {"type": self.kind, "value": self.value}
+        if self.lang:
+            out["xml:lang"] = self.lang
+        elif self.datatype:
+            out["datatype"] = self.datatype
+        return out
+
+
+@dataclass(frozen=True)
+class Results:
+    variables: list[str]
+    rows: list[tuple[Term | None, ...]]
+
+    def records(self) -> list[dict[str, object]]:
+        """Rows as plain dicts of Python values (unbound variables are None)."""
+        return [{v: (t.python() if t is not None else None) for v, t in zip(self.variables, row)} for row in self.rows]
+
+
+class Backend(Protocol):
+    """What the CLI and the query layer need from a store, embedded or remote."""
+
+    def replace_graph(self, graph: str, ntriples: Iterable[str]) -> None: ...
+
+    def drop_graph(self, graph: str) -> None: ...
+
+    def select(self, sparql: str) -> Results: ...
+
+    def ask(self, sparql: str) -> bool: ...
+
+    def construct(self, sparql: str) -> list[str]: ...
+
+    def dump(self, fmt: str) -> Iterator[bytes]: ...
+
+    def close(self) -> None: ...
+
+
+def internal_query(name: str) -> str:
+    """SPARQL the store layer itself runs, kept in graph/sparql/*.rq like every other query."""
+    return resources.files("policykg.graph").joinpath("sparql", f"{name}.rq").read_text(encoding="utf-8")
+
+
+def default_store_path() -> Path:
+    env = os.environ.get("POLICYKG_STORE")
+    if env:
+        return Path(env)
+    base = os.environ.get("XDG_DATA_HOME") or str(Path.home() / ".local" / "share")
+    return Path(base) / "policykg" / "store"
+
+
+class OxigraphBackend:
+    """The embedded default: pyoxigraph on disk (or in memory with ``path=None``).
+
+    One process owns the directory (RocksDB lock); other processes should query the
+    read-only server started by ``policykg serve``.
+    """
+
+    def __init__(self, path: str | Path | None, read_only: bool = False):
+        import pyoxigraph as ox
+
+        self._ox = ox
+        self.path = Path(path) if path is not None else None
+        try:
+            if self.path is None:
+                self.store = ox.Store()
+            elif read_only:
+                self.store = ox.Store.read_only(str(self.path))
+            else:
+                self.path.mkdir(parents=True, exist_ok=True)
+                self.store = ox.Store(str(self.path))
+        except OSError as err:
+            msg = str(err)
+            if "lock" in msg.lower() or "temporarily unavailable" in msg.lower():
+                msg = "the store is in use by another policykg process (one writer at a time)"
+            raise StoreError(f"cannot open the store at {self.path}: {msg}") from None
+
+    # -- writing ------------------------------------------------------------------------
+    def replace_graph(self, graph: str, ntriples: Iterable[str]) -> None:
+        # One update string = one transaction: the old graph and the new one never coexist
+        # half-way (LIBRARY-NOTES §1).
+        body = "".join(ntriples)
+        update = f"DROP SILENT GRAPH <{graph}> ;\nINSERT DATA {{ GRAPH <{graph}> {{\n{body}}} }}"
+        try:
+            self.store.update(update)
+        except (OSError, SyntaxError, ValueError) as err:
+            raise StoreError(f"cannot write graph {graph}: {err}") from None
+
+    def drop_graph(self, graph: str) -> None:
+        self.store.update(f"DROP SILENT GRAPH <{graph}>")
+
+    # -- reading ------------------------------------------------------------------------
+    def _query(self, sparql: str):
+        try:
+            return self.store.query(sparql, use_default_graph_as_union=True)
+        except SyntaxError as err:
+            raise QuerySyntaxError(f"SPARQL syntax error: {err}") from None
+        except OSError as err:
+            raise StoreError(f"query failed: {err}") from None
+
+    def _term(self, t) -> Term | None:
+        ox = self._ox
+        if t is None:
+            return None
+        if isinstance(t, ox.NamedNode):
+            return Term("uri", t.value)
+        if isinstance(t, ox.BlankNode):
+            return Term("bnode", t.value)
+        lang = t.language
+        dt = None if lang else t.datatype.value
+        return Term("literal", t.value, dt, lang)
+
+    def select(self, sparql: str) -> Results:
+        solutions = self._query(sparql)
+        if not isinstance(solutions, self._ox.QuerySolutions):
+            raise QuerySyntaxError("expected a SELECT query")
+        variables = [v.value for v in solutions.variables]
+        rows = [tuple(self._term(s[v]) for v in variables) for s in solutions]
+        return Results(variables, rows)
+
+    def ask(self, sparql: str) -> bool:
+        return bool(self._query(sparql))
+
+    def construct(self, sparql: str) -> list[str]:
+        triples = self._query(sparql)
+        if not isinstance(triples, self._ox.QueryTriples):
+            raise QuerySyntaxError("expected a CONSTRUCT or DESCRIBE query")
+        return [f"{self._term(t.subject).n3()} <{t.predicate.value}> {self._term(t.object).n3()} .\n" for t in triples]
+
+    def dump(self, fmt: str) -> Iterator[bytes]:
+        ox = self._ox
+        if fmt == "nq":
+            data = self.store.dump(format=ox.RdfFormat.N_QUADS)
+        else:
+            # Turtle has no graphs: the union of all named graphs, prefixes bound.
+            quads = self.store.quads_for_pattern(None, None, None, None)
+            data = ox.serialize((ox.Triple(q.subject, q.predicate, q.object) for q in quads),
+                                format=ox.RdfFormat.TURTLE, prefixes=PREFIXES)
+        yield data
+
+    def named_graphs(self) -> list[str]:
+        return sorted(g.value for g in self.store.named_graphs())
+
+    def flush(self) -> None:
+        self.store.flush()
+
+    def close(self) -> None:
+        # pyoxigraph has no close(): dropping the last reference releases the lock.
+        self.store = None  # type: ignore[assignment]
+
+
+def with_values(sparql: str, params: dict[str, Term]) -> str:
+    """Bind parameters by appending a VALUES block of typed RDF terms: values are never
+    pasted into the query text itself (STYLE §5)."""
+    if not params:
+        return sparql
+    head = " ".join(f"?{k}" for k in params)
+    row = " ".join(v.n3() for v in params.values())
+    return f"{sparql.rstrip()}\nVALUES ({head}) {{ ({row}) }}\n"
+
+
+def chunked(seq: Sequence, n: int) -> Iterator[Sequence]:
+    for i in range(0, len(seq), n):
+        yield seq[i : i + n]

@@ -1,0 +1,103 @@
+"""policykg vocabulary: generated from ontology/policykg.ttl by gen_terms.py; do not edit."""
+from rdflib import Namespace, URIRef
+from rdflib.namespace import DefinedNamespace
+
+POLICYKG_ONT = "https://w3id.org/policykg/ontology#"
+ID = "https://w3id.org/policykg/id/"
+SCHEME = "https://w3id.org/policykg/scheme/"
+
+PREFIXES = {
+    "pkg": POLICYKG_ONT,
+    "eli": "http://data.europa.eu/eli/ontology#",
+    "org": "http://www.w3.org/ns/org#",
+    "prov": "http://www.w3.org/ns/prov#",
+    "skos": "http://www.w3.org/2004/02/skos/core#",
+    "dcterms": "http://purl.org/dc/terms/",
+    "rdf": "http://www.w3.org/1999/02/22-rdf-syntax-ns#",
+    "rdfs": "http://www.w3.org/2000/01/rdf-schema#",
+    "xsd": "http://www.w3.org/2001/XMLSchema#",
+    "owl": "http://www.w3.org/2002/07/owl#",
+}
+
+ELI = Namespace(PREFIXES["eli"])
+
+
+class PKG(DefinedNamespace):
+    _NS = Namespace(POLICYKG_ONT)
+    _fail = True
+
+    AdministrativeLevel: URIRef
+    Agency: URIRef
+    Assignment: URIRef
+    CatalogDocument: URIRef
+    Citation: URIRef
+    Classification: URIRef
+    County: URIRef
+    Evidence: URIRef
+    Jurisdiction: URIRef
+    LeadRole: URIRef
+    Measure: URIRef
+    Municipal: URIRef
+    National: URIRef
+    PolicyDocument: URIRef
+    Provincial: URIRef
+    QuantifiedTarget: URIRef
+    Role: URIRef
+    Safeguard: URIRef
+    Section: URIRef
+    SourceFile: URIRef
+    SupportRole: URIRef
+    Task: URIRef
+    agency: URIRef
+    baselineYear: URIRef
+    category: URIRef
+    characters: URIRef
+    citedDocNumber: URIRef
+    citedDocument: URIRef
+    citedTitle: URIRef
+    comparator: URIRef
+    confidence: URIRef
+    dimension: URIRef
+    docNumber: URIRef
+    endChar: URIRef
+    fileName: URIRef
+    hasAssignment: URIRef
+    hasCitation: URIRef
+    hasClassification: URIRef
+    hasEvidence: URIRef
+    hasMeasure: URIRef
+    hasSection: URIRef
+    hasTarget: URIRef
+    heading: URIRef
+    implements: URIRef
+    inSection: URIRef
+    indicator: URIRef
+    instrument: URIRef
+    issuedBy: URIRef
+    jurisdiction: URIRef
+    leadAgency: URIRef
+    level: URIRef
+    levels: URIRef
+    measureOf: URIRef
+    nameAsWritten: URIRef
+    number: URIRef
+    order: URIRef
+    province: URIRef
+    region: URIRef
+    relation: URIRef
+    resolved: URIRef
+    role: URIRef
+    roles: URIRef
+    sectionLevel: URIRef
+    sha256: URIRef
+    sourceFile: URIRef
+    spanText: URIRef
+    stage: URIRef
+    startChar: URIRef
+    supportingAgency: URIRef
+    targetYear: URIRef
+    text: URIRef
+    tool: URIRef
+    unit: URIRef
+    value: URIRef
+    withinProvince: URIRef

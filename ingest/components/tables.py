@@ -1,0 +1,179 @@
+"""Stage: task tables (重点任务分工表) -> lead and supporting agencies of measures.
+
+A task table lists each task with its 牵头单位 and 配合单位. Rows come from
+``Source.tables`` (HTML/docx readers) or, failing that, from tab-separated rows the text
+holds after a heading like ``附件：重点任务分工表``. A row is linked to the measure it
+describes by its task text (character-bigram Dice against the measure heading) or by its
+序号 (matching ``Measure.number``), and fills that measure's lead/support — only for a
+measure whose lead and support are both still empty, so agencies named in the body win.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import replace
+
+from ..readers.common import header_columns
+from ..record import Agency, Measure, Source, Span
+
+_TABLE_HEADING = re.compile(r"^[ \t]*(?:附件\s*\d*\s*[:：]?\s*)?[^\n]{0,30}任务分工[表方案]?[^\n]{0,10}$", re.M)
+_SPLIT = re.compile(r"[、，,;；/／\s]+")
+_PUNCT = re.compile(r"[\s\W_]+")
+# A jurisdiction prefix the first agency carries and the ones after it leave out:
+# 市发展改革委、科技创新委 -> 市发展改革委, 市科技创新委
+_PREFIX = re.compile(r"^(?:国家|省|市|区|县|[\u4e00-\u9fff]{2,6}?(?:省|自治区|市|区|县|州|盟|旗))")
+_HAS_PLACE = re.compile(r"[省市区县州]|国家|各|中央|国务院|人民银行|海关")
+_TEXT_MATCH = 0.45
+_CN_DIGITS = {"零": 0, "〇": 0, "一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8, "九": 9}
+
+
+def apply_task_tables(source: Source, text: str, measures: tuple[Measure, ...],
+                      jurisdiction: str | None = None) -> tuple[Measure, ...]:
+    """Fill lead/support of measures from task-table rows; other measures unchanged."""
+    if not measures:
+        return measures
+    tables = list(source.tables) or _tables_in_text(text)
+    found: dict[int, tuple[list[str], list[str]]] = {}
+    for rows in tables:
+        columns = header_columns(rows[0]) if rows else {}
+        if not columns:
+            continue
+        for row in rows[1:]:
+            index = _match(row, columns, measures)
+            if index is None or measures[index].lead or measures[index].support:
+                continue
+            lead, support = found.setdefault(index, ([], []))
+            for role, bucket in (("lead", lead), ("support", support)):
+                if role in columns and columns[role] < len(row):
+                    for name in split_agencies(row[columns[role]]):
+                        if name not in bucket:
+                            bucket.append(name)
+    if not found:
+        return measures
+    resolve = _resolver()
+    out = list(measures)
+    for index, (lead, support) in found.items():
+        out[index] = replace(out[index],
+                             lead=tuple(_agency(n, jurisdiction, resolve, text) for n in lead),
+                             support=tuple(_agency(n, jurisdiction, resolve, text) for n in support))
+    return tuple(out)
+
+
+def _tables_in_text(text: str) -> list[tuple[tuple[str, ...], ...]]:
+    """Tab-separated rows after a 任务分工表 heading, header row first."""
+    tables = []
+    for heading in _TABLE_HEADING.finditer(text):
+        rows: list[tuple[str, ...]] = []
+        for line in text[heading.end():].split("\n")[1:]:
+            if "\t" not in line:
+                if rows:
+                    break
+                if line.strip():
+                    continue  # a caption or note between the heading and the table
+                continue
+            rows.append(tuple(cell.strip() for cell in line.split("\t")))
+        while rows and not header_columns(rows[0]):
+            rows.pop(0)
+        if rows:
+            tables.append(tuple(rows))
+    return tables
+
+
+def split_agencies(cell: str) -> list[str]:
+    """``市发展改革委、科技创新委，各区政府`` -> [市发展改革委, 市科技创新委, 各区政府]."""
+    cell = re.sub(r"[（(][^）)]*[)）]", "", cell)  # notes such as （列第一位者为牵头单位）
+    names = [n.strip().rstrip("等") for n in _SPLIT.split(cell) if n.strip()]
+    names = [n for n in names if n and n not in ("无", "-", "—", "／")]
+    if not names:
+        return []
+    out = [names[0]]
+    prefix_match = _PREFIX.match(names[0])
+    prefix = prefix_match.group(0) if prefix_match and prefix_match.end() < len(names[0]) else ""
+    for name in names[1:]:
+        out.append(prefix + name if prefix and not _HAS_PLACE.search(name) else name)
+    return out
+
+
+def _match(row, columns, measures) -> int | None:
+    task = row[columns["task"]] if columns["task"] < len(row) else ""
+    best, best_score = None, 0.0
+    if task:
+        for i, m in enumerate(measures):
+            score = dice(task, m.heading)
+            if score > best_score:
+                best, best_score = i, score
+    number = _number(row[columns["number"]]) if "number" in columns and columns["number"] < len(row) else None
+    by_number = [i for i, m in enumerate(measures) if number is not None and _number(m.number) == number]
+    if best_score >= _TEXT_MATCH:
+        return best
+    if len(by_number) == 1:
+        return by_number[0]
+    return None
+
+
+def dice(a: str, b: str) -> float:
+    """Character-bigram Dice coefficient, ignoring whitespace and punctuation."""
+    a, b = _PUNCT.sub("", a), _PUNCT.sub("", b)
+    x = [a[i:i + 2] for i in range(len(a) - 1)]
+    y = [b[i:i + 2] for i in range(len(b) - 1)]
+    if not x or not y:
+        return 1.0 if a and a == b else 0.0
+    pool = list(y)
+    common = 0
+    for gram in x:
+        if gram in pool:
+            pool.remove(gram)
+            common += 1
+    return 2 * common / (len(x) + len(y))
+
+
+def _number(value: str | None) -> int | None:
+    """``3`` ``3.`` ``（三）`` ``三、`` ``十二`` -> int."""
+    if not value:
+        return None
+    value = re.sub(r"[\s（()）.、．,，:：第条项]", "", value)
+    if value.isdigit():
+        return int(value)
+    if value and all(ch in _CN_DIGITS or ch in "十百" for ch in value):
+        total, digit = 0, 0
+        for ch in value:
+            if ch == "十":
+                total += (digit or 1) * 10
+                digit = 0
+            elif ch == "百":
+                total += (digit or 1) * 100
+                digit = 0
+            else:
+                digit = _CN_DIGITS[ch]
+        return total + digit
+    return None
+
+
+def _resolver():
+    """The agency resolver of ``components.agencies`` when it has one."""
+    from . import agencies
+
+    for name in ("resolve_agency", "resolve"):
+        fn = getattr(agencies, name, None)
+        if callable(fn):
+            return fn
+    return None
+
+
+def _agency(name: str, jurisdiction: str | None, resolve, text: str) -> Agency:
+    at = text.find(name)
+    span = Span(at, at + len(name)) if at >= 0 else None
+    if resolve is not None:
+        try:
+            resolved = resolve(name, jurisdiction)
+        except (KeyError, LookupError):
+            resolved = None
+        if isinstance(resolved, Agency):
+            return replace(resolved, name=name, span=span)
+        if isinstance(resolved, tuple) and len(resolved) >= 2:
+            return Agency(name=name, canonical=resolved[0], key=resolved[1], jurisdiction=jurisdiction, span=span)
+        if isinstance(resolved, str):
+            return Agency(name=name, canonical=resolved, key=resolved, jurisdiction=jurisdiction, span=span)
+    return Agency(name=name, canonical=None, key="unresolved/" + name, jurisdiction=jurisdiction, span=span)
+
+
+__all__ = ["apply_task_tables", "split_agencies", "dice"]

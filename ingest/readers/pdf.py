@@ -1,0 +1,144 @@
+"""PDF with a text layer, via pdfminer.six.
+
+Why pdfminer.six rather than pypdf: its layout analysis gives every text line with its
+position, which is what we need to undo the print layout — rejoin lines wrapped at the
+right margin (a new paragraph starts indented or after a short line), drop running page
+numbers (``- 3 -``, ``第3页``) sitting at the top or bottom of a page, and put cells that
+share a baseline on one tab-separated row. It also decodes CID fonts and ToUnicode CMaps
+of Chinese PDFs well. Kangxi/supplement radicals that Noto CJK text layers produce
+(``⼈⺠`` for 人民) are mapped back one to one (``charmap.RADICALS``), so the text reads
+the same as the document and offsets stay one character per character.
+
+No text at all -> "needs OCR"; a password -> "encrypted"; anything pdfminer cannot parse
+-> "corrupt or truncated".
+"""
+from __future__ import annotations
+
+import io
+import logging
+import re
+import statistics
+from contextlib import contextmanager
+
+from ..charmap import RADICALS
+from ..errors import IngestError
+from .common import lines_text
+
+_PAGE_NUMBER = re.compile(
+    r"^[\s*]*(?:[-—–－]+\s*\d{1,4}\s*[-—–－]+|[-—–－]\s*\d{1,4}|\d{1,4}|第\s*\d{1,4}\s*页(?:\s*[,，/]?\s*共\s*\d+\s*页)?"
+    r"|\d{1,4}\s*/\s*\d{1,4}|page\s*\d{1,4}(?:\s*of\s*\d+)?)[\s*]*$", re.I)
+# Lines that start a new paragraph whatever the layout says: 一、 （一） 1. 第一条 附件
+_NEW_BLOCK = re.compile(r"^\s*(?:[一二三四五六七八九十百]+、|[（(][一二三四五六七八九十\d]+[)）]|\d+[.、．]|第[一二三四五六七八九十百]+[章节条]|附件)")
+# pdfminer puts a space into gaps that justification widened; Chinese text has none there.
+_JUSTIFY_GAP = re.compile(r"(?<=[\u2e80-\u9fff\u3000-\u303f\uff00-\uffef]) +| +(?=[\u2e80-\u9fff\u3000-\u303f\uff00-\uffef])")
+_CJK = re.compile(r"[\u2e80-\u9fff\u3000-\u303f\uff00-\uffef]")
+
+
+@contextmanager
+def _quiet_pdfminer():
+    logger = logging.getLogger("pdfminer")
+    level = logger.level
+    logger.setLevel(logging.ERROR)
+    try:
+        yield
+    finally:
+        logger.setLevel(level)
+
+
+def read_pdf(raw: bytes, path: str) -> tuple[str, tuple, tuple]:
+    if not raw.lstrip()[:1024].count(b"%PDF-") and b"%PDF-" not in raw[:1024]:
+        raise IngestError(path, "not a PDF file (no %PDF header)")
+    pages = _pages(raw, path)
+    if not any(line for page in pages for line in page):
+        raise IngestError(path, "no text layer (a scanned or image-only PDF): it needs OCR first")
+    text = lines_text(_paragraphs(pages)).translate(RADICALS)
+    if text.count("(cid:") > 20 and text.count("(cid:") * 8 > len(text) / 10:
+        raise IngestError(path, "the PDF text layer has no Unicode mapping (glyph ids only): it needs OCR")
+    return text, (), ()
+
+
+class _Line:
+    __slots__ = ("x0", "y0", "x1", "y1", "text")
+
+    def __init__(self, x0, y0, x1, y1, text):
+        self.x0, self.y0, self.x1, self.y1, self.text = x0, y0, x1, y1, text
+
+
+def _pages(raw: bytes, path: str) -> list[list[_Line]]:
+    from pdfminer.high_level import extract_pages
+    from pdfminer.layout import LAParams, LTTextContainer, LTTextLine
+    from pdfminer.pdfdocument import PDFEncryptionError, PDFPasswordIncorrect
+
+    pages = []
+    try:
+        with _quiet_pdfminer():
+            for page in extract_pages(io.BytesIO(raw), laparams=LAParams()):
+                lines = []
+                stack = list(page)
+                while stack:
+                    item = stack.pop()
+                    if isinstance(item, LTTextLine):
+                        text = _JUSTIFY_GAP.sub("", item.get_text().strip())
+                        if text:
+                            lines.append(_Line(*item.bbox, text))
+                    elif isinstance(item, LTTextContainer):
+                        stack.extend(item)
+                pages.append(_drop_page_numbers(lines, page.height))
+    except (PDFPasswordIncorrect, PDFEncryptionError):
+        raise IngestError(path, "the PDF is encrypted (password-protected); remove the password first") from None
+    except Exception as err:  # pdfminer on a damaged file: the file's problem, not a bug
+        if "encrypt" in str(err).lower() or "password" in str(err).lower():
+            raise IngestError(path, "the PDF is encrypted (password-protected); remove the password first") from None
+        raise IngestError(path, f"not a readable PDF (corrupt or truncated: {type(err).__name__})") from None
+    return pages
+
+
+def _drop_page_numbers(lines: list[_Line], height: float) -> list[_Line]:
+    """Top to bottom, left to right; page numbers in the top or bottom band removed."""
+    lines.sort(key=lambda ln: (-round(ln.y1), ln.x0))
+    band = height * 0.12
+    return [ln for ln in lines
+            if not (_PAGE_NUMBER.match(ln.text) and (ln.y0 < band or ln.y1 > height - band))]
+
+
+def _paragraphs(pages: list[list[_Line]]) -> list[str]:
+    lines = [ln for page in pages for ln in page]
+    if not lines:
+        return []
+    widths = [(ln.x1 - ln.x0) / len(ln.text) for ln in lines if len(ln.text) >= 4]
+    char = statistics.median(widths) if widths else 10.0
+    left = min(ln.x0 for ln in lines)
+    right = max(ln.x1 for ln in lines)
+    out: list[str] = []
+    previous: _Line | None = None
+    for page in pages:
+        for row in _rows(page, char):
+            if len(row) > 1:  # cells side by side: one tab-separated table row
+                out.append("\t".join(ln.text for ln in row))
+                previous = None
+                continue
+            ln = row[0]
+            joins = (previous is not None
+                     and previous.x1 >= right - 2.2 * char  # the line above ran to the margin
+                     and ln.x0 <= left + 0.6 * char  # this one is not indented
+                     and not _NEW_BLOCK.match(ln.text))
+            if joins:
+                glue = "" if _CJK.match(ln.text[:1]) or _CJK.match(out[-1][-1:]) else " "
+                out[-1] = out[-1] + glue + ln.text
+            else:
+                out.append(ln.text)
+            previous = ln
+    return out
+
+
+def _rows(page: list[_Line], char: float) -> list[list[_Line]]:
+    """Group lines sharing a baseline (within a third of a character) into rows."""
+    rows: list[list[_Line]] = []
+    for ln in page:
+        if rows and abs(rows[-1][0].y0 - ln.y0) < char / 3:
+            rows[-1].append(ln)
+        else:
+            rows.append([ln])
+    for row in rows:
+        row.sort(key=lambda item: item.x0)
+    return rows

@@ -1,0 +1,153 @@
+"""Ingesting many files: extraction in worker processes, one writer committing each document.
+
+Workers read, extract and serialize; the parent only writes, so a document's graph is
+always written by one transaction of one process (LIBRARY-NOTES §1: one writer).
+"""
+from __future__ import annotations
+
+import hashlib
+import os
+from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from ..graph.build import graph_iri, triples
+from ..graph.load import load_reference, stored_sources
+from ..graph.store import Backend
+from ..ingest.errors import IngestError, PolicyKGError
+from ..ingest.pipeline import EXTRACTOR, ingest_file
+from ..ingest.readers import supported_suffixes
+
+
+@dataclass(frozen=True)
+class Outcome:
+    path: str
+    status: str  # "stored" | "unchanged" | "failed"
+    message: str = ""
+    source: str = ""
+    graph: str = ""
+    ntriples: tuple[str, ...] = ()
+    summary: dict = field(default_factory=dict)
+
+
+@dataclass
+class BatchReport:
+    outcomes: list[Outcome] = field(default_factory=list)
+
+    def by_status(self, status: str) -> list[Outcome]:
+        return [o for o in self.outcomes if o.status == status]
+
+    @property
+    def failed(self) -> list[Outcome]:
+        return self.by_status("failed")
+
+
+def collect_files(paths: Iterable[str | Path]) -> tuple[list[Path], list[Outcome]]:
+    """Expand folders (sorted, symlinked folders not followed so loops cannot trap us)."""
+    files: list[Path] = []
+    problems: list[Outcome] = []
+    suffixes = supported_suffixes()
+    seen: set[Path] = set()
+    for raw in paths:
+        p = Path(raw)
+        if p.is_dir():
+            for root, dirs, names in os.walk(p, followlinks=False):
+                dirs.sort()
+                for n in sorted(names):
+                    f = Path(root) / n
+                    if f.suffix.lower() in suffixes and not n.startswith("."):
+                        files.append(f)
+        elif p.exists() or p.is_symlink():
+            files.append(p)
+        else:
+            problems.append(Outcome(str(p), "failed", f"{p}: no such file or folder"))
+    unique = []
+    for f in files:
+        key = f.resolve() if f.exists() else f
+        if key not in seen:
+            seen.add(key)
+            unique.append(f)
+    return unique, problems
+
+
+def sha256_of(path: Path) -> str | None:
+    try:
+        return hashlib.sha256(path.read_bytes()).hexdigest()
+    except OSError:
+        return None
+
+
+def process_file(path: str) -> Outcome:
+    """Worker: read, extract and serialize one file. Never raises for bad input."""
+    try:
+        doc = ingest_file(path)
+    except PolicyKGError as err:
+        return Outcome(path, "failed", str(err))
+    except RecursionError:
+        return Outcome(path, "failed", f"{path}: the document is nested too deeply to read")
+    except MemoryError:
+        return Outcome(path, "failed", f"{path}: the document is too large to read")
+    lines = tuple(triples(doc))
+    summary = {
+        "source": doc.source.name,
+        "title": doc.meta.title,
+        "doc_number": doc.meta.doc_number,
+        "measures": len(doc.measures),
+        "assignments": sum(len(m.lead) + len(m.support) for m in doc.measures),
+        "targets": len(doc.targets),
+        "citations": len(doc.citations),
+        "triples": len(lines),
+        "characters": len(doc.source.text),
+    }
+    return Outcome(path, "stored", source=doc.source.name, graph=graph_iri(doc), ntriples=lines, summary=summary)
+
+
+def _outcomes(files: list[Path], jobs: int) -> Iterator[Outcome]:
+    if jobs <= 1 or len(files) <= 1:
+        for f in files:
+            yield process_file(str(f))
+        return
+    with ProcessPoolExecutor(max_workers=jobs) as pool:
+        # map keeps input order and streams: results are written as soon as each is ready.
+        yield from pool.map(process_file, [str(f) for f in files], chunksize=4)
+
+
+def ingest_paths(
+    backend: Backend,
+    paths: Iterable[str | Path],
+    jobs: int | None = None,
+    force: bool = False,
+    on_progress: Callable[[Outcome], None] | None = None,
+) -> BatchReport:
+    """Ingest files and folders into the backend; one failed file never stops the batch."""
+    files, problems = collect_files(paths)
+    report = BatchReport(list(problems))
+    for o in problems:
+        on_progress and on_progress(o)
+    load_reference(backend)
+    stored = {} if force else stored_sources(backend)
+    todo: list[Path] = []
+    for f in files:
+        known = stored.get(f.name)
+        if known and known == (sha256_of(f), EXTRACTOR):
+            o = Outcome(str(f), "unchanged", source=f.name)
+            report.outcomes.append(o)
+            on_progress and on_progress(o)
+        else:
+            todo.append(f)
+    jobs = jobs or os.cpu_count() or 1
+    for o in _outcomes(todo, jobs):
+        if o.status == "stored":
+            try:
+                backend.replace_graph(o.graph, o.ntriples)
+            except PolicyKGError as err:
+                o = Outcome(o.path, "failed", f"{o.path}: not stored: {err}")
+            else:
+                o = Outcome(o.path, "stored", source=o.source, graph=o.graph, summary=o.summary)
+        report.outcomes.append(o)
+        on_progress and on_progress(o)
+    return report
+
+
+__all__ = ["ingest_paths", "collect_files", "process_file", "BatchReport", "Outcome", "IngestError"]

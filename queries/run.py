@@ -1,0 +1,55 @@
+"""Running named queries with typed, validated parameters."""
+from __future__ import annotations
+
+import datetime as dt
+import re
+
+from ..graph.store import Backend, Results, Term, with_values
+from ..ingest.errors import PolicyKGError
+from .catalog import NamedQuery, get_query
+
+XSD = "http://www.w3.org/2001/XMLSchema#"
+# Characters that may never appear inside an IRI written as <...> (RFC 3987 / SPARQL IRIREF).
+_BAD_IRI = re.compile(r'[\x00-\x20<>"{}|^`\\]')
+
+
+class ParameterError(PolicyKGError):
+    pass
+
+
+def to_term(value: str, type_: str, name: str) -> Term:
+    """Validate a user-given value and make it an RDF term of the declared type."""
+    if type_ == "iri":
+        if _BAD_IRI.search(value) or ":" not in value:
+            raise ParameterError(f"parameter {name}: {value!r} is not a valid absolute IRI")
+        return Term("uri", value)
+    if type_ == "integer":
+        if not re.fullmatch(r"[+-]?\d{1,18}", value.strip()):
+            raise ParameterError(f"parameter {name}: {value!r} is not an integer")
+        return Term("literal", str(int(value)), XSD + "integer")
+    if type_ == "date":
+        try:
+            dt.date.fromisoformat(value.strip())
+        except ValueError:
+            raise ParameterError(f"parameter {name}: {value!r} is not a date (YYYY-MM-DD)") from None
+        return Term("literal", value.strip(), XSD + "date")
+    if type_ == "zh":
+        return Term("literal", value, lang="zh")
+    return Term("literal", value)
+
+
+def bind(query: NamedQuery, params: dict[str, str]) -> str:
+    unknown = [k for k in params if query.param(k) is None]
+    if unknown:
+        declared = ", ".join(p.name for p in query.params) or "none"
+        raise ParameterError(f"query {query.name} has no parameter {unknown[0]!r} (declared: {declared})")
+    missing = [p.name for p in query.params if not p.optional and p.name not in params]
+    if missing:
+        raise ParameterError(f"query {query.name} needs --param {missing[0]}=VALUE")
+    terms = {k: to_term(v, query.param(k).type, k) for k, v in params.items()}
+    return with_values(query.sparql, terms)
+
+
+def run_query(backend: Backend, name: str, params: dict[str, str] | None = None) -> Results:
+    """Run a named query from queries/ with its declared parameters."""
+    return backend.select(bind(get_query(name), params or {}))
