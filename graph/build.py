@@ -78,8 +78,8 @@ class _Writer:
     def span(self, node: str, span: Span | None, source: str) -> None:
         if span is None:
             return
-        self.add(node, PKG.startChar, lit(span.start, XSD + "nonNegativeInteger"))
-        self.add(node, PKG.endChar, lit(span.end, XSD + "nonNegativeInteger"))
+        self.add(node, PKG.startChar, lit(span.start))
+        self.add(node, PKG.endChar, lit(span.end))
         self.add(node, PROV + "wasDerivedFrom", iri(source))
 
 

@@ -47,6 +47,7 @@ def squash(s: str) -> str:
     return _SPACE.sub("", s)
 
 
+
 def to_simplified(text: str) -> str:
     """Traditional -> simplified characters (OpenCC t2s), one character at a time, so that the
     result has the text's length and every offset stays valid. Characters OpenCC would turn
@@ -55,33 +56,28 @@ def to_simplified(text: str) -> str:
     >>> to_simplified("市場監管總局負責")
     '市场监管总局负责'
     """
-    table = _t2s_table()
-    return "".join(table.get(ch, ch) if ord(ch) > 0x2E7F else ch for ch in text)
+    new = set(text) - _T2S_SEEN
+    if new:
+        _learn_t2s(new)
+    return text.translate(_T2S_MAP)
 
 
-class _T2S(dict):
-    """Lazily filled per-character map (OpenCC's dictionaries load once)."""
+_T2S_SEEN: set[str] = set()
+_T2S_MAP: dict[int, str] = {}
+_T2S_CONVERTER = []
 
-    def __init__(self):
-        super().__init__()
+
+def _learn_t2s(chars: set[str]) -> None:
+    """Add the characters not seen before to the translate table (OpenCC loads once)."""
+    if not _T2S_CONVERTER:
         from opencc import OpenCC
 
-        self._cc = OpenCC("t2s")
-
-    def __missing__(self, ch: str) -> str:
-        out = self._cc.convert(ch)
-        self[ch] = out = out if len(out) == 1 else ch
-        return out
-
-    def get(self, ch, default=None):
-        return self[ch]
-
-
-_T2S_TABLE: _T2S | None = None
-
-
-def _t2s_table() -> _T2S:
-    global _T2S_TABLE
-    if _T2S_TABLE is None:
-        _T2S_TABLE = _T2S()
-    return _T2S_TABLE
+        _T2S_CONVERTER.append(OpenCC("t2s"))
+    cc = _T2S_CONVERTER[0]
+    for ch in chars:
+        _T2S_SEEN.add(ch)
+        if ord(ch) < 0x2E80:
+            continue
+        out = cc.convert(ch)
+        if len(out) == 1 and out != ch:
+            _T2S_MAP[ord(ch)] = out

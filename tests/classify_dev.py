@@ -74,7 +74,7 @@ def gold_measures(text: str, gold: dict) -> list[tuple[dict, Measure]]:
     return out
 
 
-def pipeline_pairs(stem: str, gold: dict) -> list[tuple[dict, Measure]]:
+def pipeline_pairs(stem: str, gold: dict) -> tuple[list[tuple[dict, Measure]], str]:
     sys.path.insert(0, str(ROOT.parent / "shared" / "eval"))
     from score import greedy_match, heading_similarity  # noqa: E402
 

@@ -19,7 +19,6 @@ table), so the three never contradict each other.
 """
 from __future__ import annotations
 
-import math
 import re
 from dataclasses import dataclass, replace
 from functools import lru_cache
@@ -60,7 +59,7 @@ FALLBACK = {"stage": "综合保障", "tool": "策略性措施"}
 
 # Where a cue sits decides how much it counts: the heading and first sentence decide
 # (CLASSIFICATION.md: "When a measure mixes several, its heading and first sentence decide").
-ZONE_WEIGHT = {"heading": 8.0, "first": 3.0, "body": 1.0}
+ZONE_WEIGHT = {"heading": 6.0, "first": 2.0, "body": 1.0}
 CATEGORY_WEIGHT = 0.5
 # The rest of a long measure mentions much in passing: its zone weight shrinks with its length
 # (full weight up to BODY_LENGTH characters, then BODY_LENGTH / length).
@@ -167,16 +166,10 @@ def _squash_with_offsets(text: str, start: int, end: int) -> tuple[str, list[int
 
 
 def _zones(measure: Measure, offsets: list[int]) -> list[str]:
-    """The zone of each squashed character: heading, first sentence after it, or body."""
+    """The zone of each squashed character: heading, after it ("first" until the first sentence
+    ends, see _first_sentence_end), or body (e.g. a number before the heading)."""
     h = measure.heading_span
-    zones = []
-    state = "first"
-    for i, off in enumerate(offsets):
-        if h.start <= off < h.end:
-            zones.append("heading")
-            continue
-        zones.append(state if off >= h.end else "body")
-    return zones
+    return ["heading" if h.start <= off < h.end else "first" if off >= h.end else "body" for off in offsets]
 
 
 def _first_sentence_end(squashed: str, zones: list[str]) -> int:
@@ -206,8 +199,8 @@ def _find_hits(squashed: str, zones: list[str], cues) -> dict[str, list[_Hit]]:
         taken: list[_Hit] = []
         covered: list[tuple[int, int]] = []
         for hit in hits:
-            # The same string may be a cue of several values (执法: 保护 stage is another
-            # dimension, but 评议 is both 管理-ish and 法规管制): equal spans all count.
+            # A string listed under several values of one dimension counts for each of them
+            # (equal spans); a shorter cue inside a longer one that was found is dropped.
             if any(hit.start < e and s < hit.end and (s, e) != (hit.start, hit.end) for s, e in covered):
                 continue
             taken.append(hit)

@@ -69,8 +69,11 @@ def trim_code(code: str) -> str:
     return code[cut:]
 
 
+ISO_DATE = re.compile(r"(?P<y>(?:19|20)\d\d)\s*[-/.]\s*(?P<m>\d{1,2})\s*[-/.]\s*(?P<d>\d{1,2})")
+
+
 def parse_date(text: str) -> str | None:
-    m = _rx()["date"].search(text)
+    m = _rx()["date"].search(text) or ISO_DATE.search(text)
     if not m:
         return None
     y, mo, d = (int(g) if g.isdigit() else cn_integer(g) for g in m.group("y", "m", "d"))
@@ -139,6 +142,11 @@ def split_issuers(s: str) -> list[str]:
     return [p for p in re.split(r"[\s、,，;；]+", s) if p]
 
 
+def is_field_line(s: str) -> bool:
+    m = _rx()["field_inline"].match(s)
+    return bool(m)
+
+
 def title_candidates(lines: list[Line]) -> list[tuple[str, Span]]:
     """Title lines in the header: a line ending with a document type, or up to three short
     lines that only together end with one."""
@@ -151,14 +159,14 @@ def title_candidates(lines: list[Line]) -> list[tuple[str, Span]]:
     out = []
     for i, line in enumerate(header):
         t = line.text
-        if rx["breadcrumb"].search(t) or rx["doc_number_line"].match(t) or rx["date_line"].match(t):
+        if rx["breadcrumb"].search(t) or rx["doc_number_line"].match(t) or rx["date_line"].match(t) or is_field_line(t):
             continue
         joined, end = t, line.end
         if rx["doc_type_end"].search(squash(joined)) and not is_issuer_name(joined):
             out.append((squash(joined), Span(line.start, end)))
             continue
         for nxt in header[i + 1:i + 3]:
-            if rx["doc_number_line"].match(nxt.text) or re.search(r"[。；;，,]$", joined):
+            if rx["doc_number_line"].match(nxt.text) or is_field_line(nxt.text) or re.search(r"[。；;，,]$", joined):
                 break
             joined, end = joined + nxt.text, nxt.end
             if rx["doc_type_end"].search(squash(joined)):

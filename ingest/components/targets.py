@@ -1,8 +1,432 @@
-"""Stage: quantified targets (indicator, value, unit, year, comparator)."""
+"""Stage: quantified targets (indicator, value, unit, year, comparator).
+
+Where goals are looked for: the goals part (a section or paragraph headed …目标, and paragraphs
+that open with 到2020年), goal tables (tab- or |-separated rows), and, inside tasks, sentences
+phrased as goals (培育…10家). Sections that report the past (发展基础, 现状…) are skipped, and so
+are subsidies, rewards and eligibility thresholds (``patterns/targets.jsonl``: NOT_TARGET).
+"""
 from __future__ import annotations
 
-from ..record import DocumentMeta, Measure, Section, Source, Target
+import re
+from collections import Counter
+from dataclasses import dataclass
+from functools import lru_cache
+
+from ..numbers import NUMBER, clean_value, parse_number
+from ..record import DocumentMeta, Measure, Section, Source, Span, Target
+from ..rules import alternation, ids_by_match, rules_by_label
+from ..text import squash, to_simplified
+
+CLAUSE_END = "，,；;。：:！？!?\n"
+HEADING = re.compile(
+    r"^[ \t#*>\-]*(?P<num>[一二三四五六七八九十]+、|[(（][一二三四五六七八九十]+[)）]|\d{1,2}[.．、](?!\d))\s*(?P<head>[^\n]{1,40}?)[。.]?[ \t*]*$",
+    re.M,
+)
+LEAD_SENTENCE = re.compile(r"^[ \t#*>\-]*(?P<head>[^。\n]{2,12})。", re.M)
+
+
+@dataclass
+class Candidate:
+    start: int
+    end: int
+    value: float
+    unit: str | None
+    comparator: str
+    indicator: str
+    year: int | None
+    baseline_year: int | None = None
+    from_table: bool = False
+
+
+@lru_cache(maxsize=1)
+def _rx():
+    units = [(re.compile(r.regex), r.id) for r in rules_by_label("targets", "UNIT")]
+    unit_alt = alternation("targets", "UNIT")
+    before = alternation("targets", "COMPARATOR_BEFORE")
+    after = alternation("targets", "COMPARATOR_AFTER")
+    value = (
+        r"(?P<before>" + before + r")?\s*"
+        r"(?:百分之(?P<pct>[一二三四五六七八九十百]+|\d+(?:\.\d+)?)"
+        r"|(?P<num>" + NUMBER + r")(?:\s*(?P<range>[-—–~～至到])\s*(?P<num2>" + NUMBER + r"))?\s*(?P<mult>万|亿)?\s*(?P<unit>" + unit_alt + r"))"
+        r"(?P<after>" + after + r")?"
+    )
+    return {
+        "value": re.compile(value),
+        "units": units,
+        "before_ids": ids_by_match("targets", "COMPARATOR_BEFORE"),
+        "after_ids": ids_by_match("targets", "COMPARATOR_AFTER"),
+        "goal_verb": re.compile(alternation("targets", "GOAL_VERB")),
+        "goal_heading": re.compile(alternation("targets", "GOAL_HEADING")),
+        "past_heading": re.compile(alternation("targets", "PAST_HEADING")),
+        "not_target": re.compile(alternation("targets", "NOT_TARGET")),
+        "year": re.compile(rules_by_label("targets", "TARGET_YEAR")[0].regex),
+        "baseline": re.compile(rules_by_label("targets", "BASELINE")[0].regex),
+        "multiple": [(re.compile(r.regex), r.id) for r in rules_by_label("targets", "MULTIPLE")],
+        "growth_only": re.compile(rules_by_label("targets", "GROWTH_ONLY")[0].regex),
+        "trim": re.compile(rules_by_label("targets", "INDICATOR_TRIM")[0].regex),
+        "periods": ids_by_match("targets", "PERIOD_NAME"),
+        "plan_period": re.compile(r"(?P<a>20\d\d)\s*[-—–－~至到]\s*(?P<b>20\d\d)\s*年"),
+        "bare_year": re.compile(r"(?<![到至比较与\d])(?P<year>(?:19|20)\d\d)\s*年(?!\s*[-—–－~至到]\s*20)"),
+    }
+
+
+def comparator_of(word: str | None, table) -> str | None:
+    if not word:
+        return None
+    for rx, cid in table:
+        if rx.fullmatch(word):
+            return cid
+    return None
+
+
+def unit_of(unit: str) -> str:
+    for rx, uid in _rx()["units"]:
+        if rx.fullmatch(unit):
+            return uid or unit
+    return unit
+
+
+# ----------------------------------------------------------------- zones
+
+def zones(text: str) -> tuple[list[tuple[int, int]], list[tuple[int, int]]]:
+    """(goal zones, past zones) as [start, end) ranges, from numbered headings and from short
+    lead sentences (工作目标。…)."""
+    rx = _rx()
+    heads = [(m.start(), _level(m.group("num")), m.group("head")) for m in HEADING.finditer(text)]
+    goal, past = [], []
+    for i, (start, level, head) in enumerate(heads):
+        end = len(text)
+        for s2, l2, _ in heads[i + 1:]:
+            if l2 <= level:
+                end = s2
+                break
+        if len(head) <= 20 and rx["goal_heading"].search(head):
+            goal.append((start, end))
+        elif len(head) <= 20 and rx["past_heading"].search(head):
+            past.append((start, end))
+    for m in LEAD_SENTENCE.finditer(text):
+        if rx["goal_heading"].search(m.group("head")):
+            end = text.find("\n", m.end())
+            goal.append((m.start(), len(text) if end == -1 else end))
+    # a paragraph opening with 到2020年 is a goal paragraph, and so are the bullets after it
+    for m in re.finditer(r"^[ \t#*>\-]*(?:到|至|力争到)\s*20\d\d\s*年[^\n]*\n(?:(?:[ \t]*\n)*[ \t#*>]*(?:——|一一|-|•|·|\d{1,2}[.．](?!\d)|[(（]\d{1,2}[)）])[^\n]*(?:\n|$))*", text, re.M):
+        goal.append((m.start(), m.end()))
+    return goal, past
+
+
+def _level(num: str) -> int:
+    if num.endswith("、") and not num[0].isdigit():
+        return 1
+    if num[0] in "(（":
+        return 2
+    return 3
+
+
+def inside(pos: int, ranges) -> bool:
+    return any(a <= pos < b for a, b in ranges)
+
+
+# ----------------------------------------------------------------- years
+
+def plan_end_year(text: str, meta: DocumentMeta) -> int | None:
+    rx = _rx()
+    for source in (meta.title or "", text[:600]):
+        m = rx["plan_period"].search(source)
+        if m:
+            return int(m.group("b"))
+        for prx, year in rx["periods"]:
+            if prx.search(source):
+                return int(year)
+    return None
+
+
+def doc_goal_year(text: str) -> int | None:
+    years = Counter(int(m.group("year")) for m in _rx()["year"].finditer(text))
+    return years.most_common(1)[0][0] if years else None
+
+
+# ----------------------------------------------------------------- prose
+
+def clause_bounds(text: str, pos: int, lo: int, hi: int) -> tuple[int, int]:
+    a = pos
+    while a > lo and text[a - 1] not in CLAUSE_END:
+        a -= 1
+    b = pos
+    while b < hi and text[b] not in CLAUSE_END:
+        b += 1
+    return a, b
+
+
+def clean_indicator(s: str) -> str:
+    s = squash(s)
+    s = re.sub(r"^(?:到|至|力争到)20\d\d年(?:底|末)?", "", s)
+    s = _rx()["trim"].sub("", s)
+    s = re.sub(r"[的在]$", "", s)
+    return s.strip("，,、:：；;——-") or s
+
+
+def sentence_has_past_year(sentence: str, goal_year: int | None) -> bool:
+    """A sentence dated in the past (2016年,全市…) reports statistics; base years (比2016年) and
+    due years (到2020年) do not count."""
+    sentence = _rx()["baseline"].sub(" ", sentence)
+    sentence = _rx()["year"].sub(" ", sentence)
+    for m in _rx()["bare_year"].finditer(sentence):
+        y = int(m.group("year"))
+        if goal_year is None or y < goal_year - 1:
+            return True
+    return False
+
+
+def prose_candidates(text: str, goal: list, past: list, in_task, default_year: int | None) -> list[Candidate]:
+    rx = _rx()
+    out: list[Candidate] = []
+    for sentence in re.finditer(r"[^。！？!?；;]+", text):
+        s0, s1 = sentence.start(), sentence.end()
+        for h in HEADING.finditer(text, s0, s1):  # a heading line is not part of the sentence after it
+            if h.end() < s1:
+                s0 = h.end()
+        if inside(s0, past):
+            continue
+        sent = text[s0:s1]
+        in_goal = inside(s0, goal) or inside(s1 - 1, goal)
+        year_m = list(rx["year"].finditer(sent))
+        if not in_goal:
+            if not in_task(s0) or not rx["goal_verb"].search(sent):
+                continue
+        matches = list(rx["value"].finditer(sent))
+        multiples = [(m, v) for mrx, v in rx["multiple"] for m in mrx.finditer(sent)]
+        if not matches and not multiples:
+            continue
+        if sentence_has_past_year(sent, default_year):
+            continue
+        found: list[Candidate] = []
+        year = zone_year(text, s0, goal) or default_year
+        for m in matches:
+            cand = _candidate(text, sent, s0, m, year_m, year)
+            if cand:
+                found.append(cand)
+        for m, v in multiples:
+            a, _ = clause_bounds(sent, m.start(), 0, len(sent))
+            base = rx["baseline"].search(sent, a, m.start())
+            indicator = sent[a:base.start() if base else m.start()]
+            ind = clean_indicator(indicator)
+            by = int(base.group("year")) if base else None
+            if by:
+                ind += f"(比{by}年)"
+            found.append(Candidate(s0 + m.start(), s0 + m.end(), float(v), "倍", "=", ind, _year_before(year_m, m.start(), year), by))
+        found.sort(key=lambda c: c.start)
+        # growth-only indicators borrow the subject of the clause before
+        for i, c in enumerate(found):
+            if i == 0:
+                continue
+            prev = found[i - 1].indicator
+            if rx["growth_only"].match(c.indicator):
+                c.indicator = prev + c.indicator
+            elif len(c.indicator) <= 4 and prev.find(c.indicator[:2]) > 0:
+                c.indicator = prev[: prev.find(c.indicator[:2])] + c.indicator  # 融资额 -> 知识产权质押融资额
+        out += found
+    return out
+
+
+def zone_year(text: str, pos: int, goal) -> int | None:
+    """The year of the goal paragraph a sentence sits in: the last 到2020年 before it there."""
+    starts = [a for a, b in goal if a <= pos < b]
+    if not starts:
+        return None
+    found = [int(m.group("year")) for m in _rx()["year"].finditer(text, min(starts), pos)]
+    return found[-1] if found else None
+
+
+def _year_before(year_m, pos, default):
+    ys = [int(m.group("year")) for m in year_m if m.start() < pos]
+    return ys[-1] if ys else default
+
+
+def _candidate(text, sent, s0, m, year_m, default_year, label: str | None = None) -> Candidate | None:
+    """The target a value match makes in its sentence, or None; ``label`` is a table row's
+    indicator cell."""
+    rx = _rx()
+    a, b = clause_bounds(sent, m.start(), 0, len(sent))
+    if rx["not_target"].search(sent[a:b]):
+        return None
+    end = m.end()
+    nxt = sent[end:end + 1]
+    prev = sent[max(0, m.start() - 1):m.start()]
+    if prev in ("第", "每", "前", "近", "后") and not m.group("before"):
+        return None
+    if nxt in ("的", "之") or re.match(r"[\d“”\"'‘’]", nxt):
+        return None  # a modifier (30件以上的企业) or a name (5个100工程)
+    if m.group("num") and re.fullmatch(r"[一二两三四五六七八九十百千〇零]+", m.group("num")) and not m.group("before"):
+        if m.group("num") in ("一", "两") or m.group("unit") in ("个", "项", "次", "种", "批次", "条", "部", "名", "人", "支"):
+            return None  # 一个, 两项: words, not quantities
+    # a number inside the same 、-segment before another value is a modifier (拥有发明专利50件的企业10家)
+    seg_end = b
+    for sep in "、":
+        k = sent.find(sep, end, b)
+        if k != -1:
+            seg_end = min(seg_end, k)
+    if rx["value"].search(sent, end, seg_end) and rx["value"].search(sent, end, seg_end).group("num"):
+        return None
+    if m.group("pct"):
+        p = m.group("pct")
+        value, unit = (float(p) if p[0].isdigit() else parse_number(p)), "%"
+    else:
+        top = m.group("num2") or m.group("num")
+        unit_text = m.group("unit")
+        value = parse_number(top + (m.group("mult") or ""))
+        if unit_text in ("亿元", "万元", "千元"):
+            value *= {"亿元": 1e8, "万元": 1e4, "千元": 1e3}[unit_text]
+        unit = unit_of(unit_text)
+    comparator = comparator_of(m.group("after"), rx["after_ids"]) or comparator_of(m.group("before"), rx["before_ids"]) or "="
+    if m.group("num2"):
+        comparator = "<="
+    # indicator: the clause before the number, or (培育60家X) the verb and the noun after it
+    seg_start = a
+    k = sent.rfind("、", a, m.start())
+    before_text = sent[a:m.start()]
+    # after a 、 only when the segment before has its own value (a list of goals)
+    if k != -1 and rx["value"].search(sent, a, k):
+        seg_start = k + 1
+        before_text = sent[seg_start:m.start()]
+    indicator = clean_indicator(before_text)
+    verb_only = not indicator or (rx["goal_verb"].fullmatch(indicator) is not None) or len(indicator) <= 2 and rx["goal_verb"].search(indicator)
+    if verb_only or (m.group("unit") and not m.group("after") and _noun_follows(sent, end, b)):
+        noun = sent[end:b]
+        if noun and not rx["value"].search(noun):
+            indicator = clean_indicator(indicator + noun)
+    if label is not None:
+        indicator = clean_indicator(label)
+    if not indicator:
+        return None
+    if re.match(r"^[\d.]+", indicator) and seg_start != a:  # 30件企业 in a list: borrow the list's stem
+        stem = re.match(r"^(?P<s>[^\d]+?)\d", clean_indicator(sent[a:k]))
+        if stem:
+            indicator = stem.group("s") + indicator
+    base = rx["baseline"].search(sent, a, m.start())
+    return Candidate(s0 + m.start(), s0 + m.end(), float(value), unit, comparator, indicator,
+                     _year_before(year_m, m.start(), default_year) if year_m else default_year,
+                     int(base.group("year")) if base else None)
+
+
+def _noun_follows(sent: str, end: int, b: int) -> bool:
+    """培育60家知识产权优势企业: a noun of 3+ characters right after the unit, ending the clause."""
+    rest = sent[end:b].strip()
+    return len(rest) >= 3 and not re.match(r"^(?:以上|以下|左右|的|之|[，,。；;])", rest)
+
+
+# ----------------------------------------------------------------- tables
+
+def table_blocks(text: str) -> list[list[list[tuple[str, int]]]]:
+    """Rows of tables: lines holding a tab or |, grouped into rows (a line with several cells is
+    a row; single-cell lines separated by blank lines form one row each group)."""
+    blocks, rows, group, in_table = [], [], [], False
+    pos = 0
+    for raw in text.split("\n") + [""]:
+        start = pos
+        pos += len(raw) + 1
+        is_cell = "\t" in raw or raw.strip().startswith("|")
+        if is_cell:
+            cells = [(c.strip(), start + raw.find(c)) for c in re.split(r"\t|\|", raw) if c.strip() and not re.fullmatch(r"[-:\s]+", c)]
+            if len(cells) > 1:
+                if group:
+                    rows.append(group)
+                    group = []
+                rows.append(cells)
+            elif cells:
+                group += cells
+            in_table = True
+        elif not raw.strip() and in_table:
+            if group:
+                rows.append(group)
+                group = []
+        else:
+            if group:
+                rows.append(group)
+                group = []
+            if rows:
+                blocks.append(rows)
+            rows, in_table = [], False
+    return blocks
+
+
+def table_candidates(text: str, default_year: int | None) -> tuple[list[Candidate], list[tuple[int, int]]]:
+    rx = _rx()
+    out, spans = [], []
+    for rows in table_blocks(text):
+        header = rows[0]
+        if any(rx["value"].search(c) and not re.search(r"20\d\d\s*年", c) for c, _ in header[1:]):
+            header = None
+        col, year = None, default_year
+        if header:
+            for i, (cell, _) in enumerate(header):
+                y = re.search(r"(20\d\d)\s*年", cell)
+                if y and ("目标" in cell or col is None or int(y.group(1)) > (year or 0)):
+                    col, year = i, int(y.group(1))
+                elif "目标" in cell and col is None:
+                    col = i
+        body = rows[1:] if header else rows
+        spans.append((rows[0][0][1], rows[-1][-1][1] + len(rows[-1][-1][0])))
+        for row in body:
+            if len(row) < 2:
+                continue
+            indicator, _ = row[0]
+            cell, pos = row[col] if col is not None and col < len(row) else row[-1]
+            m = rx["value"].search(cell)
+            if not m or rx["not_target"].search(indicator):
+                continue
+            sub = _candidate(text, cell, pos, m, [], year, label=re.sub(r"[(（][^()（）]{1,6}[)）]$", "", indicator))
+            if sub:
+                sub.from_table = True
+                out.append(sub)
+    return out, spans
+
+
+# ----------------------------------------------------------------- stage
+
+def _dice(a: str, b: str) -> float:
+    def grams(s):
+        return Counter(s[i:i + 2] for i in range(len(s) - 1)) if len(s) > 1 else Counter([s])
+    ga, gb = grams(a), grams(b)
+    total = sum(ga.values()) + sum(gb.values())
+    return 2 * sum((ga & gb).values()) / total if total else 0.0
+
+
+def merge(cands: list[Candidate]) -> list[Candidate]:
+    """A goal in both a table and the prose is one target (same value, unit and year); the
+    prose wording and any explicit comparator win."""
+    out: list[Candidate] = []
+    for c in sorted(cands, key=lambda c: (c.from_table, c.start)):
+        twin = next((o for o in out if o.value == c.value and o.unit == c.unit and o.year == c.year
+                     and (c.from_table != o.from_table and _dice(o.indicator, c.indicator) >= 0.3
+                          or o.start == c.start)), None)
+        if twin is None:
+            out.append(c)
+        elif twin.comparator == "=" and c.comparator != "=":
+            twin.comparator = c.comparator
+    return sorted(out, key=lambda c: c.start)
 
 
 def find_targets(text: str, sections: tuple[Section, ...], measures: tuple[Measure, ...], meta: DocumentMeta, source: Source) -> tuple[Target, ...]:
-    return ()
+    text = to_simplified(text)
+    default_year = plan_end_year(text, meta) or doc_goal_year(text)
+    table, table_spans = table_candidates(text, default_year)
+    masked = text
+    for a, b in table_spans:
+        masked = masked[:a] + " " * (b - a) + masked[b:]
+    goal, past = zones(masked)
+    task_spans = [(m.span.start, m.span.end) for m in measures]
+
+    def in_task(pos: int) -> bool:
+        return inside(pos, task_spans) if task_spans else not inside(pos, past)
+
+    cands = merge(prose_candidates(masked, goal, past, in_task, default_year) + table)
+    targets = []
+    for c in cands:
+        owner = [i for i, m in enumerate(measures) if m.span.start <= c.start < m.span.end]
+        owner.sort(key=lambda i: measures[i].span.end - measures[i].span.start)
+        targets.append(Target(
+            indicator=c.indicator, value=clean_value(c.value), unit=c.unit, year=c.year,
+            comparator=c.comparator, span=Span(c.start, c.end), baseline_year=c.baseline_year,
+            measure=owner[0] if owner else None,
+        ))
+    return tuple(targets)

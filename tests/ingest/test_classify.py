@@ -91,7 +91,7 @@ def test_classify_evidence_across_line_break():
 
 
 def test_classify_every_measure_gets_one_of_each():
-    measures, texts = [], []
+    measures = []
     text = ""
     for heading, body, kind, *_ in CASES:
         start = len(text)

@@ -1,0 +1,47 @@
+import pytest
+
+from policykg.ingest.components.targets import find_targets
+from policykg.ingest.record import DocumentMeta, Source
+from policykg.ingest.text import normalize
+
+
+def targets(text, title=None):
+    meta = DocumentMeta(title, None, (), None, None, None, None)
+    src = Source("x.txt", "x.txt", text, "text/plain", "0")
+    return [(t.value, t.unit, t.year, t.comparator) for t in find_targets(normalize(text), (), (), meta, src)]
+
+
+@pytest.mark.parametrize("text,expected", [
+    ("二、主要目标\n到2021年,有效发明专利拥有量达13万件以上。", [(130000, "件", 2021, ">=")]),
+    ("二、主要目标\n到2020年,国内有效注册商标总量超过5.5万件。", [(55000, "件", 2020, ">=")]),
+    ("二、主要目标\n到2020年,年度知识产权质押融资额达4亿元。", [(400000000, "元", 2020, ">=")]),
+    ("二、主要目标\n到2020年,企业比例达到百分之五十。", [(50, "%", 2020, ">=")]),
+    ("二、主要目标\n到2020年,PCT国际专利申请量比2016年翻一番。", [(2, "倍", 2020, "=")]),
+    ("二、主要目标\n到2020年,建设知识产权联盟1-2个。", [(2, "个", 2020, "<=")]),
+    ("二、主要目标\n到2020年,执法办案量不超过300件。", [(300, "件", 2020, "<=")]),
+    ("二、主要目标\n到2020年,知识产权优势企业100家。", [(100, "家", 2020, "=")]),
+    ("二、主要目标\n到2020年,维权援助服务的企业每年不低于120家。", [(120, "家", 2020, ">=")]),
+])
+def test_targets_value_forms(text, expected):
+    assert targets(text) == expected
+
+
+@pytest.mark.parametrize("text", [
+    "一、发展基础\n2016年,全市专利申请量突破1.8万件。\n二、任务\n推进工作。",
+    "二、任务\n对首件发明专利授权给予每件5000元资助。",
+    "二、任务\n专利拥有量在30件以上的企业,可申请为重点企业。",
+    "二、任务\n实施“5个100”工程,培育一批年发明专利申请量超100件的企业。",
+])
+def test_targets_not_targets(text):
+    assert targets(text) == []
+
+
+def test_targets_plan_period_gives_the_year():
+    text = "——保护环境更加优化。专利商标行政执法办案量年均增幅20%以上。\n二、任务\n到2021年,推进工作。"
+    assert targets("二、主要目标\n" + text, title="深圳市工作方案(2019-2021年)")[0][2] == 2021
+
+
+def test_targets_table_and_prose_are_one():
+    text = ("二、主要目标\n到2020年,年发明专利授权量达到400件。\n具体目标表\n\t指标\n\t2020年目标\n\n"
+            "\t年发明专利授权量\n\t400件\n\n三、任务\n推进。")
+    assert targets(text) == [(400, "件", 2020, ">=")]

@@ -1,0 +1,30 @@
+"""Style documents of the structure and agency stages (tests/styles/style_struct_*), scored by the
+shared scorer: each .txt is extracted in memory and its record scored against the sibling .json."""
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+from policykg.ingest.pipeline import as_record, ingest_file
+
+ROOT = Path(__file__).resolve().parents[1]
+STYLES = ROOT / "tests" / "styles"
+SCORER = ROOT.parent / "shared" / "eval" / "score.py"
+
+
+def test_styles_struct_scores(tmp_path):
+    files = sorted(STYLES.glob("style_struct_*.txt"))
+    assert files
+    gold = tmp_path / "gold"
+    gold.mkdir()
+    for f in files:
+        (gold / f.with_suffix(".json").name).write_text(f.with_suffix(".json").read_text(encoding="utf-8"), encoding="utf-8")
+    pred = tmp_path / "pred.json"
+    pred.write_text(json.dumps([as_record(ingest_file(f)) for f in files], ensure_ascii=False), encoding="utf-8")
+    args = [sys.executable, str(SCORER), str(pred), str(gold), "--min-f1", "measures=0.97", "agency_roles=0.95"]
+    for f in files:
+        args += ["--only", f.name]
+    run = subprocess.run(args, capture_output=True, text=True)
+    assert run.returncode == 0, run.stdout + run.stderr
