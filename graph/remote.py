@@ -48,13 +48,20 @@ PAGE_ROWS = 5_000
 class EndpointUnavailable(StoreError):
     """The server cannot be reached or does not answer (after retries)."""
 
+    store_unavailable = True  # the batch stops writing instead of retrying every document
+
 
 class AuthenticationFailed(StoreError):
     pass
 
 
 class _Transient(Exception):
-    """A fault worth retrying; carries the one-line message."""
+    """A fault worth retrying; carries the one-line message. ``unreachable``: no answer at all
+    (refused, reset, timed out), as opposed to an HTTP 5xx answer."""
+
+    def __init__(self, message: str, unreachable: bool = True):
+        super().__init__(message)
+        self.unreachable = unreachable
 
 
 def _env_float(name: str, default: float) -> float:
@@ -115,7 +122,8 @@ class EndpointBackend:
             except _Transient as err:
                 if attempt == attempts:
                     suffix = f" (after {attempts} attempts)" if attempts > 1 else ""
-                    raise EndpointUnavailable(f"{what}: {err}{suffix}") from None
+                    cls = EndpointUnavailable if err.unreachable else StoreError
+                    raise cls(f"{what}: {err}{suffix}") from None
                 time.sleep(delay)
                 delay *= 2
         raise AssertionError("unreachable")
@@ -151,7 +159,7 @@ class EndpointBackend:
             who = f"as {self.user!r}" if self.user else "without credentials (set POLICYKG_USER and POLICYKG_PASSWORD)"
             raise AuthenticationFailed(f"{what}: {url} refused access {who} (HTTP {r.status_code})")
         if r.status_code >= 500:
-            raise _Transient(f"{url} answered HTTP {r.status_code}: {_one_line(r.text)}")
+            raise _Transient(f"{url} answered HTTP {r.status_code}: {_one_line(r.text)}", unreachable=False)
         if r.status_code >= 400:
             raise StoreError(f"{what}: {url} answered HTTP {r.status_code}: {_one_line(r.text)}")
         return r
@@ -243,6 +251,10 @@ class EndpointBackend:
         w.setRequestMethod(URLENCODED)
         w.setQuery(sparql)
         w.setReturnFormat(fmt)
+        if self.flavor == "oxigraph":
+            # Documents are named graphs; an Oxigraph server started without
+            # --union-default-graph would otherwise show an empty default graph.
+            w.addParameter("union-default-graph", "true")
         w.setTimeout(self.timeout)  # type: ignore[arg-type]  # urllib takes float seconds
         scheme = self._scheme.get(self.query_url)
         if scheme and self.user:
@@ -275,10 +287,10 @@ class EndpointBackend:
             except EndPointNotFound:
                 raise StoreError(f"{what}: {self.query_url} answered HTTP 404 (is this the SPARQL query URL?)") from None
             except EndPointInternalError as err:
-                raise _Transient(f"{self.query_url} answered HTTP 500: {_wrapper_message(err)}") from None
+                raise _Transient(f"{self.query_url} answered HTTP 500: {_wrapper_message(err)}", unreachable=False) from None
             except urllib.error.HTTPError as err:
                 if err.code >= 500:
-                    raise _Transient(f"{self.query_url} answered HTTP {err.code}") from None
+                    raise _Transient(f"{self.query_url} answered HTTP {err.code}", unreachable=False) from None
                 if err.code == 403:
                     raise AuthenticationFailed(f"{what}: {self.query_url} refused access (HTTP 403)") from None
                 raise StoreError(f"{what}: {self.query_url} answered HTTP {err.code}") from None

@@ -28,10 +28,12 @@ class PKG(DefinedNamespace):
 
     AdministrativeLevel: URIRef
     Agency: URIRef
+    AlignmentRun: URIRef
     Assignment: URIRef
     CatalogDocument: URIRef
     Citation: URIRef
     Classification: URIRef
+    Correspondence: URIRef
     County: URIRef
     Evidence: URIRef
     Jurisdiction: URIRef
@@ -61,6 +63,7 @@ class PKG(DefinedNamespace):
     docNumber: URIRef
     endChar: URIRef
     fileName: URIRef
+    grade: URIRef
     hasAssignment: URIRef
     hasCitation: URIRef
     hasClassification: URIRef
@@ -70,24 +73,32 @@ class PKG(DefinedNamespace):
     hasTarget: URIRef
     heading: URIRef
     implements: URIRef
+    inMeasure: URIRef
     inSection: URIRef
     indicator: URIRef
     instrument: URIRef
     issuedBy: URIRef
     jurisdiction: URIRef
     leadAgency: URIRef
+    leftMeasure: URIRef
+    leftSource: URIRef
     level: URIRef
     levels: URIRef
     measureOf: URIRef
+    method: URIRef
     nameAsWritten: URIRef
     number: URIRef
     order: URIRef
+    parameters: URIRef
     province: URIRef
     region: URIRef
     relation: URIRef
     resolved: URIRef
+    rightMeasure: URIRef
+    rightSource: URIRef
     role: URIRef
     roles: URIRef
+    score: URIRef
     sectionLevel: URIRef
     sha256: URIRef
     sourceFile: URIRef

@@ -100,8 +100,10 @@ def _office_code(code: str, entry: IssuerPrefix) -> bool:
     return rest.startswith("办") and not entry.prefix.endswith("办")
 
 
+@lru_cache(maxsize=4096)
 def normalize_title(title: str | None) -> str:
-    """Letters and digits only (NFKC): how titles are compared."""
+    """Letters and digits only (NFKC): how titles are compared (cached: deduplication compares
+    the same titles many times)."""
     out = []
     for ch in unicodedata.normalize("NFKC", title or ""):
         cat = unicodedata.category(ch)

@@ -104,3 +104,86 @@ def pattern_table(name: str, columns: tuple[str, ...]) -> tuple[dict[str, str], 
 
 def catalog_table(name: str, columns: tuple[str, ...]) -> tuple[dict[str, str], ...]:
     return load_table(str(CATALOG / name), columns)
+
+
+def first_chars(regex: str) -> str | None:
+    """A character class (its body, without the brackets) holding every character a match of
+    ``regex`` can begin with, or None when that cannot be told (a match may be empty, or start
+    with any character). ``(?=[…])`` built from it lets the regex engine skip, at C speed, the
+    positions where no match can begin: an optional group in front (``(?P<before>…)?``) otherwise
+    makes it try the whole pattern at every character."""
+    try:
+        from re import _constants as c, _parser as p  # Python 3.11+
+    except ImportError:  # pragma: no cover
+        import sre_constants as c
+        import sre_parse as p
+    try:
+        parsed = p.parse(regex)
+    except re.error:
+        return None
+    if parsed.state.flags & (re.IGNORECASE | re.DOTALL | re.VERBOSE):
+        return None
+    categories = {c.CATEGORY_DIGIT: r"\d", c.CATEGORY_SPACE: r"\s", c.CATEGORY_WORD: r"\w"}
+
+    def of_set(items) -> set[str] | None:
+        out = set()
+        for op, av in items:
+            if op is c.LITERAL:
+                out.add(re.escape(chr(av)))
+            elif op is c.RANGE:
+                out.add(re.escape(chr(av[0])) + "-" + re.escape(chr(av[1])))
+            elif op is c.CATEGORY and av in categories:
+                out.add(categories[av])
+            else:
+                return None
+        return out
+
+    def of_sequence(seq) -> tuple[set[str], bool] | None:
+        """(first characters, whether the sequence can match the empty string)."""
+        out: set[str] = set()
+        for op, av in seq:
+            if op is c.LITERAL:
+                return out | {re.escape(chr(av))}, False
+            if op is c.IN:
+                chars = of_set(av)
+                return (out | chars, False) if chars is not None else None
+            if op in (c.AT, c.ASSERT, c.ASSERT_NOT):
+                continue  # zero width: what follows starts the match
+            if op is c.BRANCH:
+                found, nullable = set(), False
+                for alt in av[1]:
+                    sub = of_sequence(alt)
+                    if sub is None:
+                        return None
+                    found |= sub[0]
+                    nullable = nullable or sub[1]
+            elif op is c.SUBPATTERN:
+                if av[1] or av[2]:  # flags set inside the group
+                    return None
+                sub = of_sequence(av[3])
+                if sub is None:
+                    return None
+                found, nullable = sub
+            elif op in (c.MAX_REPEAT, c.MIN_REPEAT, getattr(c, "POSSESSIVE_REPEAT", None)):
+                sub = of_sequence(av[2])
+                if sub is None:
+                    return None
+                found, nullable = sub[0], sub[1] or av[0] == 0
+            else:
+                return None
+            out |= found
+            if not nullable:
+                return out, False
+        return out, True
+
+    result = of_sequence(parsed)
+    if result is None or result[1] or not result[0]:
+        return None
+    return "".join(sorted(result[0]))
+
+
+def with_start_guard(regex: str) -> str:
+    """``regex`` behind a lookahead for its possible first characters (same matches, faster
+    scanning), or unchanged when those cannot be told."""
+    chars = first_chars(regex)
+    return f"(?=[{chars}])(?:{regex})" if chars else regex

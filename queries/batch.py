@@ -137,11 +137,16 @@ def ingest_paths(
         else:
             todo.append(f)
     jobs = jobs or os.cpu_count() or 1
+    down: str | None = None  # set when the store became unreachable: later documents are not tried
     for o in _outcomes(todo, jobs):
-        if o.status == "stored":
+        if o.status == "stored" and down is not None:
+            o = Outcome(o.path, "failed", f"{o.path}: not stored: skipped, the store is unavailable ({down})")
+        elif o.status == "stored":
             try:
                 backend.replace_graph(o.graph, o.ntriples)
             except PolicyKGError as err:
+                if getattr(err, "store_unavailable", False):
+                    down = str(err)
                 o = Outcome(o.path, "failed", f"{o.path}: not stored: {err}")
             else:
                 o = Outcome(o.path, "stored", source=o.source, graph=o.graph, summary=o.summary)

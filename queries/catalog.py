@@ -102,3 +102,40 @@ def get_query(name: str) -> NamedQuery:
         hint = f" (did you mean {', '.join(close)}?)" if close else " (see: policykg query --list)"
         raise QueryNotFound(f"no named query {name!r}{hint}")
     return queries[name]
+
+
+def render_readme(queries: dict[str, NamedQuery] | None = None) -> str:
+    """queries/README.md, generated from the .rq headers (tests check that it is current)."""
+    queries = all_queries() if queries is None else queries
+    out = [
+        "# Named queries",
+        "",
+        "Generated from the header blocks of `queries/*.rq` by `policykg.queries.catalog.render_readme()`;",
+        "do not edit by hand (`tests/test_queries.py` checks that this file is current).",
+        "Run one with `policykg query NAME --param key=value`; list them with `policykg query --list`.",
+        "",
+        "| query | summary | parameters |",
+        "| --- | --- | --- |",
+    ]
+    for q in queries.values():
+        params = ", ".join(f"`{p.name}`" + (" (optional)" if p.optional else "") for p in q.params) or "—"
+        out.append(f"| [`{q.name}`](#{q.name}) | {q.summary} | {params} |")
+    for q in queries.values():
+        out += ["", f"## {q.name}", "", q.summary + ("  " if q.summary_zh else ""), *( [q.summary_zh] if q.summary_zh else []), ""]
+        if q.params:
+            out.append("Parameters:")
+            out.append("")
+            for p in q.params:
+                out.append(f"- `{p.name}` ({p.type}{', optional' if p.optional else ''}): {p.doc}")
+            out.append("")
+        out.append(f"Returns: {' '.join(f'`{r}`' for r in q.returns) or '—'}")
+        for ex in q.examples:
+            out += ["", "```sh", ex, "```"]
+        out.append(f"\nSource: [`{q.path.removeprefix('queries/')}`]({q.path.removeprefix('queries/')})")
+    return "\n".join(out) + "\n"
+
+
+if __name__ == "__main__":  # python -m policykg.queries.catalog > queries/README.md
+    import sys
+
+    sys.stdout.write(render_readme())

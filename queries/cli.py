@@ -26,6 +26,8 @@ app = typer.Typer(
 )
 viz_app = typer.Typer(help="Write interactive, self-contained HTML graphs.", no_args_is_help=True)
 app.add_typer(viz_app, name="viz")
+analyze_app = typer.Typer(help="Agency and document analytics (networkx).", no_args_is_help=True)
+app.add_typer(analyze_app, name="analyze")
 
 out = Console(soft_wrap=True)
 err = Console(stderr=True, soft_wrap=True)
@@ -136,7 +138,7 @@ def ingest(
 
 
 def _render(results: Results, fmt: str, limit: Optional[int]) -> None:
-    rows = results.rows[:limit] if limit else results.rows
+    rows = results.rows[:limit] if limit is not None else results.rows
     if fmt == "json":
         payload = {"head": {"vars": results.variables},
                    "results": {"bindings": [{v: t.as_json() for v, t in zip(results.variables, r) if t is not None} for r in rows]}}
@@ -198,6 +200,8 @@ def query(
         return
     if fmt not in ("table", "csv", "json", "records", "ttl"):
         fail(f"unknown format {fmt!r} (table, csv, json, records, ttl)")
+    if limit is not None and limit < 0:
+        fail("--limit must be 0 or more")
     params = {}
     for p in param:
         if "=" not in p:
@@ -224,8 +228,19 @@ def query(
             return
         results = backend.select(sparql)
     except PolicyKGError as e:
-        fail(f"{file}: {e}" if file is not None else str(e))
+        fail(_file_error(file, e) if file is not None else str(e))
     _render(results, fmt, limit)
+
+
+def _file_error(file: Path, e: Exception) -> str:
+    """One line naming the file, with line and column when the parser gave them."""
+    import re
+
+    text = " ".join(str(e).split())
+    m = re.search(r"error at (\d+):(\d+):?\s*(.*)", text)
+    if m:
+        return f"{file}:{m.group(1)}:{m.group(2)}: SPARQL syntax error: {m.group(3)}"
+    return f"{file}: {text}"
 
 
 def _is_construct(sparql: str) -> bool:
@@ -243,6 +258,72 @@ def _turtle(ntriples: list[str]) -> str:
         g.bind(p, ns)
     g.parse(data="".join(ntriples), format="nt")
     return g.serialize(format="turtle")
+
+
+# ----------------------------------------------------------------------------- serve
+
+
+def oxigraph_server_binary() -> Optional[str]:
+    """The `oxigraph` server CLI (pip package oxigraph): next to this Python, else on PATH."""
+    import shutil
+
+    for name in ("oxigraph", "oxigraph.exe"):
+        candidate = Path(sys.executable).parent / name
+        if candidate.is_file():
+            return str(candidate)
+    return shutil.which("oxigraph")
+
+
+@app.command()
+def serve(
+    port: int = typer.Option(7878, "--port", help="Port on 127.0.0.1."),
+) -> None:
+    """Serve the embedded store read-only as a SPARQL endpoint on 127.0.0.1 until Ctrl-C."""
+    import subprocess
+
+    if state.endpoint:
+        fail("serve exposes the embedded store; it cannot be combined with --endpoint")
+    if not 0 < port < 65536:
+        fail(f"--port {port}: not a TCP port")
+    binary = oxigraph_server_binary()
+    if binary is None:
+        fail("the oxigraph server is not installed: pip install 'oxigraph>=0.5.13,<0.6'")
+    location = Path(state.store or default_store_path())
+    if not location.is_dir():
+        fail(f"no store at {location}: ingest documents first (policykg --store {location} ingest ...)")
+    # This process never opens the store: the server must be its only user (RocksDB lock).
+    # Each document is a named graph: queries must see their union as the default graph.
+    cmd = [binary, "serve-read-only", "--location", str(location), "--bind", f"127.0.0.1:{port}", "--union-default-graph"]
+    import tempfile
+
+    log = tempfile.TemporaryFile()
+    try:
+        proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=log)
+    except OSError as e:
+        fail(f"cannot start {binary}: {e.strerror or e}")
+    import time
+
+    time.sleep(0.3)
+    if proc.poll() is not None:
+        log.seek(0)
+        detail = " ".join(log.read().decode("utf-8", "replace").split())[-400:]
+        fail(f"the oxigraph server stopped at once (is port {port} taken, or the store open in another process?): {detail}")
+    out.print(f"SPARQL endpoint (read-only): http://127.0.0.1:{port}/query", highlight=False)
+    err.print("Ctrl-C to stop", highlight=False)
+    sys.stdout.flush()
+    try:
+        code = proc.wait()
+    except KeyboardInterrupt:
+        proc.terminate()
+        try:
+            proc.wait(10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+        return
+    if code:
+        log.seek(0)
+        detail = " ".join(log.read().decode("utf-8", "replace").split())[-400:]
+        fail(f"the oxigraph server exited with status {code}: {detail}")
 
 
 # ----------------------------------------------------------------------------- export
@@ -333,15 +414,166 @@ def stats(fmt: str = typer.Option("table", "--format", help="table | json")) -> 
 @viz_app.command("agencies")
 def viz_agencies(
     out_file: Path = typer.Option(Path("agencies.html"), "--out", "-o", help="HTML file to write."),
+    document: Optional[str] = typer.Option(None, "--document", help="Only this document: source file name, 发文字号 or title."),
+    region: Optional[str] = typer.Option(None, "--region", help="Only documents of this issuing region, e.g. 深圳市."),
+    role: Optional[str] = typer.Option(None, "--role", help="Only lead or only support assignments."),
 ) -> None:
     """Agency ↔ measure graph: lead and supporting edges, colored by document."""
     from .viz import write_agencies
 
+    if role not in (None, "lead", "support"):
+        fail(f"--role {role!r}: expected lead or support")
     try:
-        info = write_agencies(state.backend(read_only=True), out_file)
+        info = write_agencies(state.backend(read_only=True), out_file, document=document, region=region, role=role)
     except PolicyKGError as e:
         fail(str(e))
     out.print(f"wrote {out_file.resolve()} ({info['nodes']} nodes, {info['edges']} edges)")
+
+
+@viz_app.command("network")
+def viz_network(
+    out_file: Path = typer.Option(Path("network.html"), "--out", "-o", help="HTML file to write."),
+) -> None:
+    """Agency ↔ agency graph weighted by shared measures, colored by community."""
+    from .viz import write_network
+
+    try:
+        info = write_network(state.backend(read_only=True), out_file)
+    except PolicyKGError as e:
+        fail(str(e))
+    out.print(f"wrote {out_file.resolve()} ({info['nodes']} nodes, {info['edges']} edges)")
+
+
+@viz_app.command("lineage")
+def viz_lineage(
+    out_file: Path = typer.Option(Path("lineage.html"), "--out", "-o", help="HTML file to write."),
+) -> None:
+    """National → provincial → local documents → measures, following pkg:implements."""
+    from .viz import write_lineage
+
+    try:
+        info = write_lineage(state.backend(read_only=True), out_file)
+    except PolicyKGError as e:
+        fail(str(e))
+    out.print(f"wrote {out_file.resolve()} ({info['nodes']} nodes, {info['edges']} edges)")
+
+
+# ----------------------------------------------------------------------------- analyze
+
+
+def _render_rows(rows: list[dict], columns: tuple[str, ...], fmt: str, title: str) -> None:
+    if fmt == "json":
+        sys.stdout.write(json.dumps([{c: r.get(c) for c in columns} for r in rows], ensure_ascii=False, indent=1) + "\n")
+    elif fmt == "csv":
+        buf = io.StringIO()
+        w = csv.writer(buf)
+        w.writerow(columns)
+        for r in rows:
+            w.writerow(["" if r.get(c) is None else r.get(c) for c in columns])
+        sys.stdout.write(buf.getvalue())
+    else:
+        table = Table(title=title)
+        for c in columns:
+            table.add_column(c, overflow="fold", justify="left" if c in ("agency", "source", "docNumber", "title") else "right")
+        for r in rows:
+            table.add_row(*("" if r.get(c) is None else str(r.get(c)) for c in columns))
+        out.print(table)
+
+
+@analyze_app.command("agencies")
+def analyze_agencies(fmt: str = typer.Option("table", "--format", help="table | csv | json")) -> None:
+    """Per agency: lead and support counts, weighted degree, betweenness, community."""
+    from .analyze import AGENCY_COLUMNS, agency_table
+
+    if fmt not in ("table", "csv", "json"):
+        fail(f"unknown format {fmt!r} (table, csv, json)")
+    try:
+        rows = agency_table(state.backend(read_only=True))
+    except PolicyKGError as e:
+        fail(str(e))
+    _render_rows(rows, AGENCY_COLUMNS, fmt, "Agencies")
+
+
+@analyze_app.command("documents")
+def analyze_documents(fmt: str = typer.Option("table", "--format", help="table | csv | json")) -> None:
+    """Per document: measures, agencies, targets and citations."""
+    from .analyze import DOCUMENT_COLUMNS, document_table
+
+    if fmt not in ("table", "csv", "json"):
+        fail(f"unknown format {fmt!r} (table, csv, json)")
+    try:
+        rows = document_table(state.backend(read_only=True))
+    except PolicyKGError as e:
+        fail(str(e))
+    _render_rows(rows, DOCUMENT_COLUMNS, fmt, "Documents")
+
+
+# ----------------------------------------------------------------------------- align (measure-level tracing)
+
+
+@analyze_app.command("diffusion")
+def analyze_diffusion(fmt: str = typer.Option("table", "--format", help="table | csv | json")) -> None:
+    """Diffusion: the measures adopted by the most other documents (from stored alignments)."""
+    from .align import DIFFUSION_COLUMNS, diffusion_table
+
+    if fmt not in ("table", "csv", "json"):
+        fail(f"unknown format {fmt!r} (table, csv, json)")
+    try:
+        rows = diffusion_table(state.backend(read_only=True))
+    except PolicyKGError as e:
+        fail(str(e))
+    _render_rows(rows, DIFFUSION_COLUMNS, fmt, "Measure diffusion")
+
+
+@app.command()
+def align(
+    sources: list[str] = typer.Argument(None, help="Two source file names to align; none: every related pair."),
+    fmt: str = typer.Option("table", "--format", help="table (a summary) | json | jsonl (ALIGNMENT.md records)"),
+    out_file: Optional[Path] = typer.Option(None, "--out", "-o", help="Write the records here instead of stdout."),
+) -> None:
+    """Align measures between documents and store the correspondences (one named graph per pair).
+
+    Without arguments: siblings under a shared upstream document and each document with the
+    ingested documents up its implements chain. With SOURCE_A SOURCE_B: any two documents.
+    """
+    from .align import align_all, align_pair, alignment_records
+
+    if fmt not in ("table", "json", "jsonl"):
+        fail(f"unknown format {fmt!r} (table, json, jsonl)")
+    if sources and len(sources) != 2:
+        fail("give two source file names, or none to align every related pair")
+    backend = state.backend()
+    try:
+        if sources:
+            links = align_pair(backend, sources[0], sources[1])
+            summary = f"{sources[0]} ~ {sources[1]}: {len(links)} links, {sum(1 for x in links if x.grade == 'same')} same"
+        else:
+            st = align_all(backend)
+            summary = (f"{st['document_pairs']} document pairs, {st['links']} links ({st['same']} same) "
+                       f"over {st['measures']} measures in {st['seconds']} s")
+        records = alignment_records(backend)
+    except PolicyKGError as e:
+        fail(str(e))
+    err.print(summary, highlight=False)
+    if fmt == "table" and out_file is None:
+        table = Table(title="Stored alignments")
+        for col in ("left", "right", "links", "same"):
+            table.add_column(col, justify="right" if col in ("links", "same") else "left", overflow="fold")
+        for r in records:
+            table.add_row(r["left"], r["right"], str(len(r["links"])), str(sum(1 for x in r["links"] if x["grade"] == "same")))
+        out.print(table)
+        return
+    if fmt == "jsonl":
+        data = "".join(json.dumps(r, ensure_ascii=False) + "\n" for r in records)
+    else:
+        data = json.dumps(records, ensure_ascii=False, indent=1) + "\n"
+    if out_file is None:
+        sys.stdout.write(data)
+    else:
+        tmp = out_file.with_name(out_file.name + ".part")
+        tmp.write_text(data, encoding="utf-8")
+        tmp.replace(out_file)
+        err.print(f"wrote {out_file}")
 
 
 def main() -> None:

@@ -13,6 +13,11 @@ XSD = "http://www.w3.org/2001/XMLSchema#"
 _BAD_IRI = re.compile(r'[\x00-\x20<>"{}|^`\\]')
 
 
+# A query whose parameters feed a FILTER marks where the VALUES block goes with this comment
+# line inside its WHERE clause: a trailing VALUES block is joined only after FILTERs ran.
+_VALUES_HERE = re.compile(r"^[ \t]*# VALUES params[ \t]*$", re.M)
+
+
 class ParameterError(PolicyKGError):
     pass
 
@@ -47,6 +52,13 @@ def bind(query: NamedQuery, params: dict[str, str]) -> str:
     if missing:
         raise ParameterError(f"query {query.name} needs --param {missing[0]}=VALUE")
     terms = {k: to_term(v, query.param(k).type, k) for k, v in params.items()}
+    mark = _VALUES_HERE.search(query.sparql)
+    if terms and mark:
+        # Built from typed terms exactly as with_values() does; one line (n3() escapes newlines).
+        head = " ".join(f"?{k}" for k in terms)
+        row = " ".join(t.n3() for t in terms.values())
+        indent = mark.group(0)[: len(mark.group(0)) - len(mark.group(0).lstrip())]
+        return query.sparql[: mark.start()] + f"{indent}VALUES ({head}) {{ ({row}) }}" + query.sparql[mark.end():]
     return with_values(query.sparql, terms)
 
 

@@ -39,6 +39,7 @@ LEVEL_COLORS = {"national": "#c0392b", "provincial": "#e67e22", "municipal": "#2
 LEVEL_ZH = {"national": "国家级", "provincial": "省级", "municipal": "市级", "county": "县级"}
 LEAD_COLOR, SUPPORT_COLOR, AGENCY_COLOR = "#c0392b", "#7f8c8d", "#1f3a5f"
 ROLE_ZH = {"lead": "牵头", "support": "配合"}
+NO_ARROW = {"to": {"enabled": False}}
 LABELLED_MEASURES = 400  # beyond this many measures, measure labels live in tooltips only
 _URL = re.compile(r"(https?):(//)", re.IGNORECASE)
 
@@ -134,8 +135,8 @@ def _positions(g: nx.Graph, weight: str | None = None, seed: int = 7) -> dict:
     n = g.number_of_nodes()
     if n == 0:
         return {}
-    scale = 45.0 * math.sqrt(n) + 150.0
-    pos = nx.spring_layout(g, seed=seed, weight=weight, k=1.6 / math.sqrt(n), iterations=60 if n < 3000 else 30)
+    scale = 70.0 * math.sqrt(n) + 200.0
+    pos = nx.spring_layout(g, seed=seed, weight=weight, k=3.0 / math.sqrt(n), iterations=80 if n < 3000 else 40)
     return {k: (float(x) * scale, float(y) * scale) for k, (x, y) in pos.items()}
 
 
@@ -226,7 +227,7 @@ def write_agency_graph(g: nx.Graph, out_path: str | Path, heading: str = "机构
             support_edges += 1
             style = {"color": SUPPORT_COLOR, "width": 1.2, "dashes": [6, 5]}
         net.add_edge(a, m, title=f"{g.nodes[a]['label']} {ROLE_ZH.get(r, r)}：{g.nodes[m]['label']}",
-                     pkgFilter={"role": r}, **style)
+                     pkgFilter={"role": r}, arrows=NO_ARROW, **style)
 
     fixed = [
         {"title": "节点", "items": [
@@ -278,7 +279,7 @@ def write_network(backend: Backend, out_path: str | Path, heading: str = "机构
                      font={"size": 15, "strokeWidth": 3, "strokeColor": "#ffffff"})
     for a, b, w in p.edges(data="weight"):
         net.add_edge(a, b, title=f"{p.nodes[a]['label']} — {p.nodes[b]['label']}\n共同负责 {w} 项措施",
-                     width=1 + 2 * math.log2(w), color="#9aa5b1", value=None)
+                     width=1 + 2 * math.log2(w), color="#9aa5b1", arrows=NO_ARROW)
     sizes = {i: sum(1 for v in comm.values() if v == i) for i in range(n_comm)}
     shown = [i for i in range(n_comm)][:16]
     fixed = [
@@ -348,7 +349,7 @@ def write_lineage(backend: Backend, out_path: str | Path, heading: str = "政策
             implements += 1
             net.add_edge(u, v, title="贯彻落实", color="#34495e", width=2.5, arrows="to")
         else:
-            net.add_edge(u, v, title="包含措施", color="#c8ced3", width=0.8)
+            net.add_edge(u, v, title="包含措施", color="#c8ced3", width=0.8, arrows=NO_ARROW)
     fixed = [
         {"title": "文件层级（实心 = 已导入）", "items": [
             {"label": LEVEL_ZH[k], "color": c, "shape": "box"} for k, c in LEVEL_COLORS.items() if k in levels_seen]

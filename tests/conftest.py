@@ -1,4 +1,6 @@
-"""Shared fixtures: the bundled corpus ingested once per session into a real on-disk store."""
+"""Shared fixtures: the bundled corpus ingested once per session into a real on-disk store,
+and real SPARQL servers on free 127.0.0.1 ports (tests/servers.py), started once per session
+and only when a test asks for them."""
 from __future__ import annotations
 
 import subprocess
@@ -7,9 +9,16 @@ from pathlib import Path
 
 import pytest
 
+from servers import start_oxigraph, start_virtuoso
+
 ROOT = Path(__file__).resolve().parents[1]
 CORPUS = ROOT / "corpus"
 SHARED = ROOT.parent / "shared"
+
+
+@pytest.fixture(scope="session")
+def corpus_dir() -> Path:
+    return CORPUS
 
 
 @pytest.fixture(scope="session")
@@ -35,6 +44,20 @@ def shared_dir() -> Path:
     if not (SHARED / "eval" / "score.py").exists():
         pytest.skip(f"{SHARED} is not beside this checkout: the shared scorer and gold are needed")
     return SHARED
+
+
+@pytest.fixture(scope="session")
+def oxigraph_server(tmp_path_factory):
+    server = start_oxigraph(tmp_path_factory.mktemp("oxigraph") / "db")
+    yield server
+    server.stop()
+
+
+@pytest.fixture(scope="session")
+def virtuoso_server(tmp_path_factory):
+    server = start_virtuoso(tmp_path_factory.mktemp("virtuoso"))
+    yield server
+    server.stop()
 
 
 def run_cli(*args: str, cwd: Path | None = None, env: dict | None = None, timeout: float = 300) -> subprocess.CompletedProcess:

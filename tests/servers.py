@@ -91,13 +91,15 @@ class Server:
         stop(self.proc)
 
 
-def start_oxigraph(location: Path, read_only: bool = False) -> Server:
+def start_oxigraph(location: Path, read_only: bool = False, union: bool = False) -> Server:
     binary = oxigraph_binary()
     if binary is None:
         raise RuntimeError("the oxigraph server CLI is not installed (pip install 'oxigraph>=0.5.13,<0.6')")
     port = free_port()
     log = location.parent / f"oxigraph-{port}.log"
     cmd = [binary, "serve-read-only" if read_only else "serve", "--location", str(location), "--bind", f"127.0.0.1:{port}"]
+    if union:
+        cmd.append("--union-default-graph")
     proc = subprocess.Popen(cmd, stdout=open(log, "wb"), stderr=subprocess.STDOUT)
     base = f"http://127.0.0.1:{port}"
     wait_http(base + "/query?query=ASK%7B%7D", proc, log=log)

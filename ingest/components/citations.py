@@ -14,8 +14,8 @@ from functools import lru_cache
 from ..catalog import find_known, normalize_title, region_regex
 from ..record import Citation, DocumentMeta, Measure, Span
 from ..rules import alternation, rules_by_label
-from ..text import squash, to_simplified
-from .metadata import doc_number_of
+from ..text import squash
+from .metadata import doc_number_of, finditer_doc_numbers, simplified
 
 TITLE = re.compile(r"《(?P<title>[^《》\n]{2,150}(?:《[^《》\n]{1,60}》[^《》\n]{0,60})?)》")
 
@@ -60,7 +60,7 @@ def find_mentions(text: str) -> list[Mention]:
         mentions.append(Mention(numbers[0] if numbers else None, title, m.start(), end))
         for extra in numbers[1:]:
             mentions.append(Mention(extra, None, m.start(), end))
-    for n in rx["doc_number"].finditer(text):
+    for n in finditer_doc_numbers(text):
         if any(a <= n.start() < b for a, b in paired):
             continue
         if any(mt.start <= n.start() < mt.end for mt in mentions):  # a number quoted inside a title
@@ -131,7 +131,7 @@ def same_document(a_title: str, b_title: str) -> bool:
 
 
 def find_citations(text: str, meta: DocumentMeta, measures: tuple[Measure, ...]) -> tuple[tuple[Citation, ...], tuple[Measure, ...]]:
-    text = to_simplified(text)
+    text = simplified(text)
     mentions = [m for m in find_mentions(text) if not is_self(m, meta)]
     mark_implements(text, mentions, basis_zones(text, meta))
 

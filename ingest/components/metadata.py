@@ -22,6 +22,27 @@ NATIONAL = re.compile(r"^(?:中共中央|国务院|全国人民代表大会|全�
 COUNTY = re.compile(r"(?P<county>[\u4e00-\u9fff]{1,6}?(?:自治县|县|区|旗))(?:人民政府|委员会|党委|$)")
 
 
+_LAST_SIMPLIFIED: tuple[str | None, str | None] = (None, None)  # (text, simplified): the last text seen
+
+
+def simplified(text: str) -> str:
+    """``to_simplified(text)``, computed once for the text the stages share: the conversion maps
+    one character to one character, so it is decided on the text's distinct characters, and a
+    text with nothing traditional (most documents) comes back as it is."""
+    global _LAST_SIMPLIFIED
+    last = _LAST_SIMPLIFIED  # one read, so that threads sharing the module see a consistent pair
+    if last[0] is text:
+        return last[1]
+    chars = "".join(set(text))
+    converted = to_simplified(chars)
+    if converted == chars:
+        out = text
+    else:
+        out = text.translate({ord(a): b for a, b in zip(chars, converted) if a != b})
+    _LAST_SIMPLIFIED = (text, out)
+    return out
+
+
 @dataclass(frozen=True)
 class Line:
     start: int
@@ -49,6 +70,59 @@ def _rx():
         "fields": [(re.compile(r"^\s*(?:" + rx.pattern + r")\s*[:：]\s*(?P<value>.*?)\s*$"), fid) for rx, fid in ids_by_match("metadata", "FIELD")],
         "field_inline": re.compile(r"(?P<label>" + alternation("metadata", "FIELD") + r")\s*[:：]\s*"),
     }
+
+
+_ORGAN_CODE = "(?P<code>[\\u4e00-\\u9fff]{1,12}?)\\s*"  # how the DOC_NUMBER rule must open for the fast finder
+_CODE_MAX = 12
+
+
+class DocNumberMatch:
+    """What ``finditer_doc_numbers`` yields: the parts of ``re.Match`` the stages use."""
+
+    __slots__ = ("_start", "_end", "_groups")
+
+    def __init__(self, start: int, end: int, groups: dict[str, str]):
+        self._start, self._end, self._groups = start, end, groups
+
+    def start(self) -> int:
+        return self._start
+
+    def end(self) -> int:
+        return self._end
+
+    def group(self, name: str) -> str:
+        return self._groups[name]
+
+
+@lru_cache(maxsize=1)
+def _doc_number_tail() -> re.Pattern | None:
+    """The DOC_NUMBER rule without its organ code (the bracketed year, serial and 号), or None
+    when the rule does not open with the lazy organ code the fast finder expects."""
+    regex = rules_by_label("doc_number", "DOC_NUMBER")[0].regex
+    return re.compile(regex[len(_ORGAN_CODE):]) if regex.startswith(_ORGAN_CODE) else None
+
+
+def finditer_doc_numbers(text: str):
+    """The same matches as ``re.finditer(DOC_NUMBER, text)``, found in a fraction of the time:
+    the regex's lazy organ code is tried at every Han character, so instead find the bracketed
+    year (rare) first, then read the organ code backwards from it: the blanks before the
+    bracket, then up to 12 Han characters, starting no earlier than the previous match's end."""
+    tail = _doc_number_tail()
+    if tail is None:
+        yield from _rx()["doc_number"].finditer(text)
+        return
+    last_end = 0
+    for t in tail.finditer(text):
+        q = t.start()
+        while q > last_end and text[q - 1].isspace():
+            q -= 1
+        p, lo = q, max(last_end, q - _CODE_MAX)
+        while p > lo and "\u4e00" <= text[p - 1] <= "\u9fff":
+            p -= 1
+        if p == q:
+            continue
+        last_end = t.end()
+        yield DocNumberMatch(p, last_end, {"code": text[p:q], "year": t.group("year"), "serial": t.group("serial")})
 
 
 def normalize_doc_number(code: str, year: str, serial: str) -> str:
@@ -82,12 +156,18 @@ def parse_date(text: str) -> str | None:
     return f"{y:04d}-{mo:02d}-{d:02d}"
 
 
+_LINE_BODY = re.compile(r"^[\s#*>\-]*(.*?)[\s*]*$")
+
+
 def split_lines(text: str) -> list[Line]:
     out, pos = [], 0
     for raw in text.split("\n"):
         start, end = pos, pos + len(raw)
         pos = end + 1
-        m = re.match(r"^[\s#*>\-]*(.*?)[\s*]*$", raw)
+        if raw and raw[0] not in "#*>-" and raw[-1] != "*" and not raw[0].isspace() and not raw[-1].isspace():
+            out.append(Line(start, end, raw))  # nothing to strip (most lines)
+            continue
+        m = _LINE_BODY.match(raw)
         body = m.group(1)
         if body:
             s = start + raw.index(body) if body in raw else start
@@ -258,7 +338,7 @@ def most_mentioned_region(text: str) -> Region | None:
 
 
 def find_metadata(text: str, source: Source) -> DocumentMeta:
-    text = to_simplified(text)
+    text = simplified(text)
     lines = split_lines(text)
     fields = portal_fields(lines, source)
     doc_number, doc_number_span = find_doc_number(lines, fields)

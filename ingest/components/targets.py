@@ -8,20 +8,24 @@ are subsidies, rewards and eligibility thresholds (``patterns/targets.jsonl``: N
 from __future__ import annotations
 
 import re
+from bisect import bisect_left, bisect_right
 from collections import Counter
 from dataclasses import dataclass
 from functools import lru_cache
 
 from ..numbers import NUMBER, clean_value, parse_number
 from ..record import DocumentMeta, Measure, Section, Source, Span, Target
-from ..rules import alternation, ids_by_match, rules_by_label
-from ..text import squash, to_simplified
+from ..rules import alternation, ids_by_match, rules_by_label, with_start_guard
+from ..text import squash
+from .metadata import simplified
 
 CLAUSE_END = "，,；;。：:！？!?\n"
 HEADING = re.compile(
     r"^[ \t#*>\-]*(?P<num>[一二三四五六七八九十]+、|[(（][一二三四五六七八九十]+[)）]|\d{1,2}[.．、](?!\d))\s*(?P<head>[^\n]{1,40}?)[。.]?[ \t*]*$",
     re.M,
 )
+HEAD_START = re.compile(r"^[ \t#*>\-]*[一二三四五六七八九十(（\d]", re.M)  # where HEADING may match
+SENTENCE = re.compile(r"[^。！？!?；;]+")
 LEAD_SENTENCE = re.compile(r"^[ \t#*>\-]*(?P<head>[^。\n]{2,12})。", re.M)
 
 
@@ -51,7 +55,7 @@ def _rx():
         r"(?P<after>" + after + r")?"
     )
     return {
-        "value": re.compile(value),
+        "value": re.compile(with_start_guard(value)),
         "units": units,
         "before_ids": ids_by_match("targets", "COMPARATOR_BEFORE"),
         "after_ids": ids_by_match("targets", "COMPARATOR_AFTER"),
@@ -126,6 +130,23 @@ def inside(pos: int, ranges) -> bool:
     return any(a <= pos < b for a, b in ranges)
 
 
+def membership(ranges):
+    """``lambda pos: inside(pos, ranges)``, by binary search over the ranges' union."""
+    starts: list[int] = []
+    ends: list[int] = []
+    for a, b in sorted(r for r in ranges if r[0] < r[1]):
+        if ends and a <= ends[-1]:
+            ends[-1] = max(ends[-1], b)
+        else:
+            starts.append(a)
+            ends.append(b)
+
+    def contains(pos: int) -> bool:
+        k = bisect_right(starts, pos) - 1
+        return k >= 0 and pos < ends[k]
+    return contains
+
+
 # ----------------------------------------------------------------- years
 
 def plan_end_year(text: str, meta: DocumentMeta) -> int | None:
@@ -180,19 +201,24 @@ def sentence_has_past_year(sentence: str, goal_year: int | None) -> bool:
 def prose_candidates(text: str, goal: list, past: list, in_task, default_year: int | None) -> list[Candidate]:
     rx = _rx()
     out: list[Candidate] = []
-    for sentence in re.finditer(r"[^。！？!?；;]+", text):
+    in_past, in_goal_zone = membership(past), membership(goal)
+    # line starts where a heading could begin (a superset of HEADING's starts, found once)
+    head_starts = [m.start() for m in HEAD_START.finditer(text)]
+    for sentence in SENTENCE.finditer(text):
         s0, s1 = sentence.start(), sentence.end()
-        for h in HEADING.finditer(text, s0, s1):  # a heading line is not part of the sentence after it
-            if h.end() < s1:
-                s0 = h.end()
-        if inside(s0, past):
+        k = bisect_left(head_starts, s0)
+        if k < len(head_starts) and head_starts[k] < s1:
+            for h in HEADING.finditer(text, s0, s1):  # a heading line is not part of the sentence after it
+                if h.end() < s1:
+                    s0 = h.end()
+        if in_past(s0):
             continue
-        sent = text[s0:s1]
-        in_goal = inside(s0, goal) or inside(s1 - 1, goal)
-        year_m = list(rx["year"].finditer(sent))
+        in_goal = in_goal_zone(s0) or in_goal_zone(s1 - 1)
         if not in_goal:
-            if not in_task(s0) or not rx["goal_verb"].search(sent):
+            if not in_task(s0) or not rx["goal_verb"].search(text, s0, s1):
                 continue
+        sent = text[s0:s1]
+        year_m = list(rx["year"].finditer(sent))
         matches = list(rx["value"].finditer(sent))
         multiples = [(m, v) for mrx, v in rx["multiple"] for m in mrx.finditer(sent)]
         if not matches and not multiples:
@@ -407,7 +433,7 @@ def merge(cands: list[Candidate]) -> list[Candidate]:
 
 
 def find_targets(text: str, sections: tuple[Section, ...], measures: tuple[Measure, ...], meta: DocumentMeta, source: Source) -> tuple[Target, ...]:
-    text = to_simplified(text)
+    text = simplified(text)
     default_year = plan_end_year(text, meta) or doc_goal_year(text)
     table, table_spans = table_candidates(text, default_year)
     masked = text
@@ -416,8 +442,10 @@ def find_targets(text: str, sections: tuple[Section, ...], measures: tuple[Measu
     goal, past = zones(masked)
     task_spans = [(m.span.start, m.span.end) for m in measures]
 
+    in_tasks, in_past = membership(task_spans), membership(past)
+
     def in_task(pos: int) -> bool:
-        return inside(pos, task_spans) if task_spans else not inside(pos, past)
+        return in_tasks(pos) if task_spans else not in_past(pos)
 
     cands = merge(prose_candidates(masked, goal, past, in_task, default_year) + table)
     targets = []

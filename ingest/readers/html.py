@@ -68,49 +68,101 @@ def _classes(tag: Tag) -> str:
     return " ".join([*cls, str(attrs.get("id") or "")])
 
 
-def _link_density(tag: Tag) -> tuple[float, int]:
-    text = len(re.sub(r"\s+", "", tag.get_text()))
-    links = tag.find_all("a")
-    link_text = sum(len(re.sub(r"\s+", "", a.get_text())) for a in links)
-    return (link_text / text if text else 0.0), len(links)
+class _Stats:
+    """Per-tag sums over the subtree, computed in one bottom-up pass (no quadratic walks)."""
+
+    __slots__ = ("text", "link_text", "links", "labels", "blocks")
+
+    def __init__(self):
+        self.text = self.link_text = self.links = self.labels = self.blocks = 0
+
+
+def _subtree_stats(root: Tag) -> dict[int, _Stats]:
+    stats: dict[int, _Stats] = {}
+    order: list[Tag] = []
+    stack = [root]
+    while stack:  # pre-order; reversed it is a valid post-order for summing children
+        tag = stack.pop()
+        order.append(tag)
+        stats[id(tag)] = _Stats()
+        for child in tag.children:
+            if isinstance(child, Tag):
+                stack.append(child)
+            elif isinstance(child, NavigableString) and not isinstance(child, Comment):
+                st = stats[id(tag)]
+                n = len(re.sub(r"\s+", "", str(child)))
+                st.text += n
+                st.labels += len(_INLINE_PAIR.findall(str(child))) or bool(_LABEL.match(str(child)))
+    for tag in reversed(order):
+        st = stats[id(tag)]
+        if tag.name == "a":
+            st.links += 1
+            st.link_text = st.text
+        parent = tag.parent
+        if parent is not None and id(parent) in stats and tag is not root:
+            ps = stats[id(parent)]
+            ps.text += st.text
+            ps.link_text += st.link_text
+            ps.links += st.links
+            ps.labels += st.labels
+            ps.blocks += st.blocks + (tag.name in _BLOCK_TAGS and tag.name != "br")
+    return stats
+
+
+def _walk_pruning(root: Tag, remove) -> None:
+    """Pre-order walk; ``remove(tag)`` returns True when it took the tag out (its subtree
+    is then skipped). Never touch ``tag.decomposed``: on a Tag, an unknown attribute is a
+    subtree search in bs4, which makes deep pages quadratic."""
+    stack = [root]
+    while stack:
+        tag = stack.pop()
+        if tag is not root and remove(tag):
+            continue
+        stack.extend(reversed([c for c in tag.children if isinstance(c, Tag)]))
 
 
 def _drop_boilerplate(soup: BeautifulSoup) -> None:
     for node in soup.find_all(string=lambda s: isinstance(s, Comment)):
         node.extract()
-    for tag in soup.find_all(_DROP_TAGS):
+
+    def drop_tags(tag: Tag) -> bool:
+        if tag.name not in _DROP_TAGS:
+            return False
         if tag.name == "form" and len(tag.get_text(strip=True)) > 200:
-            tag.unwrap()  # ASP.NET pages wrap the whole body in one <form>
+            return False  # ASP.NET pages wrap the whole body in one <form>: keep, look inside
+        tag.decompose()
+        return True
+
+    _walk_pruning(soup, drop_tags)
+    stats = _subtree_stats(soup)
+
+    def drop_furniture(tag: Tag) -> bool:
+        st = stats.get(id(tag))
+        if st is None or tag.name in ("html", "body"):
+            return False
+        if st.text < 2000 and _BOILERPLATE.search(_classes(tag)):
+            pass
+        elif tag.name in ("ul", "ol", "div", "table", "dl") and st.links >= 2 and st.text < 3000 \
+                and st.link_text > 0.6 * st.text:
+            pass
+        elif st.text < 120 and st.blocks == 0 and tag.name in ("ul", "ol", "div", "table", "dl", "p", "span", "td", "li") \
+                and _FURNITURE_TEXT.search(re.sub(r"\s+", "", tag.get_text())):
+            pass
         else:
-            tag.decompose()
-    for tag in soup.find_all(True):
-        if tag.decomposed or tag.name in ("html", "body"):
-            continue
-        if _BOILERPLATE.search(_classes(tag)) and len(tag.get_text(strip=True)) < 2000:
-            tag.decompose()
-            continue
-    for tag in soup.find_all(["ul", "ol", "div", "table", "dl", "p", "span", "td", "li"]):
-        if tag.decomposed:
-            continue
-        text = re.sub(r"\s+", "", tag.get_text())
-        density, n_links = _link_density(tag)
-        if tag.name in ("ul", "ol", "div", "table", "dl") and n_links >= 2 and density > 0.6 and len(text) < 3000:
-            tag.decompose()
-        elif len(text) < 120 and _FURNITURE_TEXT.search(text) and not tag.find(_BLOCK_TAGS - {"br"}):
-            tag.decompose()
+            return False
+        tag.decompose()
+        return True
+
+    _walk_pruning(soup, drop_furniture)
 
 
 def _take_metadata(soup: BeautifulSoup) -> tuple[tuple[str, str], ...]:
     """Find the block holding at least three metadata labels, read it, remove it."""
+    stats = _subtree_stats(soup)
     best = None
     for tag in soup.find_all(["table", "div", "ul", "dl"]):
-        if tag.decomposed:
-            continue
-        text = tag.get_text(" ")
-        labels = {m.group(1) for m in _INLINE_PAIR.finditer(text)} | {
-            c.get_text(strip=True).rstrip(":：") for c in tag.find_all(["td", "th", "dt", "span", "b", "strong", "label"])
-            if _LABEL.match(c.get_text())}
-        if len(labels) >= 3 and len(text) < 1500:
+        st = stats.get(id(tag))
+        if st is not None and st.labels >= 3 and st.text < 1500:
             # the smallest block that holds them: later (deeper) candidates replace earlier ones
             best = tag
     if best is None:

@@ -122,6 +122,7 @@ def _paragraphs(pages: list[list[_Line]]) -> list[str]:
                      and previous.x1 >= right - 2.2 * char  # the line above ran to the margin
                      and ln.x0 <= left + 0.6 * char  # this one is not indented
                      and not _NEW_BLOCK.match(ln.text))
+            joins = joins or (previous is not None and _continues_centered(previous, ln, left, right, char))
             if joins:
                 glue = "" if _CJK.match(ln.text[:1]) or _CJK.match(out[-1][-1:]) else " "
                 out[-1] = out[-1] + glue + ln.text
@@ -129,6 +130,20 @@ def _paragraphs(pages: list[list[_Line]]) -> list[str]:
                 out.append(ln.text)
             previous = ln
     return out
+
+
+def _continues_centered(above: _Line, ln: _Line, left: float, right: float, char: float) -> bool:
+    """A centered title wrapped onto a second centered line of the same size."""
+    middle = (left + right) / 2
+
+    def centered(line: _Line) -> bool:
+        return abs((line.x0 + line.x1) / 2 - middle) < char
+
+    height = above.y1 - above.y0
+    return (centered(above) and centered(ln) and ln.x0 > left + 1.5 * char
+            and abs((ln.y1 - ln.y0) - height) < 0.1 * height
+            and 0 <= above.y0 - ln.y1 < 0.8 * height
+            and above.x1 - above.x0 > 0.6 * (right - left))
 
 
 def _rows(page: list[_Line], char: float) -> list[list[_Line]]:

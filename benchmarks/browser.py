@@ -1,0 +1,136 @@
+"""Graph pages in a real, offline, headless Chromium: time until interactive.
+
+Used by the browser tests and by benchmarks/run.py::
+
+    from benchmarks.browser import time_to_interactive, synthetic_agency_graph
+    python benchmarks/browser.py --agencies 250 --measures 2000   # prints a JSON line
+
+Chromium is Debian's /usr/bin/chromium (override with POLICYKG_CHROMIUM); Playwright's own
+browser download is never used. Every request except the page's own file:// URL is aborted.
+"""
+from __future__ import annotations
+
+import json
+import os
+import random
+import sys
+import time
+from contextlib import contextmanager
+from pathlib import Path
+
+import networkx as nx
+
+CHROMIUM = os.environ.get("POLICYKG_CHROMIUM", "/usr/bin/chromium")
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
+                 "--disable-sync", "--no-first-run"]
+READY = "() => !!(window.pkgGraph && window.pkgGraph.ready)"
+
+
+@contextmanager
+def chromium():
+    """A headless Debian Chromium driven by Playwright (no `playwright install`)."""
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
+        try:
+            yield browser
+        finally:
+            browser.close()
+
+
+def block_network(page, page_url: str, blocked: list | None = None) -> None:
+    """Abort every request but the page itself; record the aborted URLs in ``blocked``."""
+
+    def handle(route):
+        if route.request.url == page_url:
+            route.continue_()
+        else:
+            if blocked is not None:
+                blocked.append(route.request.url)
+            route.abort()
+
+    page.route("**/*", handle)
+
+
+def open_graph(page, html_path: str | Path, timeout_ms: float = 120_000, blocked: list | None = None) -> float:
+    """Load a policykg graph page offline and wait until it has drawn its final layout and
+    the main thread answers an animation frame. Returns the seconds that took."""
+    url = Path(html_path).resolve().as_uri()
+    block_network(page, url, blocked)
+    t0 = time.perf_counter()
+    page.goto(url, wait_until="load", timeout=timeout_ms)
+    page.wait_for_function(READY, timeout=timeout_ms)
+    page.evaluate("() => new Promise(r => requestAnimationFrame(() => requestAnimationFrame(r)))")
+    return time.perf_counter() - t0
+
+
+def time_to_interactive(html_path: str | Path, width: int = 1400, height: int = 900) -> float:
+    """Seconds from navigation until the graph page is drawn and responsive, in a fresh
+    headless Chromium with all network blocked."""
+    with chromium() as browser:
+        page = browser.new_page(viewport={"width": width, "height": height})
+        try:
+            return open_graph(page, html_path)
+        finally:
+            page.close()
+
+
+def synthetic_agency_graph(n_agencies: int = 250, n_measures: int = 2000, n_documents: int = 40,
+                           seed: int = 1) -> nx.Graph:
+    """An agency–measure graph shaped like ``project.agency_measure_graph`` output: every
+    measure has one lead and 1–3 supporting agencies (about 2.5 edges per measure), agency
+    popularity skewed like real assignments."""
+    rng = random.Random(seed)
+    g = nx.Graph()
+    stages = ["创造", "运用", "保护", "管理", "服务", "综合保障", None]
+    agencies = [f"agency:{i}" for i in range(n_agencies)]
+    weights = [1.0 / (i + 1) ** 0.8 for i in range(n_agencies)]
+    for i, a in enumerate(agencies):
+        g.add_node(a, kind="agency", label=f"测试市第{i}局", lead=0, support=0, documents=set())
+    for j in range(n_measures):
+        doc = j % n_documents
+        m = f"measure:{j}"
+        g.add_node(m, kind="measure", label=f"加强知识产权保护第{j}项措施", stage=rng.choice(stages), doc=f"doc:{doc}",
+                   source=f"synthetic_{doc:03d}.txt", docNumber=None, title=f"测试市知识产权政策{doc}号",
+                   region=f"测试{doc % 5}市", level="municipal", lead=[], support=[])
+        chosen = []
+        while len(chosen) < 1 + rng.randint(1, 3):
+            a = rng.choices(agencies, weights)[0]
+            if a not in chosen:
+                chosen.append(a)
+        for k, a in enumerate(chosen):
+            role = "lead" if k == 0 else "support"
+            g.add_edge(a, m, role=role)
+            g.nodes[a][role] += 1
+            g.nodes[a]["documents"].add(g.nodes[m]["source"])
+            g.nodes[m][role].append(g.nodes[a]["label"])
+    return g
+
+
+def measure_agency_graph(out_dir: str | Path, n_agencies: int = 250, n_measures: int = 2000) -> dict:
+    """Write the synthetic graph with viz.write_agency_graph and time it in Chromium."""
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+    from policykg.queries.viz import write_agency_graph
+
+    g = synthetic_agency_graph(n_agencies, n_measures)
+    out = Path(out_dir) / f"synthetic_agencies_{g.number_of_nodes()}.html"
+    t0 = time.perf_counter()
+    info = write_agency_graph(g, out, heading="合成机构图（基准测试）")
+    write_s = time.perf_counter() - t0
+    tti = time_to_interactive(out)
+    return {"nodes": info["nodes"], "edges": info["edges"], "write_seconds": round(write_s, 2),
+            "time_to_interactive_seconds": round(tti, 2), "html_bytes": out.stat().st_size, "path": str(out)}
+
+
+if __name__ == "__main__":
+    import argparse
+    import tempfile
+
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--agencies", type=int, default=250)
+    ap.add_argument("--measures", type=int, default=2000)
+    ap.add_argument("--out", default=None, help="folder for the HTML (default: a temporary one)")
+    ns = ap.parse_args()
+    folder = ns.out or tempfile.mkdtemp(prefix="policykg-bench-")
+    print(json.dumps(measure_agency_graph(folder, ns.agencies, ns.measures), ensure_ascii=False))

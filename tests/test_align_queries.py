@@ -1,0 +1,165 @@
+"""Measure-level tracing: the alignment graph, its named queries and the functions views call."""
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from policykg.graph.store import OxigraphBackend
+from policykg.graph.terms import ID, PKG
+from policykg.queries.catalog import all_queries
+from policykg.queries.run import run_query
+
+CORPUS = Path(__file__).resolve().parent.parent / "corpus"
+LEFT, RIGHT = "003_b70a2f308e677d33.txt", "004_b226f07776384f2e.txt"
+ALIGN_QUERIES = ("align_measures", "align_documents", "alignment_runs", "export_alignments", "alignment_edges",
+                 "measure_counterparts", "upstream_coverage", "implementation_gaps", "measure_diffusion",
+                 "document_similarity", "measure_citations")
+
+
+@pytest.fixture(scope="module")
+def store(tmp_path_factory):
+    from policykg.queries.align import align_all
+    from policykg.queries.batch import ingest_paths
+
+    backend = OxigraphBackend(tmp_path_factory.mktemp("align") / "store")
+    report = ingest_paths(backend, [CORPUS], jobs=1)
+    assert not report.by_status("failed")
+    stats = align_all(backend)
+    return backend, stats
+
+
+def doc_of(backend, source):
+    return next(r["doc"] for r in run_query(backend, "align_documents").records() if r["source"] == source)
+
+
+def test_align_queries_headers_parse_and_declare_their_params():
+    queries = all_queries()
+    for name in ALIGN_QUERIES:
+        q = queries[name]
+        assert q.summary and q.summary_zh and q.returns, name
+        for p in q.params:
+            assert f"?{p.name}" in q.sparql, (name, p.name)
+
+
+def test_align_queries_run(store):
+    backend, _ = store
+    measure = f"{ID}src/{LEFT}/m/1"
+    params = {"measure_counterparts": {"measure": measure}, "upstream_coverage": {"upstream": doc_of(backend, LEFT)},
+              "implementation_gaps": {"upstream": doc_of(backend, LEFT)}}
+    for name in ALIGN_QUERIES:
+        res = run_query(backend, name, params.get(name))
+        assert set(all_queries()[name].returns) <= set(res.variables), name
+
+
+def test_align_all_blocks_and_stores_one_graph_per_pair(store):
+    backend, stats = store
+    assert stats["document_pairs"] >= 1 and stats["links"] > 0
+    assert stats["candidate_measure_pairs"] < stats["scored_measure_pairs"]
+    runs = run_query(backend, "alignment_runs").records()
+    assert len(runs) == stats["document_pairs"]
+    assert any({r["left"], r["right"]} == {LEFT, RIGHT} for r in runs)
+    params = json.loads(runs[0]["parameters"])
+    assert params["csls_k"] >= 1 and runs[0]["method"]
+
+
+def test_align_evidence_spans_point_into_the_source_text(store):
+    from policykg.queries.align import alignment_records, read_measures
+
+    backend, _ = store
+    spans = {}
+    for m in read_measures(backend):
+        spans.setdefault(m.source, []).append((m.start, m.text))
+
+    def at(source, start, end):
+        for s, text in spans[source]:
+            if s <= start and end <= s + len(text):
+                return text[start - s : end - s]
+        return None
+
+    checked = 0
+    for rec in alignment_records(backend):
+        for link in rec["links"]:
+            assert link["evidence"], link
+            for ev in link["evidence"]:
+                assert at(rec["left"], *ev["left"]) == ev["text"]
+                assert at(rec["right"], *ev["right"]) == ev["text"]
+                checked += 1
+    assert checked
+
+
+def test_align_rerun_replaces_the_pair_graph(store):
+    from policykg.queries.align import align_pair
+
+    backend, _ = store
+    count = "SELECT (COUNT(*) AS ?n) WHERE { ?c a <%s> }" % PKG.Correspondence
+    before = backend.select(count).records()[0]["n"]
+    links = align_pair(backend, RIGHT, LEFT)
+    links_again = align_pair(backend, RIGHT, LEFT)
+    assert len(links) == len(links_again)
+    assert backend.select(count).records()[0]["n"] == before
+    runs = [r for r in run_query(backend, "alignment_runs").records() if {r["left"], r["right"]} == {LEFT, RIGHT}]
+    assert len(runs) == 1 and runs[0]["left"] == RIGHT
+
+
+def test_counterparts_are_symmetric(store):
+    backend, _ = store
+    edge = run_query(backend, "alignment_edges").records()[0]
+    there = run_query(backend, "measure_counterparts", {"measure": edge["left_measure"]}).records()
+    back = run_query(backend, "measure_counterparts", {"measure": edge["right_measure"]}).records()
+    assert edge["right_measure"] in {r["counterpart"] for r in there}
+    assert edge["left_measure"] in {r["counterpart"] for r in back}
+
+
+def test_alignment_edges_and_diffusion(store):
+    from policykg.queries.align import DIFFUSION_COLUMNS, alignment_edges, diffusion_table
+
+    backend, _ = store
+    edges = alignment_edges(backend)
+    assert edges and set(edges[0]) == {"left_measure", "right_measure", "grade", "score", "evidence_text"}
+    rows = diffusion_table(backend)
+    assert rows and set(DIFFUSION_COLUMNS) <= set(rows[0])
+    assert [r["documents"] for r in rows] == sorted((r["documents"] for r in rows), reverse=True)
+
+
+def test_document_similarity_has_a_row_per_pair(store):
+    backend, stats = store
+    rows = run_query(backend, "document_similarity").records()
+    assert len(rows) == len(run_query(backend, "alignment_runs").records())
+    for r in rows:
+        assert 0 <= r["left_coverage"] <= 1 and 0 <= r["right_coverage"] <= 1
+
+
+def test_measure_citations_are_in_the_graph(store):
+    backend, _ = store
+    rows = run_query(backend, "measure_citations").records()
+    assert rows and all(r["cited"] for r in rows)
+
+
+def test_upstream_coverage_and_gaps_down_the_chain(tmp_path):
+    """With one ingested document declared upstream of another, coverage lists the local measures
+    carrying out each upstream measure and gaps list the rest."""
+    from policykg.queries.align import align_all
+    from policykg.queries.batch import ingest_paths
+
+    backend = OxigraphBackend(tmp_path / "store")
+    ingest_paths(backend, [CORPUS / LEFT, CORPUS / RIGHT], jobs=1)
+    up, down = doc_of(backend, LEFT), doc_of(backend, RIGHT)
+    backend.replace_graph(f"{ID}graph/test-chain", [f"<{down}> <{PKG.implements}> <{up}> .\n"])
+    align_all(backend)
+    coverage = run_query(backend, "upstream_coverage", {"upstream": up}).records()
+    gaps = run_query(backend, "implementation_gaps", {"upstream": up}).records()
+    covered = {r["upstream_measure"] for r in coverage if r["local_measure"]}
+    missing = {r["upstream_measure"] for r in gaps}
+    assert covered and missing and not covered & missing
+    assert {r["upstream_measure"] for r in coverage} == covered | missing
+    assert {r["missing_source"] for r in gaps} == {RIGHT}
+
+
+def test_align_store_conforms_to_the_shapes(store):
+    from policykg.graph.validate import validate_backend
+
+    backend, _ = store
+    conforms, violations = validate_backend(backend)
+    assert conforms, violations[:5]
