@@ -6,11 +6,9 @@ import re
 import unicodedata
 from dataclasses import dataclass
 from functools import lru_cache
-from urllib.parse import quote
 
 from .rules import CATALOG, catalog_table
 
-DOC_IRI = "https://w3id.org/policykg/id/doc/"
 KIND_LEVEL = {"municipality": "provincial", "province": "provincial", "prefecture": "municipal", "county": "county"}
 
 
@@ -124,8 +122,9 @@ class KnownDocument:
     implements: tuple[str, ...]  # IRIs
 
 
-def doc_iri(doc_number_or_title: str) -> str:
-    return DOC_IRI + quote(doc_number_or_title)
+def _level_name(level) -> str | None:
+    """pkg:National -> "national" (the catalog uses the ontology's level individuals)."""
+    return str(level).rsplit("#", 1)[-1].lower() if level is not None else None
 
 
 @lru_cache(maxsize=1)
@@ -146,7 +145,7 @@ def known_documents() -> tuple[KnownDocument, ...]:
             title=title,
             names=tuple(normalize_title(n) for n in names),
             issuers=tuple(sorted(str(o) for o in graph.objects(subject, DCTERMS.creator))),
-            level=str(graph.value(subject, pkg.level) or "") or None,
+            level=_level_name(graph.value(subject, pkg.level)),
             implements=tuple(sorted(str(o) for o in graph.objects(subject, pkg.implements))),
         ))
     return tuple(out)

@@ -152,16 +152,21 @@ def find_citations(text: str, meta: DocumentMeta, measures: tuple[Measure, ...])
                 break
         if group is None:
             groups.append({"number": number, "title": title, "implements": mt.implements,
-                           "spans": [Span(mt.start, mt.end)], "known": known})
+                           "spans": [Span(mt.start, mt.end)], "known": known,
+                           # the mention the recorded title was read from: the citation's span
+                           "title_span": Span(mt.start, mt.end) if mt.title else None})
             continue
         group["number"] = group["number"] or number
         if title and (not group["title"] or len(normalize_title(title)) > len(normalize_title(group["title"]))) and not (group["title"] and mt.title is None):
             group["title"] = title
+            if mt.title:
+                group["title_span"] = Span(mt.start, mt.end)
         group["implements"] = group["implements"] or mt.implements
         group["spans"].append(Span(mt.start, mt.end))
 
     citations = tuple(
-        Citation(doc_number=g["number"], title=g["title"], relation="implements" if g["implements"] else "cites", span=g["spans"][0])
+        Citation(doc_number=g["number"], title=g["title"], relation="implements" if g["implements"] else "cites",
+                 span=g["title_span"] or g["spans"][0])
         for g in groups
     )
     if measures:

@@ -40,6 +40,9 @@ class Candidate:
     year: int | None
     baseline_year: int | None = None
     from_table: bool = False
+    # provenance: [span_start, span_end) holds the indicator and the value (a table row: the row)
+    span_start: int | None = None
+    span_end: int | None = None
 
 
 @lru_cache(maxsize=1)
@@ -178,6 +181,21 @@ def clause_bounds(text: str, pos: int, lo: int, hi: int) -> tuple[int, int]:
     return a, b
 
 
+def locate(text: str, lo: int, hi: int, indicator: str) -> int:
+    """Where an indicator cleaned from text[lo:hi] begins: the first position whose text, blanks
+    removed, opens with the indicator's first characters (lo when none does). Never after the
+    real start, so a span from here holds the whole indicator."""
+    head = indicator[:2]
+    if not head:
+        return lo
+    i = text.find(head[0], lo, hi)
+    while i != -1:
+        if squash(text[i:i + len(head) + 8]).startswith(head):
+            return i
+        i = text.find(head[0], i + 1, hi)
+    return lo
+
+
 def clean_indicator(s: str) -> str:
     s = squash(s)
     s = re.sub(r"^(?:到|至|力争到)20\d\d年(?:底|末)?", "", s)
@@ -239,7 +257,8 @@ def prose_candidates(text: str, goal: list, past: list, in_task, default_year: i
             by = int(base.group("year")) if base else None
             if by:
                 ind += f"(比{by}年)"
-            found.append(Candidate(s0 + m.start(), s0 + m.end(), float(v), "倍", "=", ind, _year_before(year_m, m.start(), year), by))
+            found.append(Candidate(s0 + m.start(), s0 + m.end(), float(v), "倍", "=", ind, _year_before(year_m, m.start(), year), by,
+                                   span_start=s0 + locate(sent, a, base.start() if base else m.start(), ind)))
         found.sort(key=lambda c: c.start)
         # growth-only indicators borrow the subject of the clause before
         for i, c in enumerate(found):
@@ -248,8 +267,10 @@ def prose_candidates(text: str, goal: list, past: list, in_task, default_year: i
             prev = found[i - 1].indicator
             if rx["growth_only"].match(c.indicator):
                 c.indicator = prev + c.indicator
+                c.span_start = found[i - 1].span_start  # the span holds the borrowed subject too
             elif len(c.indicator) <= 4 and prev.find(c.indicator[:2]) > 0:
                 c.indicator = prev[: prev.find(c.indicator[:2])] + c.indicator  # 融资额 -> 知识产权质押融资额
+                c.span_start = found[i - 1].span_start
         out += found
     return out
 
@@ -315,11 +336,14 @@ def _candidate(text, sent, s0, m, year_m, default_year, label: str | None = None
         seg_start = k + 1
         before_text = sent[seg_start:m.start()]
     indicator = clean_indicator(before_text)
+    # where the indicator was read: [ind_lo, ind_hi) of the sentence, and where the span ends
+    ind_lo, ind_hi, span_end = seg_start, m.start(), end
     verb_only = not indicator or (rx["goal_verb"].fullmatch(indicator) is not None) or len(indicator) <= 2 and rx["goal_verb"].search(indicator)
     if verb_only or (m.group("unit") and not m.group("after") and _noun_follows(sent, end, b)):
         noun = sent[end:b]
         if noun and not rx["value"].search(noun):
             indicator = clean_indicator(indicator + noun)
+            ind_hi = span_end = len(sent[:b].rstrip())
     if label is not None:
         indicator = clean_indicator(label)
     if not indicator:
@@ -328,10 +352,12 @@ def _candidate(text, sent, s0, m, year_m, default_year, label: str | None = None
         stem = re.match(r"^(?P<s>[^\d]+?)\d", clean_indicator(sent[a:k]))
         if stem:
             indicator = stem.group("s") + indicator
+            ind_lo = a
     base = rx["baseline"].search(sent, a, m.start())
     return Candidate(s0 + m.start(), s0 + m.end(), float(value), unit, comparator, indicator,
                      _year_before(year_m, m.start(), default_year) if year_m else default_year,
-                     int(base.group("year")) if base else None)
+                     int(base.group("year")) if base else None,
+                     span_start=s0 + locate(sent, ind_lo, ind_hi, indicator), span_end=s0 + max(end, span_end))
 
 
 def _noun_follows(sent: str, end: int, b: int) -> bool:
@@ -403,6 +429,9 @@ def table_candidates(text: str, default_year: int | None) -> tuple[list[Candidat
             sub = _candidate(text, cell, pos, m, [], year, label=re.sub(r"[(（][^()（）]{1,6}[)）]$", "", indicator))
             if sub:
                 sub.from_table = True
+                last, last_pos = row[-1]
+                sub.span_start = row[0][1]  # the row gives the target
+                sub.span_end = max(sub.end, text.find(last, last_pos) + len(last))
                 out.append(sub)
     return out, spans
 
@@ -454,7 +483,8 @@ def find_targets(text: str, sections: tuple[Section, ...], measures: tuple[Measu
         owner.sort(key=lambda i: measures[i].span.end - measures[i].span.start)
         targets.append(Target(
             indicator=c.indicator, value=clean_value(c.value), unit=c.unit, year=c.year,
-            comparator=c.comparator, span=Span(c.start, c.end), baseline_year=c.baseline_year,
+            comparator=c.comparator, baseline_year=c.baseline_year,
+            span=Span(c.start if c.span_start is None else min(c.start, c.span_start), max(c.end, c.span_end or c.end)),
             measure=owner[0] if owner else None,
         ))
     return tuple(targets)

@@ -1,0 +1,65 @@
+"""Hostile parameter values: a correct (usually empty) result or a clear ParameterError, and the
+store unchanged."""
+from __future__ import annotations
+
+import pytest
+
+from policykg.graph.store import OxigraphBackend
+from policykg.queries.batch import ingest_paths
+from policykg.queries.catalog import all_queries
+from policykg.queries.run import ParameterError, run_query
+
+HOSTILE = ['"', "'", "}", "{", '"} ; DROP ALL ; {"', "a\nb", "x\r\n} DROP ALL", "\\", '\\" } DROP ALL #',
+           "> DROP ALL <", "中文\"}#", "http://x.org/a> . } DROP ALL ; INSERT DATA { <a", "?s", "$x"]
+
+CASES = [(q.name, p.name, p.type) for q in all_queries().values() for p in q.params]
+
+
+def _count(backend) -> int:
+    return backend.select("SELECT (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } }").records()[0]["n"]
+
+
+def _check(backend, name, param, value):
+    before = _count(backend)
+    try:
+        res = run_query(backend, name, {param: value})
+    except ParameterError as e:
+        assert "\n" not in str(e) and param in str(e)
+    else:
+        assert all(v != value for r in res.records() for v in r.values() if isinstance(v, str) and len(value) > 2)
+    assert _count(backend) == before
+
+
+@pytest.fixture(scope="module")
+def embedded(corpus_dir):
+    b = OxigraphBackend(None)
+    assert not ingest_paths(b, [corpus_dir], jobs=1, force=True).failed
+    return b
+
+
+@pytest.mark.parametrize("value", HOSTILE)
+@pytest.mark.parametrize("name,param,type_", CASES)
+def test_hostile_params_embedded(embedded, name, param, type_, value):
+    _check(embedded, name, param, value)
+
+
+@pytest.fixture(scope="module")
+def oxigraph(oxigraph_server, corpus_dir):
+    b = oxigraph_server.backend()
+    assert not ingest_paths(b, [corpus_dir], jobs=1).failed
+    return b
+
+
+@pytest.mark.server
+@pytest.mark.parametrize("value", HOSTILE)
+@pytest.mark.parametrize("name,param,type_", CASES)
+def test_hostile_params_oxigraph_server(oxigraph, name, param, type_, value):
+    _check(oxigraph, name, param, value)
+
+
+@pytest.mark.parametrize("value", ["http://x.org/a> . } DROP ALL", "no-colon", "http://x.org/{}", "http://x.org/a b"])
+def test_hostile_params_bad_iri_is_parameter_error(value):
+    from policykg.queries.run import to_term
+
+    with pytest.raises(ParameterError):
+        to_term(value, "iri", "p")
