@@ -145,8 +145,14 @@ class OxigraphBackend:
         # One update string = one transaction: the old graph and the new one never coexist
         # half-way (LIBRARY-NOTES §1).
         body = "".join(ntriples)
-        update = f"DROP SILENT GRAPH <{graph}> ;\nINSERT DATA {{ GRAPH <{graph}> {{\n{body}}} }}"
         try:
+            node = self._ox.NamedNode(graph)
+            if not self.store.contains_named_graph(node):
+                # A new graph: one transactional `load` (also one transaction) parses N-Triples
+                # directly, 2-3x faster than an INSERT DATA update (benchmarks/README.md).
+                self.store.load(body.encode("utf-8"), format=self._ox.RdfFormat.N_TRIPLES, to_graph=node)
+                return
+            update = f"DROP SILENT GRAPH <{graph}> ;\nINSERT DATA {{ GRAPH <{graph}> {{\n{body}}} }}"
             self.store.update(update)
         except (OSError, SyntaxError, ValueError) as err:
             raise StoreError(f"cannot write graph {graph}: {err}") from None

@@ -12,6 +12,7 @@ from .components.citations import find_citations
 from .components.classify import classify_measures
 from .components.metadata import find_metadata
 from .components.structure import find_structure
+from .components.tables import apply_task_tables
 from .components.targets import find_targets
 from .readers import read
 from .record import PolicyDoc, Source
@@ -26,6 +27,7 @@ def extract(source: Source) -> PolicyDoc:
     meta = find_metadata(text, source)
     sections, measures = find_structure(text)
     measures = assign_agencies(text, measures, meta, source)
+    measures = apply_task_tables(source, text, measures, meta.region)
     citations, measures = find_citations(text, meta, measures)
     targets = find_targets(text, sections, measures, meta, source)
     measures = classify_measures(text, measures)

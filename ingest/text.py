@@ -8,11 +8,14 @@ from __future__ import annotations
 
 import re
 
+from .charmap import RADICALS
+
 # Full-width digits, Latin letters, % and . and the ideographic space map to ASCII, one to
 # one. Full-width punctuation （）：；， stays: the record keeps it as written.
 _FULLWIDTH = "０１２３４５６７８９ＡＢＣＤＥＦＧＨＩＪＫＬＭＮＯＰＱＲＳＴＵＶＷＸＹＺａｂｃｄｅｆｇｈｉｊｋｌｍｎｏｐｑｒｓｔｕｖｗｘｙｚ％．"
 _ASCII = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz%."
-_ONE_TO_ONE = str.maketrans(_FULLWIDTH + "\u3000\u00a0\u200b\ufeff", _ASCII + "    ")
+# Kangxi and CJK-supplement radicals (PDF text layers: ⼈⺠ for 人民) become unified ideographs.
+_ONE_TO_ONE = {**str.maketrans(_FULLWIDTH + "\u3000\u00a0\u200b\ufeff", _ASCII + "    "), **RADICALS}
 
 # A line holding nothing but a page number: "— 7 —", "**—** 5 **—**", "-13 -", "- 5 -", "第 3 页".
 PAGE_NUMBER_LINE = re.compile(
@@ -29,7 +32,8 @@ def blank(text: str, start: int, end: int) -> str:
 
 def normalize(text: str) -> str:
     """Return text of the same length, ready for the extraction rules."""
-    out = text.translate(_ONE_TO_ONE)
+    # Traditional characters read as simplified: every stage then needs one set of patterns.
+    out = to_simplified(text.translate(_ONE_TO_ONE))
     # Page-number lines vanish (become blanks) so that a sentence broken over a page
     # break reads as one paragraph once whitespace runs are ignored.
     for m in reversed(list(PAGE_NUMBER_LINE.finditer(out))):

@@ -7,8 +7,9 @@ from __future__ import annotations
 
 import hashlib
 import os
+from collections import deque
 from collections.abc import Callable, Iterable, Iterator
-from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -108,9 +109,23 @@ def _outcomes(files: list[Path], jobs: int) -> Iterator[Outcome]:
         for f in files:
             yield process_file(str(f))
         return
+    # A bounded window of submitted files, not pool.map: map submits every file at once, and
+    # when the writer is slower than the workers their results (the N-Triples of whole
+    # documents) pile up in memory. Results come back in input order.
+    window = jobs * 4
+    pending: deque[Future] = deque()
+    todo = iter(files)
     with ProcessPoolExecutor(max_workers=jobs) as pool:
-        # map keeps input order and streams: results are written as soon as each is ready.
-        yield from pool.map(process_file, [str(f) for f in files], chunksize=4)
+        try:
+            for f in todo:
+                pending.append(pool.submit(process_file, str(f)))
+                if len(pending) >= window:
+                    yield pending.popleft().result()
+            while pending:
+                yield pending.popleft().result()
+        finally:
+            for fut in pending:
+                fut.cancel()
 
 
 def ingest_paths(

@@ -27,8 +27,12 @@ _CN_DIGITS = {"零": 0, "〇": 0, "一": 1, "二": 2, "两": 2, "三": 3, "四":
 
 
 def apply_task_tables(source: Source, text: str, measures: tuple[Measure, ...],
-                      jurisdiction: str | None = None) -> tuple[Measure, ...]:
-    """Fill lead/support of measures from task-table rows; other measures unchanged."""
+                      jurisdiction=None) -> tuple[Measure, ...]:
+    """Fill lead/support of measures from task-table rows; other measures unchanged.
+
+    ``jurisdiction``: a ``registry.Jurisdiction`` (what ``agencies.jurisdiction_of`` returns),
+    a region name, or None to take the region the text mostly names.
+    """
     if not measures:
         return measures
     tables = list(source.tables) or _tables_in_text(text)
@@ -49,12 +53,12 @@ def apply_task_tables(source: Source, text: str, measures: tuple[Measure, ...],
                             bucket.append(name)
     if not found:
         return measures
-    resolve = _resolver()
+    resolve = _resolver(text, jurisdiction)
     out = list(measures)
     for index, (lead, support) in found.items():
         out[index] = replace(out[index],
-                             lead=tuple(_agency(n, jurisdiction, resolve, text) for n in lead),
-                             support=tuple(_agency(n, jurisdiction, resolve, text) for n in support))
+                             lead=tuple(_agency(n, resolve, text) for n in lead),
+                             support=tuple(_agency(n, resolve, text) for n in support))
     return tuple(out)
 
 
@@ -148,32 +152,30 @@ def _number(value: str | None) -> int | None:
     return None
 
 
-def _resolver():
-    """The agency resolver of ``components.agencies`` when it has one."""
-    from . import agencies
+def _resolver(text: str, jurisdiction):
+    """registry.resolve bound to the document's jurisdiction (``ingest.registry``, the
+    resolver ``assign_agencies`` uses), or None when the registry cannot be loaded."""
+    try:
+        from ..registry import Jurisdiction, load_registry
 
-    for name in ("resolve_agency", "resolve"):
-        fn = getattr(agencies, name, None)
-        if callable(fn):
-            return fn
-    return None
+        registry = load_registry()
+    except ImportError:
+        return None
+    if jurisdiction is None:
+        where = registry.dominant_region(text)
+    elif isinstance(jurisdiction, str):
+        where = Jurisdiction(None, None, "national") if jurisdiction == "national" else Jurisdiction(jurisdiction, None, None)
+    else:
+        where = jurisdiction
+    return lambda name, span: registry.resolve(name, where, span)
 
 
-def _agency(name: str, jurisdiction: str | None, resolve, text: str) -> Agency:
+def _agency(name: str, resolve, text: str) -> Agency:
     at = text.find(name)
     span = Span(at, at + len(name)) if at >= 0 else None
     if resolve is not None:
-        try:
-            resolved = resolve(name, jurisdiction)
-        except (KeyError, LookupError):
-            resolved = None
-        if isinstance(resolved, Agency):
-            return replace(resolved, name=name, span=span)
-        if isinstance(resolved, tuple) and len(resolved) >= 2:
-            return Agency(name=name, canonical=resolved[0], key=resolved[1], jurisdiction=jurisdiction, span=span)
-        if isinstance(resolved, str):
-            return Agency(name=name, canonical=resolved, key=resolved, jurisdiction=jurisdiction, span=span)
-    return Agency(name=name, canonical=None, key="unresolved/" + name, jurisdiction=jurisdiction, span=span)
+        return resolve(name, span)
+    return Agency(name=name, canonical=None, key="unresolved/" + name, jurisdiction=None, span=span)
 
 
 __all__ = ["apply_task_tables", "split_agencies", "dice"]

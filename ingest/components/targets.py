@@ -15,7 +15,7 @@ from functools import lru_cache
 
 from ..numbers import NUMBER, clean_value, parse_number
 from ..record import DocumentMeta, Measure, Section, Source, Span, Target
-from ..rules import alternation, ids_by_match, rules_by_label, with_start_guard
+from ..rules import alternation, first_chars, ids_by_match, rules_by_label, with_start_guard
 from ..text import squash
 from .metadata import simplified
 
@@ -69,6 +69,9 @@ def _rx():
         "year": re.compile(rules_by_label("targets", "TARGET_YEAR")[0].regex),
         "baseline": re.compile(rules_by_label("targets", "BASELINE")[0].regex),
         "multiple": [(re.compile(r.regex), r.id) for r in rules_by_label("targets", "MULTIPLE")],
+        "any_multiple": re.compile(alternation("targets", "MULTIPLE")),
+        # a value match holds a number (NUMBER) or 百分之: one of these characters
+        "numeral": re.compile("[" + first_chars(NUMBER) + "百]"),
         "growth_only": re.compile(rules_by_label("targets", "GROWTH_ONLY")[0].regex),
         "trim": re.compile(rules_by_label("targets", "INDICATOR_TRIM")[0].regex),
         "periods": ids_by_match("targets", "PERIOD_NAME"),
@@ -171,14 +174,14 @@ def doc_goal_year(text: str) -> int | None:
 
 # ----------------------------------------------------------------- prose
 
+_CLAUSE_END_RX = re.compile("[" + re.escape(CLAUSE_END) + "]")
+
+
 def clause_bounds(text: str, pos: int, lo: int, hi: int) -> tuple[int, int]:
-    a = pos
-    while a > lo and text[a - 1] not in CLAUSE_END:
-        a -= 1
-    b = pos
-    while b < hi and text[b] not in CLAUSE_END:
-        b += 1
-    return a, b
+    """[a, b): the clause around pos within [lo, hi), between CLAUSE_END characters."""
+    a = max(lo, max(text.rfind(ch, lo, pos) for ch in CLAUSE_END) + 1)
+    end = _CLAUSE_END_RX.search(text, pos, hi)
+    return a, end.start() if end else max(pos, hi)
 
 
 def locate(text: str, lo: int, hi: int, indicator: str) -> int:
@@ -222,8 +225,12 @@ def prose_candidates(text: str, goal: list, past: list, in_task, default_year: i
     in_past, in_goal_zone = membership(past), membership(goal)
     # line starts where a heading could begin (a superset of HEADING's starts, found once)
     head_starts = [m.start() for m in HEAD_START.finditer(text)]
+    numeral, any_multiple = rx["numeral"], rx["any_multiple"]
     for sentence in SENTENCE.finditer(text):
         s0, s1 = sentence.start(), sentence.end()
+        # no numeral and no 翻一番: nothing to find here (the cheapest test first)
+        if not numeral.search(text, s0, s1) and not any_multiple.search(text, s0, s1):
+            continue
         k = bisect_left(head_starts, s0)
         if k < len(head_starts) and head_starts[k] < s1:
             for h in HEADING.finditer(text, s0, s1):  # a heading line is not part of the sentence after it
@@ -236,11 +243,12 @@ def prose_candidates(text: str, goal: list, past: list, in_task, default_year: i
             if not in_task(s0) or not rx["goal_verb"].search(text, s0, s1):
                 continue
         sent = text[s0:s1]
-        year_m = list(rx["year"].finditer(sent))
-        matches = list(rx["value"].finditer(sent))
-        multiples = [(m, v) for mrx, v in rx["multiple"] for m in mrx.finditer(sent)]
+        # every value holds a numeral: a sentence without one has none (found at C speed)
+        matches = list(rx["value"].finditer(sent)) if rx["numeral"].search(sent) else []
+        multiples = [(m, v) for mrx, v in rx["multiple"] for m in mrx.finditer(sent)] if rx["any_multiple"].search(sent) else []
         if not matches and not multiples:
             continue
+        year_m = list(rx["year"].finditer(sent))
         if sentence_has_past_year(sent, default_year):
             continue
         found: list[Candidate] = []

@@ -32,7 +32,6 @@ READERS: dict[str, tuple[str, Reader]] = {
 SUFFIX_MEDIA_TYPES = {suffix: media_type for suffix, (media_type, _) in READERS.items()}
 
 MAX_BYTES = 64 * 1024 * 1024
-_INVISIBLE = " \t\n\r\f\v\u00a0\u3000\u200b\u200c\u200d\u2060\ufeff"
 
 
 def supported_suffixes() -> frozenset[str]:
@@ -65,7 +64,7 @@ def read(path: str | Path) -> Source:
     if not raw:
         raise IngestError(str(p), "the file is empty (0 bytes)")
     text, fields, tables = reader(raw, str(p))
-    if not text.strip(_INVISIBLE):
+    if not any(ch.isprintable() and not ch.isspace() for ch in text):
         raise IngestError(str(p), "no text found in the file")
     return Source(path=str(p), name=p.name, text=text, media_type=media_type,
                   sha256=hashlib.sha256(raw).hexdigest(), fields=tuple(fields), tables=tuple(tables))

@@ -40,15 +40,22 @@ def test_tables_by_text_from_source_tables():
     table = (HEADER,
              ("1", "加强知识产权保护工作", "市市场监管局", "市公安局、各区政府", "2025年底"),
              ("2", "大力发展知识产权服务业", "市发展改革委、科技创新委", "", "2025年底"))
-    out = apply_task_tables(source(tables=(table,)), "", measures)
+    out = apply_task_tables(source(tables=(table,)), "", measures, jurisdiction="深圳市")
     assert [a.name for a in out[0].lead] == ["市市场监管局"]
     assert [a.name for a in out[0].support] == ["市公安局", "各区政府"]
     assert [a.name for a in out[1].lead] == ["市发展改革委", "市科技创新委"]
     assert out[1].support == ()
     agency = out[1].lead[1]
     assert isinstance(agency, Agency) and agency.name == "市科技创新委"
-    if agency.canonical is None:
-        assert agency.key == "unresolved/市科技创新委"
+    assert agency.canonical == "深圳市科技创新委员会"  # resolved by ingest.registry
+    assert agency.jurisdiction == "深圳市"
+
+
+def test_tables_region_from_text():
+    text = "深圳市人民政府关于促进消费的若干措施\n（一）促进消费。\n"
+    table = (HEADER, ("1", "促进消费", "市商务局", "", ""))
+    out = apply_task_tables(source(text, (table,)), text, (measure("（一）", "促进消费"),))
+    assert out[0].lead[0].jurisdiction == "深圳市"
 
 
 def test_tables_by_number_from_text():

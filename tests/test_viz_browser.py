@@ -1,0 +1,215 @@
+"""The three graph pages in a real, offline Chromium: counts, tooltips, XSS, screenshots."""
+from __future__ import annotations
+
+import itertools
+import sys
+from pathlib import Path
+
+import networkx as nx
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from benchmarks.browser import CHROMIUM, chromium, open_graph  # noqa: E402
+from policykg.graph.store import OxigraphBackend  # noqa: E402
+from policykg.queries.batch import ingest_paths  # noqa: E402
+from policykg.queries.viz import write_agencies, write_lineage, write_network  # noqa: E402
+
+pytestmark = [pytest.mark.browser, pytest.mark.slow,
+              pytest.mark.skipif(not Path(CHROMIUM).exists(), reason=f"no Chromium at {CHROMIUM}")]
+ARTIFACTS = ROOT / "tests" / "artifacts"
+PFX = "PREFIX pkg: <https://w3id.org/policykg/ontology#>\nPREFIX skos: <http://www.w3.org/2004/02/skos/core#>\n"
+PAYLOADS = {
+    "xss_img.txt": ["<img src=x onerror=alert(1)>", '<img/src="x"/onerror=alert(2)>'],
+    "xss_script.txt": ["<script>alert(1)</script>", "<script>alert(2)</script>"],
+}
+XSS_DOC = """深圳市人民政府关于{title}的通知
+深府函〔2021〕{number}号
+各区人民政府，市政府直属各单位：
+现就有关事项通知如下。
+一、总体要求
+坚持保护创新，营造良好环境。
+二、重点任务
+1.{p1}。完善知识产权保护体系，加强执法协作。(市市场监管局牵头,市财政局、市公安局配合)
+2.{p2}。建设公共服务平台，培育服务机构。(市市场监管局牵头,市科技创新委配合)
+3.提升知识产权服务水平。建设公共服务平台。(市科技创新委牵头,市财政局配合)
+三、保障措施
+加强组织领导。
+深圳市人民政府
+2021年3月1日
+"""
+
+
+def write_xss_docs(folder: Path) -> list[Path]:
+    out = []
+    for i, (name, (p1, p2)) in enumerate(PAYLOADS.items()):
+        path = folder / name
+        path.write_text(XSS_DOC.format(title=f"加强知识产权保护工作{i}", number=901 + i, p1=p1, p2=p2), encoding="utf-8")
+        out.append(path)
+    return out
+
+
+@pytest.fixture(scope="module")
+def store(tmp_path_factory):
+    folder = tmp_path_factory.mktemp("xssdocs")
+    backend = OxigraphBackend(tmp_path_factory.mktemp("store") / "store")
+    report = ingest_paths(backend, [ROOT / "corpus", *write_xss_docs(folder)], jobs=1)
+    assert not report.failed, [o.message for o in report.failed]
+    yield backend
+    backend.close()
+
+
+def select(backend, body: str) -> list[dict]:
+    return backend.select(PFX + body).records()
+
+
+def xss_headings(backend) -> list[tuple[str, str]]:
+    rows = select(backend, "SELECT ?m ?h WHERE { ?m a pkg:Measure ; pkg:heading ?h ; pkg:leadAgency ?a . "
+                           "FILTER(CONTAINS(?h, '<')) }")
+    return sorted({(r["m"], r["h"]) for r in rows})
+
+
+def expected_assignment_pairs(backend) -> set[tuple[str, str]]:
+    rows = select(backend, "SELECT DISTINCT ?a ?m WHERE { ?d pkg:sourceFile ?f ; pkg:hasMeasure ?m . "
+                           "{ ?m pkg:leadAgency ?a } UNION { ?m pkg:supportingAgency ?a } }")
+    return {(r["a"], r["m"]) for r in rows}
+
+
+def test_generated_documents_really_hold_the_payload_measures(store):
+    found = xss_headings(store)
+    assert len(found) >= 4, found
+    assert any("script" in h for _, h in found) and any("img" in h for _, h in found)
+
+
+@pytest.fixture(scope="module")
+def browser():
+    with chromium() as b:
+        yield b
+
+
+def open_page(browser, html: Path):
+    page = browser.new_page(viewport={"width": 1400, "height": 900})
+    dialogs, errors, blocked = [], [], []
+    page.on("dialog", lambda d: (dialogs.append(d.message), d.dismiss()))
+    page.on("pageerror", lambda e: errors.append(str(e)))
+    open_graph(page, html, timeout_ms=60_000, blocked=blocked)
+    return page, dialogs, errors, blocked
+
+
+def page_counts(page) -> tuple[int, int]:
+    return tuple(page.evaluate("() => [pkgGraph.nodes.length, pkgGraph.edges.length]"))
+
+
+def hover_tooltip(page, node_id: str) -> str:
+    """Move the mouse onto a node (centred and zoomed in first) and return the tooltip text.
+    Fails if another node is drawn on top of it at that point."""
+    point = page.evaluate(
+        """(id) => { const n = pkgGraph.network; n.focus(id, {scale: 2.5, animation: false});
+                     const p = n.canvasToDOM(n.getPosition(id));
+                     const r = document.getElementById('mynetwork').getBoundingClientRect();
+                     return [r.left + p.x, r.top + p.y]; }""", node_id)
+    tip = page.locator("div.vis-tooltip")
+    page.mouse.move(5, 5)  # off the canvas, and any earlier tooltip put away
+    page.evaluate("() => document.querySelectorAll('div.vis-tooltip').forEach(t => { t.style.visibility = 'hidden'; })")
+    page.mouse.move(point[0], point[1])
+    page.mouse.move(point[0] + 1, point[1] + 1)
+    tip.wait_for(state="visible", timeout=10_000)
+    under = page.evaluate("""([x, y]) => { const r = document.getElementById('mynetwork').getBoundingClientRect();
+                                          return pkgGraph.network.getNodeAt({x: x - r.left, y: y - r.top}); }""",
+                          [point[0] + 1, point[1] + 1])
+    assert under == node_id, f"another node covers {node_id}: {under}"
+    return tip.inner_text()
+
+
+def assert_no_injection(page, dialogs, errors, blocked):
+    page.wait_for_timeout(300)
+    assert dialogs == []
+    assert errors == []
+    assert blocked == [], "the page tried to load something from outside itself"
+    injected = page.evaluate("""() => ({
+        img: document.querySelectorAll('img, imgsrc').length,
+        onerror: document.querySelectorAll('[onerror]').length,
+        scripts: document.scripts.length,
+        alertScripts: Array.from(document.scripts).filter(s => s.textContent.trim() === 'alert(1)' || s.textContent.trim() === 'alert(2)').length })""")
+    assert injected == {"img": 0, "onerror": 0, "scripts": 2, "alertScripts": 0}
+
+
+def test_agencies_page(store, browser, tmp_path):
+    html = tmp_path / "agencies.html"
+    write_agencies(store, html)
+    pairs = expected_assignment_pairs(store)
+    agencies, measures = {a for a, _ in pairs}, {m for _, m in pairs}
+    page, dialogs, errors, blocked = open_page(browser, html)
+    try:
+        assert page_counts(page) == (len(agencies) + len(measures), len(pairs))
+        for measure, heading in xss_headings(store):
+            text = hover_tooltip(page, measure)
+            assert heading in text
+            assert "市市场监督管理局" in text or "市市场监管局" in text  # its lead agency
+            assert ".txt" in text  # its source file
+        page.screenshot(path=str(ARTIFACTS / "agencies.png"))
+        # the in-page role filter hides supporting edges
+        page.select_option("#pkg-filter-role", "lead")
+        shown = page.evaluate("() => pkgGraph.edges.get({filter: e => !e.hidden}).length")
+        leads = select(store, "SELECT (COUNT(DISTINCT *) AS ?n) WHERE { ?d pkg:sourceFile ?f ; pkg:hasMeasure ?m . "
+                              "?m pkg:leadAgency ?a }")[0]["n"]
+        assert shown == leads
+        assert_no_injection(page, dialogs, errors, blocked)
+    finally:
+        page.close()
+
+
+def test_network_page(store, browser, tmp_path):
+    html = tmp_path / "network.html"
+    write_network(store, html)
+    by_measure: dict[str, set] = {}
+    for a, m in expected_assignment_pairs(store):
+        by_measure.setdefault(m, set()).add(a)
+    agencies = set().union(*by_measure.values()) if by_measure else set()
+    shared = {frozenset(p) for group in by_measure.values() for p in itertools.combinations(sorted(group), 2)}
+    page, dialogs, errors, blocked = open_page(browser, html)
+    try:
+        assert page_counts(page) == (len(agencies), len(shared))
+        busiest = max(agencies, key=lambda a: sum(1 for g in by_measure.values() if a in g))
+        label = select(store, f"SELECT ?l WHERE {{ <{busiest}> skos:prefLabel ?l }}")[0]["l"]
+        assert label in hover_tooltip(page, busiest)
+        page.screenshot(path=str(ARTIFACTS / "network.png"))
+        assert_no_injection(page, dialogs, errors, blocked)
+    finally:
+        page.close()
+
+
+def test_lineage_page(store, browser, tmp_path):
+    html = tmp_path / "lineage.html"
+    write_lineage(store, html)
+    measures = select(store, "SELECT ?d ?m ?h WHERE { ?d pkg:sourceFile ?f ; pkg:hasMeasure ?m . ?m pkg:heading ?h }")
+    ingested = {r["d"] for r in select(store, "SELECT DISTINCT ?d WHERE { ?d pkg:sourceFile ?f }")}
+    g = nx.DiGraph()
+    g.add_nodes_from(ingested)
+    g.add_edges_from((r["u"], r["d"]) for r in select(store, "SELECT DISTINCT ?d ?u WHERE { ?d pkg:implements ?u }"))
+    keep = set().union(*(c for c in nx.weakly_connected_components(g) if c & ingested))
+    doc_edges = g.subgraph(keep).number_of_edges()
+    page, dialogs, errors, blocked = open_page(browser, html)
+    try:
+        assert page_counts(page) == (len(keep) + len(measures), doc_edges + len(measures))
+        not_ingested = page.evaluate("() => pkgGraph.nodes.get({filter: n => n.pkgKind === 'document' && !n.pkgIngested})"
+                                     ".map(n => n.shapeProperties && n.shapeProperties.borderDashes ? 1 : 0)")
+        assert len(not_ingested) == len(keep - ingested) and all(not_ingested)
+        sample = next(r for r in measures if "<" not in r["h"])
+        assert sample["h"] in hover_tooltip(page, sample["m"])
+        xss = next(r for r in measures if "script" in r["h"])
+        assert xss["h"] in hover_tooltip(page, xss["m"])
+        page.screenshot(path=str(ARTIFACTS / "lineage.png"))
+        assert_no_injection(page, dialogs, errors, blocked)
+    finally:
+        page.close()
+
+
+def test_synthetic_graph_of_2000_nodes_becomes_interactive(tmp_path):
+    from benchmarks.browser import measure_agency_graph
+
+    result = measure_agency_graph(tmp_path, n_agencies=250, n_measures=2000)
+    assert result["nodes"] >= 2000 and result["edges"] >= 4000
+    assert result["time_to_interactive_seconds"] < 60
+    (ARTIFACTS / "synthetic_2000.txt").write_text(repr(result) + "\n", encoding="utf-8")
