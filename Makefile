@@ -41,8 +41,8 @@ demo: install
 	$(BIN)/policykg stats
 	@mkdir -p $(OUT)
 	$(BIN)/policykg viz agencies --out $(OUT)/agencies.html
-	-$(BIN)/policykg viz network --out $(OUT)/network.html
-	-$(BIN)/policykg viz lineage --out $(OUT)/lineage.html
+	$(BIN)/policykg viz network --out $(OUT)/network.html
+	$(BIN)/policykg viz lineage --out $(OUT)/lineage.html
 	@echo "HTML graphs written to $(CURDIR)/$(OUT)/ (open agencies.html in a browser)"
 
 test: install-test system-test-deps

@@ -65,15 +65,17 @@ def open_graph(page, html_path: str | Path, timeout_ms: float = 120_000, blocked
     return time.perf_counter() - t0
 
 
-def time_to_interactive(html_path: str | Path, width: int = 1400, height: int = 900) -> float:
-    """Seconds from navigation until the graph page is drawn and responsive, in a fresh
-    headless Chromium with all network blocked."""
-    with chromium() as browser:
-        page = browser.new_page(viewport={"width": width, "height": height})
-        try:
-            return open_graph(page, html_path)
-        finally:
-            page.close()
+def time_to_interactive(html_path: str | Path, width: int = 1400, height: int = 900, browser=None) -> float:
+    """Seconds from navigation until the graph page is drawn and responsive, in headless
+    Chromium with all network blocked (a fresh one unless ``browser`` is given)."""
+    if browser is None:
+        with chromium() as fresh:
+            return time_to_interactive(html_path, width, height, fresh)
+    page = browser.new_page(viewport={"width": width, "height": height})
+    try:
+        return open_graph(page, html_path)
+    finally:
+        page.close()
 
 
 def synthetic_agency_graph(n_agencies: int = 250, n_measures: int = 2000, n_documents: int = 40,
@@ -108,7 +110,7 @@ def synthetic_agency_graph(n_agencies: int = 250, n_measures: int = 2000, n_docu
     return g
 
 
-def measure_agency_graph(out_dir: str | Path, n_agencies: int = 250, n_measures: int = 2000) -> dict:
+def measure_agency_graph(out_dir: str | Path, n_agencies: int = 250, n_measures: int = 2000, browser=None) -> dict:
     """Write the synthetic graph with viz.write_agency_graph and time it in Chromium."""
     sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
     from policykg.queries.viz import write_agency_graph
@@ -118,7 +120,7 @@ def measure_agency_graph(out_dir: str | Path, n_agencies: int = 250, n_measures:
     t0 = time.perf_counter()
     info = write_agency_graph(g, out, heading="合成机构图（基准测试）")
     write_s = time.perf_counter() - t0
-    tti = time_to_interactive(out)
+    tti = time_to_interactive(out, browser=browser)
     return {"nodes": info["nodes"], "edges": info["edges"], "write_seconds": round(write_s, 2),
             "time_to_interactive_seconds": round(tti, 2), "html_bytes": out.stat().st_size, "path": str(out)}
 

@@ -18,7 +18,6 @@ from ..graph.load import load_reference, stored_sources
 from ..graph.store import Backend
 from ..ingest.errors import IngestError, PolicyKGError
 from ..ingest.pipeline import EXTRACTOR, ingest_file
-from ..ingest.readers import supported_suffixes
 
 
 @dataclass(frozen=True)
@@ -48,7 +47,6 @@ def collect_files(paths: Iterable[str | Path]) -> tuple[list[Path], list[Outcome
     """Expand folders (sorted, symlinked folders not followed so loops cannot trap us)."""
     files: list[Path] = []
     problems: list[Outcome] = []
-    suffixes = supported_suffixes()
     seen: set[Path] = set()
     for raw in paths:
         p = Path(raw)
@@ -57,7 +55,9 @@ def collect_files(paths: Iterable[str | Path]) -> tuple[list[Path], list[Outcome
                 dirs.sort()
                 for n in sorted(names):
                     f = Path(root) / n
-                    if f.suffix.lower() in suffixes and not n.startswith("."):
+                    # Every visible file is tried, so one in an unsupported format is reported
+                    # (one error line) rather than silently left out.
+                    if not n.startswith("."):
                         files.append(f)
         elif p.exists() or p.is_symlink():
             files.append(p)

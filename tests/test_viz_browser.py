@@ -206,10 +206,10 @@ def test_lineage_page(store, browser, tmp_path):
         page.close()
 
 
-def test_synthetic_graph_of_2000_nodes_becomes_interactive(tmp_path):
+def test_synthetic_graph_of_2000_nodes_becomes_interactive(browser, tmp_path):
     from benchmarks.browser import measure_agency_graph
 
-    result = measure_agency_graph(tmp_path, n_agencies=250, n_measures=2000)
+    result = measure_agency_graph(tmp_path, n_agencies=250, n_measures=2000, browser=browser)
     assert result["nodes"] >= 2000 and result["edges"] >= 4000
     assert result["time_to_interactive_seconds"] < 60
     (ARTIFACTS / "synthetic_2000.txt").write_text(repr(result) + "\n", encoding="utf-8")

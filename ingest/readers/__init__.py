@@ -7,6 +7,7 @@ raises ``IngestError`` with a one-line problem for anything it cannot read.
 from __future__ import annotations
 
 import hashlib
+import os
 from pathlib import Path
 from typing import Callable
 
@@ -32,6 +33,9 @@ READERS: dict[str, tuple[str, Reader]] = {
 SUFFIX_MEDIA_TYPES = {suffix: media_type for suffix, (media_type, _) in READERS.items()}
 
 MAX_BYTES = 64 * 1024 * 1024
+# The longest real policy documents run to a few hundred thousand characters; far beyond that
+# a file is a dump or a mistake, and extracting it would stall the batch.
+MAX_CHARS = int(os.environ.get("POLICYKG_MAX_CHARS", 4_000_000))
 
 
 def supported_suffixes() -> frozenset[str]:
@@ -66,6 +70,9 @@ def read(path: str | Path) -> Source:
     text, fields, tables = reader(raw, str(p))
     if not any(ch.isprintable() and not ch.isspace() for ch in text):
         raise IngestError(str(p), "no text found in the file")
+    if len(text) > MAX_CHARS:
+        raise IngestError(str(p), f"the text is too long for one policy document ({len(text):,} characters; "
+                                  f"limit {MAX_CHARS:,}, set POLICYKG_MAX_CHARS to change it)")
     return Source(path=str(p), name=p.name, text=text, media_type=media_type,
                   sha256=hashlib.sha256(raw).hexdigest(), fields=tuple(fields), tables=tuple(tables))
 

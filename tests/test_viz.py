@@ -1,0 +1,74 @@
+"""Graph pages without a browser: offline, escaped, counts, CLI."""
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from policykg.graph.store import OxigraphBackend
+from policykg.queries.batch import ingest_paths
+from policykg.queries.cli import app
+from policykg.queries.viz import write_agencies, write_lineage, write_network
+
+ROOT = Path(__file__).resolve().parents[1]
+PFX = "PREFIX pkg: <https://w3id.org/policykg/ontology#>\n"
+
+
+@pytest.fixture(scope="module")
+def store_dir(tmp_path_factory):
+    path = tmp_path_factory.mktemp("vizstore") / "store"
+    backend = OxigraphBackend(path)
+    assert not ingest_paths(backend, [ROOT / "corpus"], jobs=1).failed
+    backend.close()
+    del backend
+    return path
+
+
+@pytest.fixture(scope="module")
+def store(store_dir):
+    return OxigraphBackend(store_dir)
+
+
+@pytest.mark.parametrize("writer", [write_agencies, write_network, write_lineage])
+def test_viz_page_is_offline_and_self_contained(store, writer, tmp_path):
+    out = tmp_path / "g.html"
+    info = writer(store, out)
+    text = out.read_text(encoding="utf-8")
+    assert "http://" not in text and "https://" not in text
+    assert not re.search(r"<(script|link|img|iframe)[^>]*\b(src|href)=", text)
+    assert "Noto Sans CJK SC" in text and "vis.Network" in text
+    assert info["nodes"] > 0
+
+
+def test_viz_agencies_counts_match_the_store(store, tmp_path):
+    rows = store.select(PFX + "SELECT DISTINCT ?a ?m WHERE { ?d pkg:sourceFile ?f ; pkg:hasMeasure ?m . "
+                              "{ ?m pkg:leadAgency ?a } UNION { ?m pkg:supportingAgency ?a } }").records()
+    info = write_agencies(store, tmp_path / "a.html")
+    assert info["edges"] == len(rows)
+    assert info["nodes"] == len({r["a"] for r in rows}) + len({r["m"] for r in rows})
+    lead = write_agencies(store, tmp_path / "lead.html", role="lead")
+    assert lead["support_edges"] == 0 and lead["lead_edges"] == info["lead_edges"]
+
+
+def test_viz_agencies_filters_by_document(store, tmp_path):
+    docs = store.select(PFX + "SELECT DISTINCT ?s WHERE { ?d pkg:sourceFile/pkg:fileName ?s ; pkg:hasMeasure/pkg:leadAgency ?a }").records()
+    if not docs:
+        pytest.skip("no assignments extracted from the corpus")
+    one = write_agencies(store, tmp_path / "one.html", document=docs[0]["s"])
+    assert one["documents"] == 1
+    assert write_agencies(store, tmp_path / "none.html", document="no such file.txt")["nodes"] == 0
+
+
+def test_viz_cli_writes_all_three(tmp_path):
+    store_dir = tmp_path / "store"  # its own store: the module's is held open (one process per store)
+    runner = CliRunner()
+    assert runner.invoke(app, ["--store", str(store_dir), "ingest", "-q", str(ROOT / "corpus")]).exit_code == 0
+    for view in ("agencies", "network", "lineage"):
+        out = tmp_path / f"{view}.html"
+        res = runner.invoke(app, ["--store", str(store_dir), "viz", view, "--out", str(out)])
+        assert res.exit_code == 0, res.output
+        assert "nodes" in res.output and out.exists()
+    res = runner.invoke(app, ["--store", str(store_dir), "viz", "agencies", "--out", str(tmp_path / "x.html"), "--role", "boss"])
+    assert res.exit_code == 1
