@@ -117,26 +117,48 @@ def _clean(text: str) -> str:
 
 
 def read_measures(backend: Backend) -> list[MeasureRow]:
-    out = []
+    """Every measure of the store in (source, order) order; one row per agency is folded here."""
+    out: dict[str, MeasureRow] = {}
+    agencies: dict[str, set[str]] = defaultdict(set)
     for r in run_query(backend, "align_measures").records():
-        out.append(MeasureRow(
+        if r["agency"]:
+            agencies[r["measure"]].add(r["agency"])
+        if r["measure"] in out:
+            continue
+        out[r["measure"]] = MeasureRow(
             source=r["source"], doc=r["doc"], iri=r["measure"], order=int(r["order"]), heading=r["heading"] or "",
-            text=r["text"] or "", start=int(r["start"]), category=r["category"], section=r["section"],
-            agencies=frozenset((r["agencies"] or "").split()),
-        ))
-    return out
+            text=r["text"] or "", start=int(r["start"]), category=r["category"], section=r["section"])
+    for m, found in agencies.items():
+        out[m].agencies = frozenset(found)
+    return sorted(out.values(), key=lambda m: (m.source, m.order))
 
 
 def read_chains(backend: Backend) -> tuple[dict[str, str], dict[str, set[str]]]:
-    """(source -> document IRI, source -> IRIs of every document up its implements chain)."""
+    """(source -> document IRI, source -> IRIs of every document up its implements chain).
+    Reads the direct edges (``align_implements.rq``) and closes them here; ``align_documents.rq``
+    gives the same chain by a SPARQL property path, for analysts."""
     doc_of: dict[str, str] = {}
-    up: dict[str, set[str]] = defaultdict(set)
-    for r in run_query(backend, "align_documents").records():
-        doc_of[r["source"]] = r["doc"]
-        up[r["source"]]
-        if r["upstream"]:
-            up[r["source"]].add(r["upstream"])
-    return doc_of, dict(up)
+    direct: dict[str, set[str]] = defaultdict(set)
+    for r in run_query(backend, "align_implements").records():
+        if r["source"]:
+            doc_of[r["source"]] = r["doc"]
+        if r["upstream"] and r["upstream"] != r["doc"]:
+            direct[r["doc"]].add(r["upstream"])
+    closure: dict[str, set[str]] = {}
+
+    def ups(d: str, seen: frozenset = frozenset()) -> set[str]:
+        if d in closure:
+            return closure[d]
+        out: set[str] = set()
+        for u in direct.get(d, ()):
+            if u not in seen:
+                out.add(u)
+                out |= ups(u, seen | {d})
+        out.discard(d)
+        closure[d] = out
+        return out
+
+    return doc_of, {s: ups(d) for s, d in doc_of.items()}
 
 
 def allowed(a: str, b: str, doc_of: dict[str, str], up: dict[str, set[str]]) -> bool:
