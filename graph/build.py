@@ -12,7 +12,27 @@ from importlib import resources
 
 from ..ingest.record import Agency, Classification, PolicyDoc, Span
 from . import ids
-from .terms import ELI, PKG, PREFIXES
+from .terms import ELI as _ELI
+from .terms import PKG as _PKG
+from .terms import PREFIXES
+
+
+class _Plain:
+    """A generated namespace whose terms are plain strings, each looked up once: a
+    ``DefinedNamespace`` attribute goes through a Python ``__getattr__`` on every access, which
+    was the largest single cost of ``triples`` (benchmarks/README.md)."""
+
+    def __init__(self, ns) -> None:
+        self._ns = ns
+
+    def __getattr__(self, name: str) -> str:
+        value = str(getattr(self._ns, name))
+        setattr(self, name, value)
+        return value
+
+
+PKG = _Plain(_PKG)
+ELI = _Plain(_ELI)
 
 RDF_TYPE = PREFIXES["rdf"] + "type"
 XSD = PREFIXES["xsd"]
@@ -108,7 +128,7 @@ def triples(doc: PolicyDoc) -> Iterator[str]:
     w.add(src, PKG.sha256, lit(doc.source.sha256))
     w.add(src, DCT + "format", lit(doc.source.media_type))
     w.add(src, PKG.characters, lit(len(doc.source.text)))
-    activity = ids.part_iri(src_name, "ingest")
+    activity = f"{src}/ingest"  # == ids.part_iri(src_name, "ingest"), quoted once
     w.add(src, PROV + "wasGeneratedBy", iri(activity))
     w.add(activity, RDF_TYPE, iri(PROV + "Activity"))
     w.add(activity, PROV + "used", iri(src))
@@ -138,7 +158,7 @@ def triples(doc: PolicyDoc) -> Iterator[str]:
         w.add(d, PKG.issuedBy, iri(a))
 
     for i, s in enumerate(doc.sections, 1):
-        node = ids.part_iri(src_name, "s", i)
+        node = f"{src}/s/{i}"
         w.add(d, PKG.hasSection, iri(node))
         w.add(node, RDF_TYPE, iri(PKG.Section))
         w.add(node, PKG.heading, lit(s.heading))
@@ -150,7 +170,7 @@ def triples(doc: PolicyDoc) -> Iterator[str]:
 
     citation_docs: list[str] = []
     for i, c in enumerate(doc.citations, 1):
-        node = ids.part_iri(src_name, "c", i)
+        node = f"{src}/c/{i}"
         cited = ids.doc_iri(c.doc_number, c.title)
         citation_docs.append(cited)
         w.add(d, PKG.hasCitation, iri(node))
@@ -173,7 +193,7 @@ def triples(doc: PolicyDoc) -> Iterator[str]:
     section_of = _innermost_sections(doc)
     measure_nodes: list[str] = []
     for i, x in enumerate(doc.measures, 1):
-        node = ids.part_iri(src_name, "m", i)
+        node = f"{src}/m/{i}"
         measure_nodes.append(node)
         w.add(d, PKG.hasMeasure, iri(node))
         w.add(node, PKG.measureOf, iri(d))
@@ -187,7 +207,7 @@ def triples(doc: PolicyDoc) -> Iterator[str]:
         if x.category is not None:
             w.add(node, PKG.category, lit(x.category))
         if section_of[i - 1] is not None:
-            w.add(node, PKG.inSection, iri(ids.part_iri(src_name, "s", section_of[i - 1])))
+            w.add(node, PKG.inSection, iri(f"{src}/s/{section_of[i - 1]}"))
         w.span(node, x.span, src)
         for role, agencies in (("lead", x.lead), ("support", x.support)):
             for j, a in enumerate(agencies, 1):
@@ -199,7 +219,7 @@ def triples(doc: PolicyDoc) -> Iterator[str]:
             _classification(w, node, x.classification, src)
 
     for i, t in enumerate(doc.targets, 1):
-        node = ids.part_iri(src_name, "t", i)
+        node = f"{src}/t/{i}"
         w.add(d, PKG.hasTarget, iri(node))
         if t.measure is not None and 0 <= t.measure < len(measure_nodes):
             w.add(measure_nodes[t.measure], PKG.hasTarget, iri(node))
@@ -250,7 +270,7 @@ def _assignment(w: _Writer, measure: str, slot: str, role: str, order: int, a: A
 def _classification(w: _Writer, measure: str, c: Classification, src: str) -> None:
     concepts = concept_iris()
     confidence = dict(c.confidence)
-    activity = ids.ID + "activity/" + ids._q(c.method or "classifier")
+    activity = _activity_iri(c.method or "classifier")
     w.add(activity, RDF_TYPE, iri(PROV + "Activity"))
     w.add(activity, PREFIXES["rdfs"] + "label", lit(c.method or "classifier"))
     for dim, value, prop in (("stage", c.stage, PKG.stage), ("instrument", c.instrument, PKG.instrument), ("tool", c.tool, PKG.tool)):
@@ -272,6 +292,11 @@ def _classification(w: _Writer, measure: str, c: Classification, src: str) -> No
         w.add(node, PKG.spanText, lit(text))
         w.add(node, PKG.order, lit(k))
         w.span(node, span, src)
+
+
+@lru_cache(maxsize=64)
+def _activity_iri(method: str) -> str:
+    return ids.ID + "activity/" + ids._q(method)
 
 
 def _innermost_sections(doc: PolicyDoc) -> list[int | None]:

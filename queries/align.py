@@ -28,10 +28,16 @@ thresholds 0.00–0.04 and k = 5–6 (the weights were picked from a coarse grid
 favouring the widest plateau over the best point).
 
 Scale: documents are only compared when they share an upstream document (``pkg:implements``,
-transitively, catalog documents included) or one is up the other's chain; within those, a
-pair of documents is scored only when at least one measure pair shares a key phrase (a body
-trigram rare across the store, or a lexicon term) found through an inverted index, and only
-measure pairs sharing a key phrase may link.
+transitively, catalog documents included) or one is up the other's chain: the documents under
+each upstream form a block (``related_groups``). In a small block every pair is a candidate; in
+a large one a cheap first pass picks them (``partner_pairs``): an inverted index over key phrases
+whose postings are capped (rare body trigrams and lexicon groups held by at most ``key_df_cap``
+measures) gives each measure its top ``candidate_k`` measures of other documents by sparse dot
+product, computed in row blocks of bounded size; their scores are summed per document pair and
+each document keeps its ``max_partners`` best partners. No step enumerates all document pairs of
+a block, so time and memory grow about linearly with the store. A candidate pair of documents is
+scored only when at least one measure pair shares a key phrase, and only measure pairs sharing
+a key phrase may link.
 """
 from __future__ import annotations
 
@@ -78,6 +84,11 @@ class AlignParams:
     heading_ngrams: tuple[int, int] = (1, 2)
     # a body trigram is a key phrase for blocking when at most this many measures hold it
     key_df_cap: int = 0  # 0: max(10, min(200, sqrt(number of measures)))
+    # first pass in a large block of related documents: each measure keeps its top-k most similar
+    # measures of other documents (sparse dot product over key phrases), and each document its
+    # top partner documents by the summed scores of those candidates
+    candidate_k: int = 16
+    max_partners: int = 10
     min_phrase: int = 4
     max_evidence: int = 3
 
@@ -222,6 +233,12 @@ class Index:
         lex_keep = np.flatnonzero((df >= 2) & (df <= max(cap, n // 5)))
         self.keys = sparse.hstack([binary[:, keep], (lex > 0).astype(np.int8).tocsc()[:, lex_keep]]).tocsr()
         self.key_cap = cap
+        # the first-pass vectors: TF-IDF weights of the rare trigrams, and the lexicon groups whose
+        # postings are as short (every posting ≤ cap, so a block product costs ≤ cap per entry)
+        lex_first = np.flatnonzero((df >= 2) & (df <= cap))
+        self.first = sparse.hstack([self.body.tocsc()[:, keep],
+                                    (params.lexicon_weight * self.lex.tocsc()[:, lex_first] / max(1.0, float(gidf.max())))]
+                                   ).tocsr().astype(np.float32)
 
     def sim(self, a: np.ndarray, b: np.ndarray) -> np.ndarray:
         """sim for every (a[i], b[j]): a dense len(a) × len(b) matrix."""
@@ -350,8 +367,9 @@ def align_block(index: Index, a: list[int], b: list[int], key_pairs: set[tuple[i
 
 
 def candidate_pairs(index: Index, doc_ok) -> dict[tuple[str, str], set[tuple[int, int]]]:
-    """Measure pairs sharing a key phrase (inverted index), grouped by their sorted source pair,
-    kept only when ``doc_ok(source_a, source_b)``."""
+    """Every measure pair sharing a key phrase, grouped by sorted source pair and kept only when
+    ``doc_ok(source_a, source_b)``. Quadratic in the worst case: for small stores and analysis;
+    ``align_all`` goes through ``related_groups`` and ``partner_pairs`` instead."""
     keys = index.keys
     co = (keys @ keys.T).tocoo()
     ms = index.measures
@@ -369,6 +387,95 @@ def candidate_pairs(index: Index, doc_ok) -> dict[tuple[str, str], set[tuple[int
             ok = ok_cache[pair] = doc_ok(*pair)
         if ok:
             out[pair].add((i, j) if sa < sb else (j, i))
+    return out
+
+
+def related_groups(sources: Iterable[str], doc_of: dict[str, str], up: dict[str, set[str]]) -> list[list[str]]:
+    """Blocks of related documents: for each upstream document, the sources implementing it
+    (transitively) plus its own source when ingested. Two sources are ``allowed`` exactly when
+    some block holds both. Blocks with the same members are given once."""
+    members: dict[str, set[str]] = defaultdict(set)
+    src_of_doc: dict[str, list[str]] = defaultdict(list)
+    for s in sources:
+        src_of_doc[doc_of.get(s, "")].append(s)
+        for u in up.get(s, ()):
+            members[u].add(s)
+    seen: set[frozenset] = set()
+    out = []
+    for u in sorted(members):
+        group = frozenset(members[u] | set(src_of_doc.get(u, ())))
+        if len(group) >= 2 and group not in seen:
+            seen.add(group)
+            out.append(sorted(group))
+    return out
+
+
+def partner_pairs(index: Index, by_source: dict[str, list[int]], group: list[str], stats: dict | None = None,
+                  budget: int = 4_000_000) -> set[tuple[str, str]]:
+    """Document pairs of one block worth aligning, without enumerating the block's pairs.
+
+    Each measure keeps its ``candidate_k`` most similar measures of other documents of the block
+    (sparse dot product of the first-pass vectors, whose postings are capped, computed in row
+    blocks of at most ``budget`` products); the candidates' scores are summed per document pair
+    and each document keeps its ``max_partners`` best partners. A pair is returned when it is
+    among the best of either side."""
+    p = index.params
+    rows = np.fromiter((i for s in group for i in by_source[s]), dtype=np.int64)
+    doc = np.fromiter((d for d, s in enumerate(group) for _ in by_source[s]), dtype=np.int64)
+    if len(rows) == 0:
+        return set()
+    f = index.first[rows]
+    ft = f.T.tocsr()
+    post = np.diff(ft.indptr).astype(np.int64)  # posting length of each key within the block
+    cost = np.asarray((f > 0).astype(np.int64) @ post).ravel()
+    k = max(1, p.candidate_k)
+    da_parts, db_parts, v_parts = [], [], []
+    products = 0
+    start = 0
+    cum = np.cumsum(cost)
+    while start < len(rows):
+        base = cum[start - 1] if start else 0
+        end = max(start + 1, int(np.searchsorted(cum, base + budget, side="right")))
+        s = (f[start:end] @ ft).tocoo()
+        products += int(s.nnz)
+        r = s.row.astype(np.int64) + start
+        c = s.col.astype(np.int64)
+        keep = doc[r] != doc[c]
+        r, c, v = r[keep], c[keep], s.data[keep]
+        order = np.lexsort((c, -v, r))
+        r, c, v = r[order], c[order], v[order]
+        first = np.r_[0, np.flatnonzero(np.diff(r)) + 1]
+        rank = np.arange(len(r)) - np.repeat(first, np.diff(np.r_[first, len(r)]))
+        top = rank < k
+        da_parts.append(doc[r[top]])
+        db_parts.append(doc[c[top]])
+        v_parts.append(v[top].astype(np.float64))
+        start = end
+    if stats is not None:
+        stats["first_pass_products"] = stats.get("first_pass_products", 0) + products
+    if not da_parts:
+        return set()
+    da, db, v = np.concatenate(da_parts), np.concatenate(db_parts), np.concatenate(v_parts)
+    if len(da) == 0:
+        return set()
+    n = len(group)
+    lo, hi = np.minimum(da, db), np.maximum(da, db)
+    key, inv = np.unique(lo * n + hi, return_inverse=True)
+    score = np.bincount(inv, weights=v)
+    pa, pb = key // n, key % n
+    # each document ranks its partners
+    x = np.r_[pa, pb]
+    y = np.r_[pb, pa]
+    w = np.r_[score, score]
+    order = np.lexsort((y, -w, x))
+    x, y = x[order], y[order]
+    first = np.r_[0, np.flatnonzero(np.diff(x)) + 1]
+    rank = np.arange(len(x)) - np.repeat(first, np.diff(np.r_[first, len(x)]))
+    top = rank < max(1, p.max_partners)
+    out = set()
+    for i, j in zip(x[top].tolist(), y[top].tolist()):
+        a, b = group[i], group[j]
+        out.add((a, b) if a < b else (b, a))
     return out
 
 
@@ -448,7 +555,14 @@ def candidate_pairs_for(index: Index, a: list[int], b: list[int]) -> set[tuple[i
 def align_all(backend: Backend, params: AlignParams | None = None) -> dict:
     """Align every related pair of ingested documents (siblings under a shared upstream document,
     and each document with the ingested documents up its chain). Replaces every alignment graph;
-    drops those of pairs no longer related. Returns counts for benchmarks."""
+    drops those of pairs no longer related. Returns counts for benchmarks.
+
+    Blocking, so that time grows about linearly with the store: documents are grouped by shared
+    upstream (``related_groups``); in a block of at most ``max_partners + 1`` documents every pair
+    is a candidate, in a larger one only the pairs found by ``partner_pairs`` (top candidate
+    measures per measure, top partner documents per document). A candidate pair is aligned when
+    at least one of its measure pairs shares a key phrase, and only such measure pairs may link.
+    Each pair's graph is written as soon as it is aligned."""
     import time
 
     params = params or AlignParams()
@@ -460,22 +574,34 @@ def align_all(backend: Backend, params: AlignParams | None = None) -> dict:
     for i, m in enumerate(measures):
         by_source[m.source].append(i)
     stats = {"documents": len(doc_of), "measures": len(measures), "document_pairs": 0, "candidate_measure_pairs": 0,
-             "scored_measure_pairs": 0, "links": 0, "same": 0}
+             "scored_measure_pairs": 0, "links": 0, "same": 0, "blocks": 0, "first_pass_products": 0}
     if not measures:
         _drop_stale(backend, set())
         return {**stats, "seconds": round(time.perf_counter() - t0, 3)}
     index = Index(measures, params)
     t2 = time.perf_counter()
-    blocks = candidate_pairs(index, lambda a, b: allowed(a, b, doc_of, up))
+    pairs: set[tuple[str, str]] = set()
+    for group in related_groups(sorted(by_source), doc_of, up):
+        stats["blocks"] += 1
+        if len(group) <= params.max_partners + 1:
+            pairs.update((a, b) for i, a in enumerate(group) for b in group[i + 1 :])
+        else:
+            pairs |= partner_pairs(index, by_source, group, stats)
     t3 = time.perf_counter()
     written = set()
-    for (sa, sb), keys in sorted(blocks.items()):
-        links = align_block(index, by_source[sa], by_source[sb], keys)
+    for sa, sb in sorted(pairs):
+        if not allowed(sa, sb, doc_of, up):  # a block holds both, so never; kept as a guard
+            continue
+        a, b = by_source[sa], by_source[sb]
+        keys = candidate_pairs_for(index, a, b)
+        if not keys:
+            continue
+        links = align_block(index, a, b, keys)
         _write(backend, sa, sb, links, params)
         written.add(graph_iri(sa, sb))
         stats["document_pairs"] += 1
         stats["candidate_measure_pairs"] += len(keys)
-        stats["scored_measure_pairs"] += len(by_source[sa]) * len(by_source[sb])
+        stats["scored_measure_pairs"] += len(a) * len(b)
         stats["links"] += len(links)
         stats["same"] += sum(1 for x in links if x.grade == "same")
     _drop_stale(backend, written)

@@ -525,6 +525,61 @@ def analyze_diffusion(fmt: str = typer.Option("table", "--format", help="table |
     _render_rows(rows, DIFFUSION_COLUMNS, fmt, "Measure diffusion")
 
 
+def _render_mix_table(rows: list[dict], columns: tuple[str, ...], title: str) -> None:
+    """One block per group: a row per stage, then the group's subtotal (小计)."""
+    counts = [c for c in columns if c not in ("group", "key", "stage")]
+    table = Table(title=title)
+    table.add_column("group", overflow="fold")
+    table.add_column("stage")
+    for c in counts:
+        table.add_column(c, justify="right")
+    blocks: dict[str, list[dict]] = {}
+    for r in rows:
+        blocks.setdefault(r["key"], []).append(r)
+    for block in blocks.values():
+        for i, r in enumerate(block):
+            table.add_row(r["group"] if i == 0 else "", r["stage"], *(str(r[c]) for c in counts))
+        table.add_row("", "[bold]小计[/bold]", *(f"[bold]{sum(r[c] for r in block)}[/bold]" for c in counts),
+                      end_section=True)
+    out.print(table)
+
+
+@analyze_app.command("mix")
+def analyze_mix(
+    by: str = typer.Option("document", "--by", help="document | region | year"),
+    fmt: str = typer.Option("table", "--format", help="table | csv | json"),
+    plot: Optional[Path] = typer.Option(None, "--plot", help="Also write a stacked-bar chart: .png, .svg or .html (offline)."),
+) -> None:
+    """Policy-instrument mix: IP-chain stage × instrument counts of measures per document, region or year."""
+    import warnings
+
+    from .mix import GROUPINGS, mix_records, mix_table, table_columns, write_mix_chart
+
+    if by not in GROUPINGS:
+        fail(f"unknown --by {by!r} ({', '.join(GROUPINGS)})")
+    if fmt not in ("table", "csv", "json"):
+        fail(f"unknown format {fmt!r} (table, csv, json)")
+    try:
+        backend = state.backend(read_only=True)
+        records = mix_records(backend)
+        rows = mix_table(backend, by, records)
+        if plot is not None:
+            with warnings.catch_warnings(record=True) as caught:
+                warnings.simplefilter("always")
+                info = write_mix_chart(backend, plot, by, records)
+            for w in caught:
+                err.print(f"warning: {w.message}")
+    except PolicyKGError as e:
+        fail(str(e))
+    columns = table_columns(records)
+    if fmt == "table":
+        _render_mix_table(rows, columns, f"Stage × instrument mix by {by}（环节 × 政策工具类型）")
+    else:
+        _render_rows(rows, columns, fmt, "")
+    if plot is not None:
+        err.print(f"wrote {plot.resolve()} ({info['groups']} groups, {info['measures']} measures)")
+
+
 @app.command()
 def align(
     sources: list[str] = typer.Argument(None, help="Two source file names to align; none: every related pair."),
