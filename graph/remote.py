@@ -255,7 +255,7 @@ class EndpointBackend:
             # Documents are named graphs; an Oxigraph server started without
             # --union-default-graph would otherwise show an empty default graph.
             w.addParameter("union-default-graph", "true")
-        w.setTimeout(self.timeout)  # type: ignore[arg-type]  # urllib takes float seconds
+        w.timeout = self.timeout  # setTimeout() truncates to int: 0.5 s would mean no timeout at all
         scheme = self._scheme.get(self.query_url)
         if scheme and self.user:
             w.setHTTPAuth(DIGEST if scheme == "digest" else BASIC)

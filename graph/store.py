@@ -88,6 +88,17 @@ class Backend(Protocol):
 
     def replace_graph(self, graph: str, ntriples: Iterable[str]) -> None: ...
 
+    # Written bytes after which the store is flushed. pyoxigraph 0.5 keeps what it writes in
+    # RocksDB memtables until a flush: without one, the writer's memory grew by ~2 MiB per
+    # document (1 GiB after 400). Flushing every 16 MB keeps it flat at no measurable cost.
+    FLUSH_EVERY = 16 * 2**20
+
+    def _written(self, n: int) -> None:
+        self._unflushed = getattr(self, "_unflushed", 0) + n
+        if self._unflushed >= self.FLUSH_EVERY:
+            self._unflushed = 0
+            self.store.flush()
+
     def drop_graph(self, graph: str) -> None: ...
 
     def select(self, sparql: str) -> Results: ...
@@ -152,15 +163,30 @@ class OxigraphBackend:
                 # than an INSERT DATA update (benchmarks/README.md). A failed load writes
                 # nothing; lines in SPARQL's richer syntax (rdflib's n3() writes """long"""
                 # literals) then go through the update below.
+                data = body.encode("utf-8")
                 try:
-                    self.store.load(body.encode("utf-8"), format=self._ox.RdfFormat.N_TRIPLES, to_graph=node)
-                    return
+                    self.store.load(data, format=self._ox.RdfFormat.N_TRIPLES, to_graph=node)
                 except SyntaxError:
                     pass
+                else:
+                    self._written(len(data))
+                    return
             update = f"DROP SILENT GRAPH <{graph}> ;\nINSERT DATA {{ GRAPH <{graph}> {{\n{body}}} }}"
             self.store.update(update)
+            self._written(len(update))
         except (OSError, SyntaxError, ValueError) as err:
             raise StoreError(f"cannot write graph {graph}: {err}") from None
+
+    # Written bytes after which the store is flushed. pyoxigraph 0.5 keeps what it writes in
+    # RocksDB memtables until a flush: without one, the writer's memory grew by ~2 MiB per
+    # document (1 GiB after 400). Flushing every 16 MB keeps it flat at no measurable cost.
+    FLUSH_EVERY = 16 * 2**20
+
+    def _written(self, n: int) -> None:
+        self._unflushed = getattr(self, "_unflushed", 0) + n
+        if self._unflushed >= self.FLUSH_EVERY:
+            self._unflushed = 0
+            self.store.flush()
 
     def drop_graph(self, graph: str) -> None:
         self.store.update(f"DROP SILENT GRAPH <{graph}>")

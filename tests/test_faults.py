@@ -137,6 +137,8 @@ def test_faults_server_killed_mid_batch(tmp_path, corpus_dir):
 
         def replace_then_kill(graph, lines):
             real(graph, lines)
+            if "/src/" not in graph:  # reference graphs are written first
+                return
             done.append(graph)
             if len(done) == 2:
                 server.kill()

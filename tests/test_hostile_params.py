@@ -19,10 +19,21 @@ def _count(backend) -> int:
     return backend.select("SELECT (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } }").records()[0]["n"]
 
 
+def _params(name: str, param: str, value: str) -> dict[str, str]:
+    """The other parameters from the query's example line, the hostile value for param."""
+    import shlex
+
+    q = all_queries()[name]
+    words = shlex.split(q.examples[0]) if q.examples else []
+    out = dict(v.split("=", 1) for f, v in zip(words, words[1:]) if f in ("--param", "-p"))
+    out[param] = value
+    return out
+
+
 def _check(backend, name, param, value):
     before = _count(backend)
     try:
-        res = run_query(backend, name, {param: value})
+        res = run_query(backend, name, _params(name, param, value))
     except ParameterError as e:
         assert "\n" not in str(e) and param in str(e)
     else:
