@@ -407,7 +407,15 @@ def _term(b: dict | None) -> Term | None:
         return Term("bnode", b["value"])
     lang = b.get("xml:lang")
     dt = None if lang else b.get("datatype")
-    return Term("literal", b["value"], dt, lang)
+    value = b["value"]
+    if dt == _XSD_BOOLEAN and value in ("1", "0"):
+        # Virtuoso writes xsd:boolean values as 1/0 (valid lexical forms); other servers and the
+        # embedded store use the canonical true/false, so the same result compares equal.
+        value = "true" if value == "1" else "false"
+    return Term("literal", value, dt, lang)
+
+
+_XSD_BOOLEAN = "http://www.w3.org/2001/XMLSchema#boolean"
 
 
 def _split_values(sparql: str) -> tuple[str, str]:

@@ -165,3 +165,38 @@ def test_align_store_conforms_to_the_shapes(store):
     backend, _ = store
     conforms, violations = validate_backend(backend)
     assert conforms, violations[:5]
+
+
+def test_align_all_blocking_limits_the_candidates(tmp_path):
+    """On a generated store of 60 documents, the first pass keeps each document to a few partners:
+    the measure pairs scored are far below the measure pairs of all related document pairs, and
+    the first pass never multiplies more than the capped postings allow."""
+    import sys
+
+    from policykg.queries.align import AlignParams, Index, align_all, read_chains, read_measures, related_groups
+    from policykg.queries.batch import ingest_paths
+
+    sys.path.insert(0, str(CORPUS.parent))
+    from benchmarks.synth import write_corpus
+
+    write_corpus(tmp_path / "docs", 60, 7)
+    backend = OxigraphBackend(tmp_path / "store")
+    assert not ingest_paths(backend, [tmp_path / "docs"], jobs=2).by_status("failed")
+    params = AlignParams(max_partners=2)
+    stats = align_all(backend, params)
+    measures = read_measures(backend)
+    doc_of, up = read_chains(backend)
+    size: dict[str, int] = {}
+    for m in measures:
+        size[m.source] = size.get(m.source, 0) + 1
+    related = set()
+    for group in related_groups(sorted(size), doc_of, up):
+        related.update((a, b) for i, a in enumerate(group) for b in group[i + 1 :])
+    all_pairs = sum(size[a] * size[b] for a, b in related)
+    assert stats["document_pairs"] < 0.5 * len(related)
+    assert 0 < stats["scored_measure_pairs"] < 0.35 * all_pairs
+    assert stats["links"] > 0  # a document in several upstream blocks may get max_partners in each
+    index = Index(measures, params)
+    assert stats["first_pass_products"] <= index.key_cap * index.first.nnz
+    runs = run_query(backend, "alignment_runs").records()
+    assert len(runs) == stats["document_pairs"]

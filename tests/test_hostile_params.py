@@ -35,7 +35,8 @@ def _check(backend, name, param, value):
     try:
         res = run_query(backend, name, _params(name, param, value))
     except ParameterError as e:
-        assert "\n" not in str(e) and param in str(e)
+        # The error names the parameter at fault: the hostile one, or a required one that is missing.
+        assert "\n" not in str(e) and (param in str(e) or "needs --param" in str(e))
     else:
         assert all(v != value for r in res.records() for v in r.values() if isinstance(v, str) and len(value) > 2)
     assert _count(backend) == before
@@ -66,6 +67,32 @@ def oxigraph(oxigraph_server, corpus_dir):
 @pytest.mark.parametrize("name,param,type_", CASES)
 def test_hostile_params_oxigraph_server(oxigraph, name, param, type_, value):
     _check(oxigraph, name, param, value)
+
+
+# Virtuoso: a representative subset (each query's first parameter x five hostile values).
+HOSTILE_SUBSET = ['"} ; DROP ALL ; {"', "a\nb", '\\" } DROP ALL #', "中文\"}#", "http://x.org/a> . } DROP ALL ; INSERT DATA { <a"]
+FIRST_PARAMS = [(q.name, q.params[0].name, q.params[0].type) for q in all_queries().values() if q.params]
+
+
+@pytest.fixture(scope="module")
+def virtuoso(virtuoso_server, corpus_dir):
+    b = virtuoso_server.backend()
+    assert not ingest_paths(b, [corpus_dir], jobs=1).failed
+    return b
+
+
+@pytest.mark.server
+@pytest.mark.parametrize("value", HOSTILE_SUBSET)
+@pytest.mark.parametrize("name,param,type_", FIRST_PARAMS)
+def test_hostile_params_virtuoso(virtuoso, name, param, type_, value):
+    _check(virtuoso, name, param, value)
+
+
+@pytest.mark.parametrize("value", HOSTILE_SUBSET)
+def test_hostile_params_missing_required_is_named(embedded, value):
+    """Only the optional role given: the error names the missing required agency."""
+    with pytest.raises(ParameterError, match="agency"):
+        run_query(embedded, "measures_by_agency", {"role": value})
 
 
 @pytest.mark.parametrize("value", ["http://x.org/a> . } DROP ALL", "no-colon", "http://x.org/{}", "http://x.org/a b"])
