@@ -90,10 +90,12 @@ def concept_iris() -> dict[tuple[str, str], str]:
 
 class _Writer:
     def __init__(self) -> None:
-        self.lines: list[str] = []
+        # A dict keeps first-seen order and drops repeats: shared nodes (agencies, places,
+        # cited documents) are described once per document however often they occur.
+        self.lines: dict[str, None] = {}
 
     def add(self, s: str, p: str, o: str) -> None:
-        self.lines.append(f"<{s}> <{p}> {o} .\n")
+        self.lines[f"<{s}> <{p}> {o} .\n"] = None
 
     def span(self, node: str, span: Span | None, source: str) -> None:
         if span is None:

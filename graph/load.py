@@ -26,6 +26,14 @@ def stored_sources(backend: Backend) -> dict[str, tuple[str, str | None]]:
     return {r["name"]: (r["sha"], r["extractor"]) for r in res.records()}
 
 
+def reference_graph_iris() -> list[str]:
+    return [reference_graph_iri(name) for _, name in REFERENCE_FILES]
+
+
+def reference_graph_iri(file_name: str) -> str:
+    return f"{ids.ID}graph/{file_name.removesuffix('.ttl')}"
+
+
 def reference_ntriples() -> dict[str, list[str]]:
     """Graph IRI -> N-Triples of the bundled reference data. Catalog documents are typed
     pkg:CatalogDocument so that views can draw them as known-but-not-ingested."""
@@ -40,7 +48,7 @@ def reference_ntriples() -> dict[str, list[str]]:
         if name == "documents.ttl":
             for s in set(g.subjects(RDF.type, URIRef(PKG.PolicyDocument))):
                 g.add((s, RDF.type, URIRef(PKG.CatalogDocument)))
-        out[f"{ids.ID}graph/{name.removesuffix('.ttl')}"] = [
+        out[reference_graph_iri(name)] = [
             line + "\n" for line in g.serialize(format="nt").splitlines() if line.strip()
         ]
     return out

@@ -8,7 +8,8 @@ validated in units, each small enough for rdflib:
 
 * every ingested document's graph (``…/src/<file>``), plus the ``rdf:type`` triples of the
   reference graphs (so ``sh:class skos:Concept`` sees the schemes);
-* all other graphs together (ontology, schemes, catalog, alignment runs, anything else).
+* the reference graphs together (ontology, schemes, catalog);
+* every other graph (alignment runs, …) the same way as a document graph.
 
 Units are validated in worker processes, streamed through a bounded window, so memory stays
 flat at any store size. Each unit sees what queries see of it; only constraints that need two
@@ -24,7 +25,8 @@ from functools import lru_cache
 from itertools import chain
 from importlib import resources
 
-from . import ids
+
+from .load import reference_graph_iris
 from .store import Backend, OxigraphBackend, StoreError
 
 RDF_TYPE = "http://www.w3.org/1999/02/22-rdf-syntax-ns#type"
@@ -76,16 +78,17 @@ def validate_backend(backend: Backend, jobs: int | None = None) -> tuple[bool, l
 
 
 def _units(backend: OxigraphBackend) -> Iterator[str]:
-    """N-Triples of each validation unit: the other graphs together, then each document."""
+    """N-Triples of each validation unit: the reference graphs together, then each other graph
+    (every document, every alignment run) with the reference graphs' types."""
     try:
+        known = set(reference_graph_iris())
         graphs = backend.named_graphs()
-        prefix = ids.source_iri("")
-        docs = [g for g in graphs if g.startswith(prefix)]
-        others = [g for g in graphs if not g.startswith(prefix)]
-        yield "".join(backend.graph_ntriples(g) for g in others)
-        context = "".join(backend.graph_ntriples(g, predicate=RDF_TYPE) for g in others)
-        for g in docs:
-            yield backend.graph_ntriples(g) + context
+        reference = [g for g in graphs if g in known]
+        yield "".join(backend.graph_ntriples(g) for g in reference)
+        context = "".join(backend.graph_ntriples(g, predicate=RDF_TYPE) for g in reference)
+        for g in graphs:
+            if g not in known:
+                yield backend.graph_ntriples(g) + context
     except OSError as err:
         raise StoreError(f"cannot read the store for validation: {err}") from None
 
