@@ -6,12 +6,12 @@ declares which keys it accepts and which labels are known; anything else raises
 """
 from __future__ import annotations
 
-import json
 import re
 from functools import lru_cache
 from pathlib import Path
 
 from .errors import PatternFileError
+from .rules import read_jsonl
 
 PATTERN_DIR = Path(__file__).resolve().parent / "patterns"
 
@@ -20,22 +20,7 @@ def load_jsonl(path: str | Path, keys: set[str], labels: set[str], required: set
     """Rows of a rule file; a row's ``regex`` is compiled into ``row["rx"]``."""
     path = Path(path)
     rows = []
-    try:
-        lines = path.read_text(encoding="utf-8").splitlines()
-    except OSError as err:
-        raise PatternFileError(str(path), 0, f"cannot read ({err.strerror or err})") from None
-    for n, line in enumerate(lines, 1):
-        if not line.strip() or line.lstrip().startswith("#"):
-            continue
-        try:
-            row = json.loads(line)
-        except json.JSONDecodeError as err:
-            raise PatternFileError(str(path), n, f"not JSON: {err.msg}") from None
-        if not isinstance(row, dict):
-            raise PatternFileError(str(path), n, "a rule must be a JSON object")
-        for key in row:
-            if key not in keys:
-                raise PatternFileError(str(path), n, f"unknown key {key!r}")
+    for n, row in read_jsonl(path, keys):
         for key in required:
             if key not in row:
                 raise PatternFileError(str(path), n, f"missing key {key!r}")

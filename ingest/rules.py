@@ -36,21 +36,34 @@ def _lines(path: Path):
             yield number, line
 
 
-@lru_cache(maxsize=None)
-def load_rules(name: str) -> tuple[Rule, ...]:
-    """The rules of ``patterns/<name>.jsonl``, in file order."""
-    path = PATTERNS / f"{name}.jsonl"
-    rules = []
-    for number, line in _lines(path):
+def read_jsonl(path: Path, keys: set[str]) -> list[tuple[int, dict]]:
+    """(line number, object) for each rule line of a JSONL file; a line that is not a JSON
+    object, or that has a key outside ``keys``, raises PatternFileError."""
+    try:
+        lines = list(_lines(path))
+    except OSError as err:
+        raise PatternFileError(str(path), 0, f"cannot read ({err.strerror or err})") from None
+    rows = []
+    for number, line in lines:
         try:
             row = json.loads(line)
         except json.JSONDecodeError as err:
             raise PatternFileError(str(path), number, f"not JSON ({err.msg})") from None
         if not isinstance(row, dict):
             raise PatternFileError(str(path), number, "a rule must be a JSON object")
-        unknown = set(row) - RULE_KEYS
+        unknown = set(row) - keys
         if unknown:
             raise PatternFileError(str(path), number, f"unknown key {sorted(unknown)[0]!r}")
+        rows.append((number, row))
+    return rows
+
+
+@lru_cache(maxsize=None)
+def load_rules(name: str) -> tuple[Rule, ...]:
+    """The rules of ``patterns/<name>.jsonl``, in file order."""
+    path = PATTERNS / f"{name}.jsonl"
+    rules = []
+    for number, row in read_jsonl(path, RULE_KEYS):
         if "label" not in row or ("pattern" in row) == ("regex" in row):
             raise PatternFileError(str(path), number, "a rule needs a label and one of pattern/regex")
         regex = row["regex"] if "regex" in row else re.escape(row["pattern"])
