@@ -18,15 +18,14 @@ documents at once (none in shapes.ttl today) would differ from validating the un
 from __future__ import annotations
 
 import os
-from collections import deque
 from collections.abc import Iterator
-from concurrent.futures import Future, ProcessPoolExecutor
 from functools import lru_cache
 from itertools import chain
 from importlib import resources
 
 
 from .load import reference_graph_iris
+from .parallel import bounded_map
 from .store import Backend, OxigraphBackend, StoreError
 
 RDF_TYPE = "http://www.w3.org/1999/02/22-rdf-syntax-ns#type"
@@ -102,21 +101,7 @@ def _validate_units(units: Iterator[str], jobs: int) -> Iterator[tuple[bool, lis
         for unit in chain((first, *rest), units):
             yield validate_ntriples(unit)
         return
-    window = jobs * 2
-    pending: deque[Future] = deque()
-    with ProcessPoolExecutor(max_workers=jobs) as pool:
-        try:
-            for unit in (first, *rest):
-                pending.append(pool.submit(validate_ntriples, unit))
-            for unit in units:
-                pending.append(pool.submit(validate_ntriples, unit))
-                if len(pending) >= window:
-                    yield pending.popleft().result()
-            while pending:
-                yield pending.popleft().result()
-        finally:
-            for fut in pending:
-                fut.cancel()
+    yield from bounded_map(validate_ntriples, chain((first, *rest), units), jobs, window=jobs * 2)
 
 
 def _take(it: Iterator[str], n: int) -> Iterator[str]:

@@ -7,9 +7,9 @@ from __future__ import annotations
 
 import hashlib
 import os
-from collections import deque
+
 from collections.abc import Callable, Iterable, Iterator
-from concurrent.futures import Future, ProcessPoolExecutor
+from ..graph.parallel import bounded_map
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -109,23 +109,7 @@ def _outcomes(files: list[Path], jobs: int) -> Iterator[Outcome]:
         for f in files:
             yield process_file(str(f))
         return
-    # A bounded window of submitted files, not pool.map: map submits every file at once, and
-    # when the writer is slower than the workers their results (the N-Triples of whole
-    # documents) pile up in memory. Results come back in input order.
-    window = jobs * 4
-    pending: deque[Future] = deque()
-    todo = iter(files)
-    with ProcessPoolExecutor(max_workers=jobs) as pool:
-        try:
-            for f in todo:
-                pending.append(pool.submit(process_file, str(f)))
-                if len(pending) >= window:
-                    yield pending.popleft().result()
-            while pending:
-                yield pending.popleft().result()
-        finally:
-            for fut in pending:
-                fut.cancel()
+    yield from bounded_map(process_file, (str(f) for f in files), jobs, window=jobs * 4)
 
 
 def ingest_paths(

@@ -480,18 +480,23 @@ def _render_rows(rows: list[dict], columns: tuple[str, ...], fmt: str, title: st
         out.print(table)
 
 
+def _analysis(compute, columns: tuple[str, ...], fmt: str, title: str) -> None:
+    """Run one analysis over the store and print its rows as a table, CSV or JSON."""
+    if fmt not in ("table", "csv", "json"):
+        fail(f"unknown format {fmt!r} (table, csv, json)")
+    try:
+        rows = compute(state.backend(read_only=True))
+    except PolicyKGError as e:
+        fail(str(e))
+    _render_rows(rows, columns, fmt, title)
+
+
 @analyze_app.command("agencies")
 def analyze_agencies(fmt: str = typer.Option("table", "--format", help="table | csv | json")) -> None:
     """Per agency: lead and support counts, weighted degree, betweenness, community."""
     from .analyze import AGENCY_COLUMNS, agency_table
 
-    if fmt not in ("table", "csv", "json"):
-        fail(f"unknown format {fmt!r} (table, csv, json)")
-    try:
-        rows = agency_table(state.backend(read_only=True))
-    except PolicyKGError as e:
-        fail(str(e))
-    _render_rows(rows, AGENCY_COLUMNS, fmt, "Agencies")
+    _analysis(agency_table, AGENCY_COLUMNS, fmt, "Agencies")
 
 
 @analyze_app.command("documents")
@@ -499,13 +504,7 @@ def analyze_documents(fmt: str = typer.Option("table", "--format", help="table |
     """Per document: measures, agencies, targets and citations."""
     from .analyze import DOCUMENT_COLUMNS, document_table
 
-    if fmt not in ("table", "csv", "json"):
-        fail(f"unknown format {fmt!r} (table, csv, json)")
-    try:
-        rows = document_table(state.backend(read_only=True))
-    except PolicyKGError as e:
-        fail(str(e))
-    _render_rows(rows, DOCUMENT_COLUMNS, fmt, "Documents")
+    _analysis(document_table, DOCUMENT_COLUMNS, fmt, "Documents")
 
 
 # ----------------------------------------------------------------------------- align (measure-level tracing)
@@ -516,13 +515,7 @@ def analyze_diffusion(fmt: str = typer.Option("table", "--format", help="table |
     """Diffusion: the measures adopted by the most other documents (from stored alignments)."""
     from .align import DIFFUSION_COLUMNS, diffusion_table
 
-    if fmt not in ("table", "csv", "json"):
-        fail(f"unknown format {fmt!r} (table, csv, json)")
-    try:
-        rows = diffusion_table(state.backend(read_only=True))
-    except PolicyKGError as e:
-        fail(str(e))
-    _render_rows(rows, DIFFUSION_COLUMNS, fmt, "Measure diffusion")
+    _analysis(diffusion_table, DIFFUSION_COLUMNS, fmt, "Measure diffusion")
 
 
 def _render_mix_table(rows: list[dict], columns: tuple[str, ...], title: str) -> None:
