@@ -88,17 +88,6 @@ class Backend(Protocol):
 
     def replace_graph(self, graph: str, ntriples: Iterable[str]) -> None: ...
 
-    # Written bytes after which the store is flushed. pyoxigraph 0.5 keeps what it writes in
-    # RocksDB memtables until a flush: without one, the writer's memory grew by ~2 MiB per
-    # document (1 GiB after 400). Flushing every 16 MB keeps it flat at no measurable cost.
-    FLUSH_EVERY = 16 * 2**20
-
-    def _written(self, n: int) -> None:
-        self._unflushed = getattr(self, "_unflushed", 0) + n
-        if self._unflushed >= self.FLUSH_EVERY:
-            self._unflushed = 0
-            self.store.flush()
-
     def drop_graph(self, graph: str) -> None: ...
 
     def select(self, sparql: str) -> Results: ...
