@@ -33,13 +33,72 @@ def blank(text: str, start: int, end: int) -> str:
 def normalize(text: str) -> str:
     """Return text of the same length, ready for the extraction rules."""
     # Traditional characters read as simplified: every stage then needs one set of patterns.
-    out = to_simplified(text.translate(_ONE_TO_ONE))
+    # (= to_simplified(text.translate(_ONE_TO_ONE)), done by one regex over the few characters
+    # that change, not a dictionary lookup per character.)
+    changes = _char_changes()
+    if changes is None:
+        out = to_simplified(text.translate(_ONE_TO_ONE))
+    else:
+        pattern, table = changes
+        out = pattern.sub(lambda m: table.get(m.group(), m.group()), text)
     # Page-number lines vanish (become blanks) so that a sentence broken over a page
     # break reads as one paragraph once whitespace runs are ignored.
-    for m in reversed(list(PAGE_NUMBER_LINE.finditer(out))):
-        out = blank(out, m.start(), m.end())
+    out = PAGE_NUMBER_LINE.sub(_blank_match, out)
     assert len(out) == len(text)
     return out
+
+
+_NOT_NEWLINE = re.compile(r"[^\n]")
+
+
+def _blank_match(m: re.Match) -> str:
+    return _NOT_NEWLINE.sub(" ", m.group())
+
+
+_CHAR_CHANGES: list = []  # [(regex of the characters normalize changes, char -> new char) or None]
+
+
+def _char_changes() -> tuple[re.Pattern, dict[str, str]] | None:
+    """Every character ``to_simplified(ch.translate(_ONE_TO_ONE))`` changes, known once OpenCC's
+    t2s tables are read: a single character converts only when it is a one-character key of
+    one of them. None when the tables cannot be read that way (then normalize translates)."""
+    if not _CHAR_CHANGES:
+        _CHAR_CHANGES.append(_build_char_changes())
+    return _CHAR_CHANGES[0]
+
+
+def _build_char_changes() -> tuple[re.Pattern, dict[str, str]] | None:
+    try:
+        _t2s_converter().convert("中")
+        keys: set[str] = set()
+
+        def walk(chain) -> None:
+            for item in chain:
+                if isinstance(item, list):
+                    walk(item)
+                else:
+                    keys.update(k for k in item[2] if isinstance(k, str) and len(k) == 1)
+
+        walk(_T2S_CONVERTER[0]._dict_chain_data)
+    except Exception:  # noqa: BLE001 -- another OpenCC: fall back to translating
+        return None
+    if not keys or not all(isinstance(v, int) for v in _ONE_TO_ONE.values()):
+        return None
+    candidates = {chr(k) for k in _ONE_TO_ONE} | {k for k in keys if ord(k) >= 0x2E80}
+    firsts = {ch: chr(_ONE_TO_ONE[ord(ch)]) if ord(ch) in _ONE_TO_ONE else ch for ch in candidates}
+    to_simplified("".join(sorted(set(firsts.values()))))
+    table = {}
+    for ch, first in firsts.items():
+        new = _T2S_MAP.get(ord(first), first)
+        if new != ch:
+            table[ch] = new
+    # Characters beyond the BMP are rare: one range for them (the callback keeps those that do
+    # not change), so that the class stays one table lookup for every other character.
+    bmp = "".join(re.escape(ch) for ch in sorted(table) if ord(ch) < 0x10000)
+    astral = "\U00010000-\U0010ffff" if any(ord(ch) >= 0x10000 for ch in table) else ""
+    if not bmp and not astral:
+        return re.compile(r"(?!)"), table
+    return re.compile(f"[{bmp}{astral}]"), table
 
 
 _SPACE = re.compile(r"\s+")
@@ -71,13 +130,17 @@ _T2S_MAP: dict[int, str] = {}
 _T2S_CONVERTER = []
 
 
-def _learn_t2s(chars: set[str]) -> None:
-    """Add the characters not seen before to the translate table (OpenCC loads once)."""
+def _t2s_converter():
     if not _T2S_CONVERTER:
         from opencc import OpenCC
 
         _T2S_CONVERTER.append(OpenCC("t2s"))
-    cc = _T2S_CONVERTER[0]
+    return _T2S_CONVERTER[0]
+
+
+def _learn_t2s(chars: set[str]) -> None:
+    """Add the characters not seen before to the translate table (OpenCC loads once)."""
+    cc = _t2s_converter()
     for ch in chars:
         _T2S_SEEN.add(ch)
         if ord(ch) < 0x2E80:

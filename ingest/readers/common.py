@@ -36,11 +36,27 @@ def common_hanzi() -> frozenset[str]:
 
 
 def _share_common(text: str) -> float:
-    wide = [ch for ch in text if ord(ch) > 0x7F]
-    if not wide:
+    """Share of the non-ASCII characters that are common Chinese characters or CJK / full-width
+    punctuation. Counted by regex runs (C speed), not character by character."""
+    if text.isascii():
         return 1.0
-    common = common_hanzi()
-    return sum(ch in common or "\u3000" <= ch <= "\u303f" or "\uff00" <= ch <= "\uffef" for ch in wide) / len(wide)
+    wide = sum(map(len, _WIDE_RUN.findall(text)))
+    return sum(map(len, _common_run().findall(text))) / wide
+
+
+_WIDE_RUN = re.compile(r"[^\x00-\x7f]+")
+
+
+@lru_cache(maxsize=1)
+def _common_run() -> re.Pattern:
+    runs: list[list[int]] = []  # consecutive code points as ranges: a short class to compile
+    for cp in sorted(map(ord, common_hanzi())):
+        if runs and runs[-1][1] == cp - 1:
+            runs[-1][1] = cp
+        else:
+            runs.append([cp, cp])
+    chars = "".join(re.escape(chr(a)) + (f"-{re.escape(chr(b))}" if b > a else "") for a, b in runs)
+    return re.compile(f"[{chars}\u3000-\u303f\uff00-\uffef]+")
 
 
 def looks_binary(raw: bytes) -> bool:
@@ -80,7 +96,16 @@ def decode_text(raw: bytes, path: str, declared: str | None = None) -> str:
     # two combining marks), so every strict decoding competes on its share of common
     # Chinese characters, ties going to UTF-8, then GB18030.
     candidates = []
-    for priority, encoding in enumerate(("big5hkscs", "gb18030", "utf-8")):
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError:
+        pass
+    else:
+        share = _share_common(text)
+        if share == 1.0:  # nothing can beat it: ties go to UTF-8
+            return check_text(text, path)
+        candidates.append((share, 2, text))
+    for priority, encoding in enumerate(("big5hkscs", "gb18030")):
         try:
             candidates.append((_share_common(text := raw.decode(encoding)), priority, text))
         except UnicodeDecodeError:
