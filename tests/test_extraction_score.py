@@ -15,6 +15,8 @@ FLOORS = {  # issue 4 floors (issue 3's were lower)
     "implements": 1.00,
     "metadata": 0.95,
 }
+# The same floors hold for the style documents written for other phrasings of the genre.
+FLOOR_ARGS = [arg for field, floor in FLOORS.items() for arg in ("--min-f1", f"{field}={floor}")]
 
 
 def test_export_scores_meet_the_floors(shared_dir, tmp_path):
@@ -26,8 +28,7 @@ def test_export_scores_meet_the_floors(shared_dir, tmp_path):
     assert done.returncode == 0, done.stderr
     args = [sys.executable, str(shared_dir / "eval" / "score.py"), str(export), str(shared_dir / "gold"),
             "--json", str(tmp_path / "scores.json")]
-    for field, floor in FLOORS.items():
-        args += ["--min-f1", f"{field}={floor}"]
+    args += FLOOR_ARGS
     scored = subprocess.run(args, capture_output=True, text=True)
     print(scored.stdout)
     assert scored.returncode == 0, scored.stdout[-3000:] + scored.stderr[-2000:]

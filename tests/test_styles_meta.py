@@ -1,11 +1,12 @@
 """The style documents in tests/styles (style_meta_*.txt with their expected records) scored by
-the shared scorer with floors for targets, citations and metadata."""
+the shared scorer with the extraction floors on every field."""
 import json
 import subprocess
 import sys
 from pathlib import Path
 
 from policykg.ingest.pipeline import as_record, ingest_file
+from test_extraction_score import FLOOR_ARGS
 
 ROOT = Path(__file__).resolve().parent
 SCORER = ROOT.parents[1] / "shared" / "eval" / "score.py"
@@ -21,7 +22,7 @@ def test_styles_meta_floors(tmp_path):
     preds = tmp_path / "pred.json"
     preds.write_text(json.dumps([as_record(ingest_file(d)) for d in docs], ensure_ascii=False), encoding="utf-8")
     args = [sys.executable, str(SCORER), str(preds), str(gold),
-            "--min-f1", "targets=0.9", "--min-f1", "citations=0.9", "--min-f1", "metadata=0.95"]
+            *FLOOR_ARGS]
     for d in docs:
         args += ["--only", d.name]
     run = subprocess.run(args, capture_output=True, text=True)

@@ -7,6 +7,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+from test_extraction_score import FLOOR_ARGS
 from policykg.ingest.pipeline import as_record, ingest_file
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -23,7 +24,7 @@ def test_styles_struct_scores(tmp_path):
         (gold / f.with_suffix(".json").name).write_text(f.with_suffix(".json").read_text(encoding="utf-8"), encoding="utf-8")
     pred = tmp_path / "pred.json"
     pred.write_text(json.dumps([as_record(ingest_file(f)) for f in files], ensure_ascii=False), encoding="utf-8")
-    args = [sys.executable, str(SCORER), str(pred), str(gold), "--min-f1", "measures=0.97", "agency_roles=0.95"]
+    args = [sys.executable, str(SCORER), str(pred), str(gold), *FLOOR_ARGS]
     for f in files:
         args += ["--only", f.name]
     run = subprocess.run(args, capture_output=True, text=True)
