@@ -447,12 +447,13 @@ def viz_network(
 @viz_app.command("lineage")
 def viz_lineage(
     out_file: Path = typer.Option(Path("lineage.html"), "--out", "-o", help="HTML file to write."),
+    measures: bool = typer.Option(False, "--measures", help="Also draw measure-level correspondences (run `policykg align` first)."),
 ) -> None:
     """National → provincial → local documents → measures, following pkg:implements."""
     from .viz import write_lineage
 
     try:
-        info = write_lineage(state.backend(read_only=True), out_file)
+        info = write_lineage(state.backend(read_only=True), out_file, measures_links=measures)
     except PolicyKGError as e:
         fail(str(e))
     out.print(f"wrote {out_file.resolve()} ({info['nodes']} nodes, {info['edges']} edges)")

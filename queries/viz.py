@@ -43,6 +43,8 @@ NO_ARROW = {"to": {"enabled": False}}
 LABELLED_MEASURES = 400
 LARGE = 600  # nodes; above this the agency graph uses the fast layout  # beyond this many measures, measure labels live in tooltips only
 _URL = re.compile(r"(https?):(//)", re.IGNORECASE)
+GRADE_ZH = {"same": "相同", "partial": "部分对应"}
+GRADE_COLORS = {"same": "#8e44ad", "partial": "#e67e22"}
 
 
 # ----------------------------------------------------------------------------- page assembly
@@ -323,9 +325,12 @@ def write_network(backend: Backend, out_path: str | Path, heading: str = "机构
 # ----------------------------------------------------------------------------- lineage
 
 
-def write_lineage(backend: Backend, out_path: str | Path, heading: str = "政策贯彻落实链：上级文件 → 下级文件 → 措施") -> dict:
+def write_lineage(backend: Backend, out_path: str | Path, heading: str = "政策贯彻落实链：上级文件 → 下级文件 → 措施",
+                  measures_links: bool = False) -> dict:
     """National → provincial → local documents → measures along pkg:implements. Documents
-    known only from the catalog (not ingested) have a dashed border and say so."""
+    known only from the catalog (not ingested) have a dashed border and say so. With
+    ``measures_links``, the measure correspondences stored by ``policykg align`` are drawn
+    between measures: solid for ``same``, dotted for ``partial``, the shared phrases as tooltip."""
     g = project.lineage_graph(backend)
     layer = project.document_layers(g)
     pos = _layered_positions(g, layer)
@@ -376,6 +381,19 @@ def write_lineage(backend: Backend, out_path: str | Path, heading: str = "政策
             net.add_edge(u, v, title="贯彻落实", color="#34495e", width=2.5, arrows="to")
         else:
             net.add_edge(u, v, title="包含措施", color="#c8ced3", width=0.8, arrows=NO_ARROW)
+    aligned = 0
+    if measures_links:
+        from .align import alignment_edges
+
+        for e in alignment_edges(backend):
+            if e["left_measure"] in net.node_ids and e["right_measure"] in net.node_ids:
+                aligned += 1
+                same = e["grade"] == "same"
+                tip = [f"对应：{GRADE_ZH.get(e['grade'], e['grade'])}（得分 {e['score']:.2f}）",
+                       f"共同表述：{e['evidence_text'] or '—'}"]
+                net.add_edge(e["left_measure"], e["right_measure"], title="\n".join(tip), arrows=NO_ARROW,
+                             color=GRADE_COLORS[e["grade"]], width=2.0 if same else 1.2, dashes=not same,
+                             smooth={"type": "curvedCW", "roundness": 0.25})
     fixed = [
         {"title": "文件层级（实心 = 已导入）", "items": [
             {"label": LEVEL_ZH[k], "color": c, "shape": "box"} for k, c in LEVEL_COLORS.items() if k in levels_seen]
@@ -388,12 +406,15 @@ def write_lineage(backend: Backend, out_path: str | Path, heading: str = "政策
             {"label": s, "color": STAGE_COLORS.get(s, NO_STAGE), "shape": "dot"} for s in stages]
             + [{"label": "未分类", "color": NO_STAGE, "shape": "dot"}]},
     ]
+    if aligned:
+        fixed.append({"title": "措施对应（policykg align）", "items": [
+            {"label": f"{GRADE_ZH[g]}", "color": c, "shape": "line"} for g, c in GRADE_COLORS.items()]})
     page = {"view": "lineage", "legend": {"fixed": fixed, "modes": {}}, "defaultMode": "stage",
             "note": "自上而下：国家级 → 省级 → 市县级文件 → 措施。悬停查看详情。"}
     opts = _options(g.number_of_nodes(), arrows=False)
     _render(net, out_path, heading, page, opts)
     return {"nodes": len(net.nodes), "edges": len(net.edges), "documents": len(docs), "measures": len(measures),
-            "implements": implements, "not_ingested": not_ingested}
+            "implements": implements, "not_ingested": not_ingested, "aligned": aligned}
 
 
 def _layered_positions(g: nx.DiGraph, layer: dict) -> dict:

@@ -218,3 +218,18 @@ def test_align_correspondences_point_at_stored_measures(store):
         "  FILTER NOT EXISTS { ?src a pkg:SourceFile } }"
     ).records()
     assert counted[0]["n"] == 0
+
+
+def test_align_lineage_view_draws_measure_links(store, tmp_path):
+    from policykg.queries.align import alignment_edges
+    from policykg.queries.viz import write_lineage
+
+    backend, _ = store
+    plain = write_lineage(backend, tmp_path / "plain.html")
+    linked = write_lineage(backend, tmp_path / "linked.html", measures_links=True)
+    assert plain["aligned"] == 0
+    assert linked["aligned"] == len(alignment_edges(backend)) > 0
+    assert linked["edges"] == plain["edges"] + linked["aligned"]
+    html = (tmp_path / "linked.html").read_text(encoding="utf-8")
+    assert "http://" not in html and "https://" not in html
+    assert "共同表述" in html
