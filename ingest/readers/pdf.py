@@ -111,12 +111,16 @@ def _paragraphs(pages: list[list[_Line]]) -> list[str]:
     right = max(ln.x1 for ln in lines)
     out: list[str] = []
     previous: _Line | None = None
+    header: list[_Line] = []  # the widest row of the current table: its columns
     for page in pages:
         for row in _rows(page, char):
             if len(row) > 1:  # cells side by side: one tab-separated table row
-                out.append("\t".join(ln.text for ln in row))
+                if len(row) >= len(header):
+                    header = row
+                out.append("\t".join(_cells_in_columns(row, header)))
                 previous = None
                 continue
+            header = []  # a plain line: whatever table was above has ended
             ln = row[0]
             joins = (previous is not None
                      and previous.x1 >= right - 2.2 * char  # the line above ran to the margin
@@ -130,6 +134,21 @@ def _paragraphs(pages: list[list[_Line]]) -> list[str]:
                 out.append(ln.text)
             previous = ln
     return out
+
+
+def _cells_in_columns(row: list[_Line], header: list[_Line]) -> list[str]:
+    """A row with fewer cells than its table's header lost its empty cells (a PDF draws no
+    text there): put each cell under the header column nearest to its centre, so the columns
+    keep their meaning (an empty 配合单位 must not pull 完成时限 into its place)."""
+    if len(row) >= len(header):
+        return [ln.text for ln in row]
+    centres = [(h.x0 + h.x1) / 2 for h in header]
+    cells = [""] * len(header)
+    for ln in row:
+        middle = (ln.x0 + ln.x1) / 2
+        i = min(range(len(centres)), key=lambda k: abs(centres[k] - middle))
+        cells[i] = f"{cells[i]}{ln.text}" if cells[i] else ln.text
+    return cells
 
 
 def _continues_centered(above: _Line, ln: _Line, left: float, right: float, char: float) -> bool:
