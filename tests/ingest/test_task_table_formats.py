@@ -12,7 +12,7 @@ import pytest
 
 from policykg.ingest.pipeline import ingest_file
 
-from .test_format_invariance import CHROMIUM, print_pdf
+from test_format_invariance import CHROMIUM, print_pdf
 
 TITLE = "佛山市人民政府关于强化知识产权保护的实施意见"
 NUMBER = "佛府〔2022〕5号"
