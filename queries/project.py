@@ -102,13 +102,20 @@ def lineage_graph(backend: Backend) -> nx.DiGraph:
         g.add_node(iri, kind="document", docNumber=number, title=title, level=level, ingested=ingested,
                    source=source, region=region)
 
+    # One row per (measure, role, agency): group the agencies of each measure here, sorted.
+    agencies: dict[str, dict[str, set[str]]] = {}
     for r in run_query(backend, "edges_document_measure").records():
         add_doc(r["doc"], r.get("docNumber"), r.get("title"), r.get("level"), True, r.get("source"), r.get("region"))
-        g.add_node(r["measure"], kind="measure", label=r.get("heading") or r["measure"], stage=r.get("stage"),
-                   doc=r["doc"], source=r.get("source"), order=r.get("order"),
-                   lead=[x for x in (r.get("lead") or "").split("、") if x],
-                   support=[x for x in (r.get("support") or "").split("、") if x])
-        g.add_edge(r["doc"], r["measure"], kind="measure")
+        roles = agencies.setdefault(r["measure"], {"lead": set(), "support": set()})
+        if r.get("agency") and r.get("role") in roles:
+            roles[r["role"]].add(r["agency"])
+        if r["measure"] not in g:
+            g.add_node(r["measure"], kind="measure", label=r.get("heading") or r["measure"], stage=r.get("stage"),
+                       doc=r["doc"], source=r.get("source"), order=r.get("order"))
+            g.add_edge(r["doc"], r["measure"], kind="measure")
+    for measure, roles in agencies.items():
+        g.nodes[measure]["lead"] = sorted(roles["lead"])
+        g.nodes[measure]["support"] = sorted(roles["support"])
     for r in run_query(backend, "edges_lineage").records():
         add_doc(r["doc"], r.get("docNumber"), r.get("title"), r.get("level"), bool(r.get("docIngested")))
         add_doc(r["upstream"], r.get("upNumber"), r.get("upTitle"), r.get("upLevel"), bool(r.get("upIngested")))
