@@ -1,6 +1,6 @@
 """policykg benchmarks: every figure next to its baseline, measured in the same run.
 
-    python -m benchmarks.run --quick     # ~5 min on 2 cores: scale step 50 -> 500 documents
+    python -m benchmarks.run --quick     # ~5 min on 2 cores: scale step 30 -> 300 documents
     python -m benchmarks.run             # 1,000 -> 10,000 documents
     python -m benchmarks.run --full      # 1,000 -> 10,000 -> 100,000 documents
 
@@ -436,7 +436,7 @@ def viz_figures(rep: Report, tmp: Path, quick: bool) -> None:
     for a, b in g.edges():
         net.add_edge(a, b)
     theirs.write_text(net.generate_html(), encoding="utf-8")
-    limit = 40.0 if quick else 300.0
+    limit = 30.0 if quick else 300.0
     with chromium() as browser:
         t_ours = time_to_interactive(ours, browser=browser)
         page = browser.new_page(viewport={"width": 1400, "height": 900})
@@ -467,7 +467,7 @@ def viz_figures(rep: Report, tmp: Path, quick: bool) -> None:
 def main(argv: list[str] | None = None) -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     mode = ap.add_mutually_exclusive_group()
-    mode.add_argument("--quick", action="store_true", help="50 -> 500 documents; about 5 minutes on 2 cores")
+    mode.add_argument("--quick", action="store_true", help="30 -> 300 documents; under 5 minutes on 2 cores")
     mode.add_argument("--full", action="store_true", help="1,000 -> 10,000 -> 100,000 documents")
     ap.add_argument("--work", default=None, help="folder for corpora and stores (default: a temporary one)")
     ap.add_argument("--keep", action="store_true", help="keep the work folder")
@@ -476,7 +476,7 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument("--sizes", default=None, help="comma-separated corpus sizes, overriding the mode's (for trying run.py out)")
     args = ap.parse_args(argv)
 
-    sizes = [50, 500] if args.quick else [1000, 10000, 100000] if args.full else [1000, 10000]
+    sizes = [30, 300] if args.quick else [1000, 10000, 100000] if args.full else [1000, 10000]
     if args.sizes:
         sizes = [int(x) for x in args.sizes.split(",")]
     jobs = os.cpu_count() or 1
