@@ -411,6 +411,15 @@ def stats(fmt: str = typer.Option("table", "--format", help="table | json")) -> 
 # ----------------------------------------------------------------------------- viz
 
 
+def _write_view(write, out_file: Path, **options) -> None:
+    """Write one HTML view of the store and say where, with its size."""
+    try:
+        info = write(state.backend(read_only=True), out_file, **options)
+    except PolicyKGError as e:
+        fail(str(e))
+    out.print(f"wrote {out_file.resolve()} ({info['nodes']} nodes, {info['edges']} edges)")
+
+
 @viz_app.command("agencies")
 def viz_agencies(
     out_file: Path = typer.Option(Path("agencies.html"), "--out", "-o", help="HTML file to write."),
@@ -423,11 +432,7 @@ def viz_agencies(
 
     if role not in (None, "lead", "support"):
         fail(f"--role {role!r}: expected lead or support")
-    try:
-        info = write_agencies(state.backend(read_only=True), out_file, document=document, region=region, role=role)
-    except PolicyKGError as e:
-        fail(str(e))
-    out.print(f"wrote {out_file.resolve()} ({info['nodes']} nodes, {info['edges']} edges)")
+    _write_view(write_agencies, out_file, document=document, region=region, role=role)
 
 
 @viz_app.command("network")
@@ -437,11 +442,7 @@ def viz_network(
     """Agency ↔ agency graph weighted by shared measures, colored by community."""
     from .viz import write_network
 
-    try:
-        info = write_network(state.backend(read_only=True), out_file)
-    except PolicyKGError as e:
-        fail(str(e))
-    out.print(f"wrote {out_file.resolve()} ({info['nodes']} nodes, {info['edges']} edges)")
+    _write_view(write_network, out_file)
 
 
 @viz_app.command("lineage")
@@ -452,11 +453,7 @@ def viz_lineage(
     """National → provincial → local documents → measures, following pkg:implements."""
     from .viz import write_lineage
 
-    try:
-        info = write_lineage(state.backend(read_only=True), out_file, measures_links=measures)
-    except PolicyKGError as e:
-        fail(str(e))
-    out.print(f"wrote {out_file.resolve()} ({info['nodes']} nodes, {info['edges']} edges)")
+    _write_view(write_lineage, out_file, measures_links=measures)
 
 
 # ----------------------------------------------------------------------------- analyze
