@@ -55,11 +55,15 @@ def test_hostile_params_embedded(embedded, name, param, type_, value):
     _check(embedded, name, param, value)
 
 
-@pytest.fixture(scope="module")
-def oxigraph(oxigraph_server, corpus_dir):
-    b = oxigraph_server.backend()
+def _loaded(server, corpus_dir):
+    b = server.backend()
     assert not ingest_paths(b, [corpus_dir], jobs=1).failed
     return b
+
+
+@pytest.fixture(scope="module")
+def oxigraph(oxigraph_server, corpus_dir):
+    return _loaded(oxigraph_server, corpus_dir)
 
 
 @pytest.mark.server
@@ -76,9 +80,7 @@ FIRST_PARAMS = [(q.name, q.params[0].name, q.params[0].type) for q in all_querie
 
 @pytest.fixture(scope="module")
 def virtuoso(virtuoso_server, corpus_dir):
-    b = virtuoso_server.backend()
-    assert not ingest_paths(b, [corpus_dir], jobs=1).failed
-    return b
+    return _loaded(virtuoso_server, corpus_dir)
 
 
 @pytest.mark.server
