@@ -7,7 +7,7 @@ This is the only module that imports pyoxigraph.
 from __future__ import annotations
 
 import os
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
@@ -126,6 +126,7 @@ class OxigraphBackend:
 
         self._ox = ox
         self.path = Path(path) if path is not None else None
+        self._unflushed = 0  # bytes written since the last flush (see FLUSH_EVERY)
         try:
             if self.path is None:
                 self.store = ox.Store()
@@ -172,7 +173,7 @@ class OxigraphBackend:
     FLUSH_EVERY = 16 * 2**20
 
     def _written(self, n: int) -> None:
-        self._unflushed = getattr(self, "_unflushed", 0) + n
+        self._unflushed += n
         if self._unflushed >= self.FLUSH_EVERY:
             self._unflushed = 0
             self.store.flush()
@@ -255,8 +256,3 @@ def with_values(sparql: str, params: dict[str, Term]) -> str:
     head = " ".join(f"?{k}" for k in params)
     row = " ".join(v.n3() for v in params.values())
     return f"{sparql.rstrip()}\nVALUES ({head}) {{ ({row}) }}\n"
-
-
-def chunked(seq: Sequence, n: int) -> Iterator[Sequence]:
-    for i in range(0, len(seq), n):
-        yield seq[i : i + n]
