@@ -47,6 +47,7 @@ class PKG(DefinedNamespace):
     Role: URIRef
     Safeguard: URIRef
     Section: URIRef
+    SharedPhrase: URIRef
     SourceFile: URIRef
     SupportRole: URIRef
     Task: URIRef
@@ -73,15 +74,16 @@ class PKG(DefinedNamespace):
     hasTarget: URIRef
     heading: URIRef
     implements: URIRef
-    inMeasure: URIRef
     inSection: URIRef
     indicator: URIRef
     instrument: URIRef
     issuedBy: URIRef
     jurisdiction: URIRef
     leadAgency: URIRef
+    leftEnd: URIRef
     leftMeasure: URIRef
     leftSource: URIRef
+    leftStart: URIRef
     level: URIRef
     levels: URIRef
     measureOf: URIRef
@@ -94,8 +96,10 @@ class PKG(DefinedNamespace):
     region: URIRef
     relation: URIRef
     resolved: URIRef
+    rightEnd: URIRef
     rightMeasure: URIRef
     rightSource: URIRef
+    rightStart: URIRef
     role: URIRef
     roles: URIRef
     score: URIRef

@@ -29,13 +29,14 @@ favouring the widest plateau over the best point).
 
 Scale: documents are only compared when they share an upstream document (``pkg:implements``,
 transitively, catalog documents included) or one is up the other's chain: the documents under
-each upstream form a block (``related_groups``). In a small block every pair is a candidate; in
-a large one a cheap first pass picks them (``partner_pairs``): an inverted index over key phrases
-whose postings are capped (rare body trigrams and lexicon groups held by at most ``key_df_cap``
-measures) gives each measure its top ``candidate_k`` measures of other documents by sparse dot
-product, computed in row blocks of bounded size; their scores are summed per document pair and
-each document keeps its ``max_partners`` best partners. No step enumerates all document pairs of
-a block, so time and memory grow about linearly with the store. A candidate pair of documents is
+each upstream form a block (``related_groups``). A cheap first pass scores a block's document
+pairs (``partner_scores``): an inverted index over key phrases whose postings are capped (rare
+body trigrams and lexicon groups held by at most ``key_df_cap`` measures) gives each measure its
+top ``candidate_k`` measures of other documents by sparse dot product, computed in row blocks of
+bounded size; their scores are summed per document pair. Each document keeps its
+``max_partners`` best siblings over all its blocks (``top_partners``), and is always aligned with
+the ingested documents up its chain (``chain_pairs``). No step enumerates all document pairs of
+a block, and the pairs aligned grow linearly with the store. A candidate pair of documents is
 scored only when at least one measure pair shares a key phrase, and only measure pairs sharing
 a key phrase may link.
 """
@@ -64,7 +65,6 @@ METHOD = "policykg-align char-tfidf+lexicon csls/1"
 RDF_TYPE = PREFIXES["rdf"] + "type"
 RDFS_LABEL = PREFIXES["rdfs"] + "label"
 PROV = PREFIXES["prov"]
-XSD = PREFIXES["xsd"]
 _NON_HAN = re.compile(r"[^\u3400-\u9fff]+")
 _SENTINEL = "\x00"
 
@@ -84,9 +84,9 @@ class AlignParams:
     heading_ngrams: tuple[int, int] = (1, 2)
     # a body trigram is a key phrase for blocking when at most this many measures hold it
     key_df_cap: int = 0  # 0: max(10, min(200, sqrt(number of measures)))
-    # first pass in a large block of related documents: each measure keeps its top-k most similar
+    # first pass over each block of related documents: each measure keeps its top-k most similar
     # measures of other documents (sparse dot product over key phrases), and each document its
-    # top partner documents by the summed scores of those candidates
+    # top sibling documents over all blocks by the summed scores of those candidates
     candidate_k: int = 16
     max_partners: int = 10
     min_phrase: int = 4
@@ -369,7 +369,7 @@ def align_block(index: Index, a: list[int], b: list[int], key_pairs: set[tuple[i
 def candidate_pairs(index: Index, doc_ok) -> dict[tuple[str, str], set[tuple[int, int]]]:
     """Every measure pair sharing a key phrase, grouped by sorted source pair and kept only when
     ``doc_ok(source_a, source_b)``. Quadratic in the worst case: for small stores and analysis;
-    ``align_all`` goes through ``related_groups`` and ``partner_pairs`` instead."""
+    ``align_all`` goes through ``related_groups`` and ``partner_scores`` instead."""
     keys = index.keys
     co = (keys @ keys.T).tocoo()
     ms = index.measures
@@ -410,20 +410,19 @@ def related_groups(sources: Iterable[str], doc_of: dict[str, str], up: dict[str,
     return out
 
 
-def partner_pairs(index: Index, by_source: dict[str, list[int]], group: list[str], stats: dict | None = None,
-                  budget: int = 4_000_000) -> set[tuple[str, str]]:
-    """Document pairs of one block worth aligning, without enumerating the block's pairs.
+def partner_scores(index: Index, by_source: dict[str, list[int]], group: list[str], stats: dict | None = None,
+                   budget: int = 4_000_000) -> dict[tuple[str, str], float]:
+    """How much the documents of one block have in common, without enumerating its pairs.
 
     Each measure keeps its ``candidate_k`` most similar measures of other documents of the block
     (sparse dot product of the first-pass vectors, whose postings are capped, computed in row
-    blocks of at most ``budget`` products); the candidates' scores are summed per document pair
-    and each document keeps its ``max_partners`` best partners. A pair is returned when it is
-    among the best of either side."""
+    blocks of at most ``budget`` products); the candidates' scores are summed per document pair.
+    Returns {(source, source) sorted: summed score} for the pairs with any candidate."""
     p = index.params
     rows = np.fromiter((i for s in group for i in by_source[s]), dtype=np.int64)
     doc = np.fromiter((d for d, s in enumerate(group) for _ in by_source[s]), dtype=np.int64)
     if len(rows) == 0:
-        return set()
+        return {}
     f = index.first[rows]
     ft = f.T.tocsr()
     post = np.diff(ft.indptr).astype(np.int64)  # posting length of each key within the block
@@ -444,38 +443,56 @@ def partner_pairs(index: Index, by_source: dict[str, list[int]], group: list[str
         r, c, v = r[keep], c[keep], s.data[keep]
         order = np.lexsort((c, -v, r))
         r, c, v = r[order], c[order], v[order]
-        first = np.r_[0, np.flatnonzero(np.diff(r)) + 1]
-        rank = np.arange(len(r)) - np.repeat(first, np.diff(np.r_[first, len(r)]))
-        top = rank < k
+        top = _top_ranks(r, k)
         da_parts.append(doc[r[top]])
         db_parts.append(doc[c[top]])
         v_parts.append(v[top].astype(np.float64))
         start = end
     if stats is not None:
         stats["first_pass_products"] = stats.get("first_pass_products", 0) + products
-    if not da_parts:
-        return set()
     da, db, v = np.concatenate(da_parts), np.concatenate(db_parts), np.concatenate(v_parts)
     if len(da) == 0:
-        return set()
+        return {}
     n = len(group)
     lo, hi = np.minimum(da, db), np.maximum(da, db)
     key, inv = np.unique(lo * n + hi, return_inverse=True)
     score = np.bincount(inv, weights=v)
-    pa, pb = key // n, key % n
-    # each document ranks its partners
-    x = np.r_[pa, pb]
-    y = np.r_[pb, pa]
-    w = np.r_[score, score]
-    order = np.lexsort((y, -w, x))
-    x, y = x[order], y[order]
-    first = np.r_[0, np.flatnonzero(np.diff(x)) + 1]
-    rank = np.arange(len(x)) - np.repeat(first, np.diff(np.r_[first, len(x)]))
-    top = rank < max(1, p.max_partners)
+    return {(group[int(x // n)], group[int(x % n)]): float(w) for x, w in zip(key.tolist(), score.tolist())}
+
+
+def _top_ranks(groups: np.ndarray, k: int) -> np.ndarray:
+    """Mask of the first ``k`` entries of each run of equal values in sorted ``groups``."""
+    first = np.r_[0, np.flatnonzero(np.diff(groups)) + 1]
+    rank = np.arange(len(groups)) - np.repeat(first, np.diff(np.r_[first, len(groups)]))
+    return rank < k
+
+
+def top_partners(scores: dict[tuple[str, str], float], k: int) -> set[tuple[str, str]]:
+    """Each document keeps its ``k`` best partners over all blocks; a pair is kept when it is
+    among the best of either side, so there are at most ``k`` pairs per document."""
+    ranked: dict[str, list[tuple[float, str]]] = defaultdict(list)
+    for (a, b), w in scores.items():
+        ranked[a].append((-w, b))
+        ranked[b].append((-w, a))
     out = set()
-    for i, j in zip(x[top].tolist(), y[top].tolist()):
-        a, b = group[i], group[j]
-        out.add((a, b) if a < b else (b, a))
+    for a, partners in ranked.items():
+        for _, b in sorted(partners)[: max(1, k)]:
+            out.add((a, b) if a < b else (b, a))
+    return out
+
+
+def chain_pairs(sources: Iterable[str], doc_of: dict[str, str], up: dict[str, set[str]]) -> set[tuple[str, str]]:
+    """Each source with every ingested source up its implements chain (a few per document)."""
+    src_of_doc: dict[str, list[str]] = defaultdict(list)
+    for s in sources:
+        src_of_doc[doc_of.get(s, "")].append(s)
+    out = set()
+    for members in src_of_doc.values():
+        for a in members:
+            for u in up.get(a, ()):
+                for b in src_of_doc.get(u, ()):
+                    if a != b:
+                        out.add((a, b) if a < b else (b, a))
     return out
 
 
@@ -510,17 +527,18 @@ def run_triples(left: str, right: str, links: Iterable[Link], params: AlignParam
         add(c, PKG.grade, lit(link.grade))
         add(c, PKG.score, decimal(link.score))
         add(c, PROV + "wasGeneratedBy", iri(run))
+        # one node per shared phrase with its span on both sides: evidence is most of what an
+        # alignment writes, and the store's cost is per triple (benchmarks/README.md)
         for k, (phrase, ls, rs) in enumerate(link.evidence, 1):
-            for side, m, start, src in (("l", link.left, ls, src_l), ("r", link.right, rs, src_r)):
-                e = f"{c}/e/{k}{side}"
-                add(c, PKG.hasEvidence, iri(e))
-                add(e, RDF_TYPE, iri(PKG.Evidence))
-                add(e, PKG.spanText, lit(phrase))
-                add(e, PKG.order, lit(k))
-                add(e, PKG.inMeasure, iri(m.iri))
-                add(e, PKG.startChar, lit(start, XSD + "nonNegativeInteger"))
-                add(e, PKG.endChar, lit(start + len(phrase), XSD + "nonNegativeInteger"))
-                add(e, PROV + "wasDerivedFrom", iri(src))
+            e = f"{c}/e/{k}"
+            add(c, PKG.hasEvidence, iri(e))
+            add(e, RDF_TYPE, iri(PKG.SharedPhrase))
+            add(e, PKG.spanText, lit(phrase))
+            add(e, PKG.order, lit(k))
+            add(e, PKG.leftStart, lit(ls))
+            add(e, PKG.leftEnd, lit(ls + len(phrase)))
+            add(e, PKG.rightStart, lit(rs))
+            add(e, PKG.rightEnd, lit(rs + len(phrase)))
     return lines
 
 
@@ -557,12 +575,13 @@ def align_all(backend: Backend, params: AlignParams | None = None) -> dict:
     and each document with the ingested documents up its chain). Replaces every alignment graph;
     drops those of pairs no longer related. Returns counts for benchmarks.
 
-    Blocking, so that time grows about linearly with the store: documents are grouped by shared
-    upstream (``related_groups``); in a block of at most ``max_partners + 1`` documents every pair
-    is a candidate, in a larger one only the pairs found by ``partner_pairs`` (top candidate
-    measures per measure, top partner documents per document). A candidate pair is aligned when
-    at least one of its measure pairs shares a key phrase, and only such measure pairs may link.
-    Each pair's graph is written as soon as it is aligned."""
+    Blocking, so that time grows linearly with the store: documents are grouped by shared
+    upstream (``related_groups``); a cheap first pass scores the document pairs of each block
+    (``partner_scores``: top candidate measures per measure), and each document keeps its
+    ``max_partners`` best siblings over all blocks (``top_partners``) plus every ingested
+    document up its chain (``chain_pairs``). A candidate pair is aligned when at least one of
+    its measure pairs shares a key phrase, and only such measure pairs may link. Each pair's
+    graph is written as soon as it is aligned."""
     import time
 
     params = params or AlignParams()
@@ -580,13 +599,12 @@ def align_all(backend: Backend, params: AlignParams | None = None) -> dict:
         return {**stats, "seconds": round(time.perf_counter() - t0, 3)}
     index = Index(measures, params)
     t2 = time.perf_counter()
-    pairs: set[tuple[str, str]] = set()
+    scores: dict[tuple[str, str], float] = {}
     for group in related_groups(sorted(by_source), doc_of, up):
         stats["blocks"] += 1
-        if len(group) <= params.max_partners + 1:
-            pairs.update((a, b) for i, a in enumerate(group) for b in group[i + 1 :])
-        else:
-            pairs |= partner_pairs(index, by_source, group, stats)
+        for pair, w in partner_scores(index, by_source, group, stats).items():
+            scores[pair] = max(w, scores.get(pair, 0.0))
+    pairs = top_partners(scores, params.max_partners) | chain_pairs(by_source, doc_of, up)
     t3 = time.perf_counter()
     written = set()
     for sa, sb in sorted(pairs):
