@@ -412,6 +412,18 @@ def export_validate_figures(rep: Report, store: Path, n: int, ingest_seconds: fl
     backend.close()
 
 
+def align_figures(rep: Report, small_store: Path, big_store: Path, small_n: int, big_n: int) -> None:
+    """``policykg align`` (every related pair) on the small and the big store, side by side."""
+    from benchmarks.align_scale import GOAL, timed_align
+
+    a, b = timed_align(small_store), timed_align(big_store)
+    sa, sb = a["stats"], b["stats"]
+    per_10x = b["align_seconds"] / max(a["align_seconds"], 1e-9) * 10 * small_n / big_n
+    rep.add(f"align {small_n}->{big_n} docs: wall time per 10x", b["align_seconds"], "s", a["align_seconds"], per_10x,
+            f"<= {GOAL:g}", f"document pairs {sa['document_pairs']}->{sb['document_pairs']}, links {sa['links']}->{sb['links']}, "
+            f"write {sa['seconds_align_write']}->{sb['seconds_align_write']} s")
+
+
 # -- graphs at size -------------------------------------------------------------------------------
 def viz_figures(rep: Report, tmp: Path, quick: bool) -> None:
     try:
@@ -541,6 +553,8 @@ def main(argv: list[str] | None = None) -> None:
         export_validate_figures(rep, tmp / f"store-{big_n}", big_n, runs[big_n]["seconds"], "")
         if args.quick:
             rep.note(f"quick mode: export and validation on {big_n} documents (the default mode uses 10,000)")
+        # measure alignment (issue 10), after the query figures so that they see the same store
+        align_figures(rep, tmp / f"store-{small_n}", tmp / f"store-{big_n}", small_n, big_n)
         # (f) graphs at size
         viz_figures(rep, tmp, args.quick)
     finally:

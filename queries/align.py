@@ -34,9 +34,9 @@ pairs (``partner_scores``): an inverted index over key phrases whose postings ar
 body trigrams and lexicon groups held by at most ``key_df_cap`` measures) gives each measure its
 top ``candidate_k`` measures of other documents by sparse dot product, computed in row blocks of
 bounded size; their scores are summed per document pair. Each document keeps its
-``max_partners`` best siblings over all its blocks (``top_partners``), and is always aligned with
-the ingested documents up its chain (``chain_pairs``). No step enumerates all document pairs of
-a block, and the pairs aligned grow linearly with the store. A candidate pair of documents is
+``max_partners`` best siblings over all its blocks (``top_partners``, best pairs first), and is
+always aligned with the ingested documents up its chain (``chain_pairs``). No step enumerates
+all document pairs of a block, and the pairs aligned grow linearly with the store. A candidate pair of documents is
 scored only when at least one measure pair shares a key phrase, and only measure pairs sharing
 a key phrase may link.
 """
@@ -55,9 +55,9 @@ from urllib.parse import quote
 import numpy as np
 
 from ..graph import ids
-from ..graph.build import decimal, iri, lit
+from ..graph.build import PKG, decimal, iri, lit
 from ..graph.store import Backend
-from ..graph.terms import ID, PKG, PREFIXES
+from ..graph.terms import ID, PREFIXES
 from ..ingest.errors import PolicyKGError
 from .run import run_query
 
@@ -210,6 +210,7 @@ class Index:
         self.head, _, _ = tfidf([_clean(m.heading) for m in measures], params.heading_ngrams)
         self.idf = dict(zip(names, idf.tolist()))
         self.max_idf = float(idf.max()) if len(idf) else 1.0
+        self._mass: dict[str, float] = {}  # phrase_mass cache: a phrase recurs across many pairs
         # lexicon groups, weighted by their IDF across measures
         lexicon = read_lexicon()
         groups = sorted({g for _, g in lexicon})
@@ -252,9 +253,12 @@ class Index:
         return s
 
     def phrase_mass(self, phrase: str) -> float:
-        size = 3 if len(phrase) >= 3 else 2
-        grams = [phrase[k : k + size] for k in range(len(phrase) - size + 1)]
-        return sum(self.idf.get(t, self.max_idf) - 1.0 for t in grams)
+        mass = self._mass.get(phrase)
+        if mass is None:
+            size = 3 if len(phrase) >= 3 else 2
+            grams = [phrase[k : k + size] for k in range(len(phrase) - size + 1)]
+            mass = self._mass[phrase] = sum(self.idf.get(t, self.max_idf) - 1.0 for t in grams)
+        return mass
 
 
 def tfidf(texts: list[str], ngrams: tuple[int, int]):
@@ -291,15 +295,31 @@ def tfidf(texts: list[str], ngrams: tuple[int, int]):
     return m.tocsr(), names, idf
 
 
-def shared_phrases(a: str, b: str, min_len: int = 4) -> list[tuple[str, int, int]]:
-    """Maximal common substrings of Chinese characters (phrase, offset in a, offset in b)."""
-    ma = "".join(c if "\u3400" <= c <= "\u9fff" else _SENTINEL for c in a)
-    mb = "".join(c if "\u3400" <= c <= "\u9fff" else _SENTINEL for c in b)
+_NON_HAN_CHAR = re.compile(r"[^\u3400-\u9fff]")
+
+
+@lru_cache(maxsize=8192)
+def _han_only(text: str) -> str:
+    """``text`` with every non-Chinese character replaced by the sentinel (offsets kept)."""
+    return _NON_HAN_CHAR.sub(_SENTINEL, text)
+
+
+@lru_cache(maxsize=8192)
+def _seeds(masked: str, size: int) -> dict[str, list[int]]:
+    """Where each run of ``size`` Chinese characters starts in ``masked`` (a measure meets many
+    partners, so this is cached)."""
     seeds: dict[str, list[int]] = defaultdict(list)
-    for j in range(len(mb) - min_len + 1):
-        g = mb[j : j + min_len]
+    for j in range(len(masked) - size + 1):
+        g = masked[j : j + size]
         if _SENTINEL not in g:
             seeds[g].append(j)
+    return seeds
+
+
+def shared_phrases(a: str, b: str, min_len: int = 4) -> list[tuple[str, int, int]]:
+    """Maximal common substrings of Chinese characters (phrase, offset in a, offset in b)."""
+    ma, mb = _han_only(a), _han_only(b)
+    seeds = _seeds(mb, min_len)
     out: dict[str, tuple[str, int, int]] = {}
     for i in range(len(ma) - min_len + 1):
         for j in seeds.get(ma[i : i + min_len], ()):
@@ -468,16 +488,15 @@ def _top_ranks(groups: np.ndarray, k: int) -> np.ndarray:
 
 
 def top_partners(scores: dict[tuple[str, str], float], k: int) -> set[tuple[str, str]]:
-    """Each document keeps its ``k`` best partners over all blocks; a pair is kept when it is
-    among the best of either side, so there are at most ``k`` pairs per document."""
-    ranked: dict[str, list[tuple[float, str]]] = defaultdict(list)
-    for (a, b), w in scores.items():
-        ranked[a].append((-w, b))
-        ranked[b].append((-w, a))
+    """At most ``k`` sibling partners per document over all its blocks, best pairs first (a
+    greedy b-matching), so the pairs aligned grow linearly with the documents."""
+    taken: dict[str, int] = defaultdict(int)
     out = set()
-    for a, partners in ranked.items():
-        for _, b in sorted(partners)[: max(1, k)]:
-            out.add((a, b) if a < b else (b, a))
+    for (a, b), _ in sorted(scores.items(), key=lambda item: (-item[1], item[0])):
+        if taken[a] < k and taken[b] < k:
+            taken[a] += 1
+            taken[b] += 1
+            out.add((a, b))
     return out
 
 

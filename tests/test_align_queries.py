@@ -171,7 +171,8 @@ def test_align_all_blocking_limits_the_candidates(tmp_path):
     the first pass never multiplies more than the capped postings allow."""
     import sys
 
-    from policykg.queries.align import AlignParams, Index, align_all, read_chains, read_measures, related_groups
+    from policykg.queries.align import (AlignParams, Index, align_all, chain_pairs, read_chains, read_measures,
+                                        related_groups)
     from policykg.queries.batch import ingest_paths
 
     sys.path.insert(0, str(CORPUS.parent))
@@ -193,11 +194,19 @@ def test_align_all_blocking_limits_the_candidates(tmp_path):
     all_pairs = sum(size[a] * size[b] for a, b in related)
     assert stats["document_pairs"] < 0.5 * len(related)
     assert 0 < stats["scored_measure_pairs"] < 0.35 * all_pairs
-    assert stats["links"] > 0  # a document in several upstream blocks may get max_partners in each
+    assert stats["links"] > 0
     index = Index(measures, params)
     assert stats["first_pass_products"] <= index.key_cap * index.first.nnz
     runs = run_query(backend, "alignment_runs").records()
     assert len(runs) == stats["document_pairs"]
+    # at most max_partners siblings per document, besides the documents up its own chain
+    chain = chain_pairs(size, doc_of, up)
+    partners: dict[str, int] = {}
+    for r in runs:
+        if tuple(sorted((r["left"], r["right"]))) not in chain:
+            for s in (r["left"], r["right"]):
+                partners[s] = partners.get(s, 0) + 1
+    assert partners and max(partners.values()) <= params.max_partners
 
 
 def test_align_correspondences_point_at_stored_measures(store):
