@@ -125,14 +125,33 @@ def _ingest_child(store: str, folder: str, jobs: int) -> None:
     print(json.dumps(out))
 
 
-def ingest(store: Path, folder: Path, jobs: int) -> dict:
-    cmd = [sys.executable, "-m", "benchmarks.run", "--_ingest", str(store), str(folder), str(jobs)]
+def _extract_child(folder: str, jobs: int) -> None:
+    """Read and extract every file into N-Triples through the ingest worker pool, storing
+    nothing: what ``--jobs`` parallelizes, without the single writer."""
+    from policykg.queries.batch import _outcomes, collect_files
+
+    files, _ = collect_files([folder])
+    t0 = time.perf_counter()
+    chars = sum(o.summary.get("characters", 0) for o in _outcomes(files, jobs))
+    print(json.dumps({"seconds": time.perf_counter() - t0, "chars": chars}))
+
+
+def _child(*args: str) -> dict:
+    cmd = [sys.executable, "-m", "benchmarks.run", *args]
     res = subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True, check=False)
     if res.returncode != 0:
-        raise RuntimeError(f"ingest failed: {res.stderr[-2000:]}")
-    out = json.loads(res.stdout.strip().splitlines()[-1])
+        raise RuntimeError(f"{args[0]} failed: {res.stderr[-2000:]}")
+    return json.loads(res.stdout.strip().splitlines()[-1])
+
+
+def ingest(store: Path, folder: Path, jobs: int) -> dict:
+    out = _child("--_ingest", str(store), str(folder), str(jobs))
     out["store_bytes"] = dir_size(store)
     return out
+
+
+def extract_only(folder: Path, jobs: int) -> dict:
+    return _child("--_extract", str(folder), str(jobs))
 
 
 def spacy_chars_per_s(folder: Path) -> float:
@@ -527,6 +546,13 @@ def main(argv: list[str] | None = None) -> None:
                 ">= 1.7", f"jobs 1: {fmt_num(one['chars'] / one['seconds'])} chars/s")
         shutil.rmtree(tmp / f"store-{small_n}-jobs1", ignore_errors=True)
         shutil.rmtree(tmp / f"store-{small_n}-jobs2", ignore_errors=True)
+        # the same without the store: what the worker pool itself gains, and how fast extraction is
+        x1, x2 = extract_only(folders[small_n], 1), extract_only(folders[small_n], 2)
+        rep.add(f"--jobs 2 speed-up of extraction alone (no store) @{small_n} docs", x2["seconds"], "s", x1["seconds"],
+                x1["seconds"] / x2["seconds"], "", "informational: the pool without the single writer")
+        rep.add(f"extraction throughput (read->extract->N-Triples, no store, --jobs 2) @{small_n} docs",
+                x2["chars"] / x2["seconds"], "chars/s", spacy_rate, x2["chars"] / x2["seconds"] / spacy_rate, "",
+                "informational: baseline spacy.blank('zh') nlp.pipe")
 
         for a, b in zip(sizes, sizes[1:]):
             ra, rb = runs[a], runs[b]
@@ -572,6 +598,8 @@ def main(argv: list[str] | None = None) -> None:
 if __name__ == "__main__":
     if len(sys.argv) > 1 and sys.argv[1] == "--_ingest":
         _ingest_child(sys.argv[2], sys.argv[3], int(sys.argv[4]))
+    elif len(sys.argv) > 1 and sys.argv[1] == "--_extract":
+        _extract_child(sys.argv[2], int(sys.argv[3]))
     elif len(sys.argv) > 1 and sys.argv[1] == "--_rdflib":
         _rdflib_child(sys.argv[2])
     else:
