@@ -3,6 +3,7 @@
     python -m benchmarks.run --quick     # ~5 min on 2 cores: scale step 30 -> 300 documents
     python -m benchmarks.run             # 1,000 -> 10,000 documents
     python -m benchmarks.run --full      # 1,000 -> 10,000 -> 100,000 documents
+    python -m benchmarks.run --figures ingest,align --sizes 100,1000   # some figures, other sizes
 
 Prints one line per figure, ``name: value unit | baseline: value | ratio R (goal G)``, and
 writes the same as JSON to benchmarks/results.json. No figure is a fixed number of seconds:
@@ -495,6 +496,9 @@ def viz_figures(rep: Report, tmp: Path, quick: bool) -> None:
 
 
 # -- main -----------------------------------------------------------------------------------------
+FIGURE_GROUPS = ("ingest", "queries", "export", "align", "viz")
+
+
 def main(argv: list[str] | None = None) -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     mode = ap.add_mutually_exclusive_group()
@@ -505,7 +509,12 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument("--out", default=str(HERE / "results.json"))
     ap.add_argument("--seed", type=int, default=7)
     ap.add_argument("--sizes", default=None, help="comma-separated corpus sizes, overriding the mode's (for trying run.py out)")
+    ap.add_argument("--figures", default=",".join(FIGURE_GROUPS),
+                    help=f"comma-separated groups to measure (default: all of {','.join(FIGURE_GROUPS)}); ingest always runs")
     args = ap.parse_args(argv)
+    groups = set(args.figures.split(","))
+    if groups - set(FIGURE_GROUPS):
+        ap.error(f"unknown figure group(s): {', '.join(sorted(groups - set(FIGURE_GROUPS)))}")
 
     sizes = [30, 300] if args.quick else [1000, 10000, 100000] if args.full else [1000, 10000]
     if args.sizes:
@@ -575,18 +584,23 @@ def main(argv: list[str] | None = None) -> None:
                 f"store unchanged: {same} ({again['quads']} quads, {again['graphs']} graphs, {again['unchanged']} skipped)")
 
         # (d) queries, (e) export + validation
-        query_figures(rep, tmp / f"store-{small_n}", tmp / f"store-{big_n}", big_n, small_n, tmp, args.quick)
-        export_validate_figures(rep, tmp / f"store-{big_n}", big_n, runs[big_n]["seconds"], "")
-        if args.quick:
-            rep.note(f"quick mode: export and validation on {big_n} documents (the default mode uses 10,000)")
+        if "queries" in groups:
+            query_figures(rep, tmp / f"store-{small_n}", tmp / f"store-{big_n}", big_n, small_n, tmp, args.quick)
+        if "export" in groups:
+            export_validate_figures(rep, tmp / f"store-{big_n}", big_n, runs[big_n]["seconds"], "")
+            if args.quick:
+                rep.note(f"quick mode: export and validation on {big_n} documents (the default mode uses 10,000)")
         # measure alignment (issue 10), after the query figures so that they see the same store
-        align_figures(rep, tmp / f"store-{small_n}", tmp / f"store-{big_n}", small_n, big_n)
+        if "align" in groups:
+            align_figures(rep, tmp / f"store-{small_n}", tmp / f"store-{big_n}", small_n, big_n)
         # (f) graphs at size
-        viz_figures(rep, tmp, args.quick)
+        if "viz" in groups:
+            viz_figures(rep, tmp, args.quick)
     finally:
         elapsed = time.perf_counter() - started
         print(f"total: {elapsed:.0f} s", flush=True)
         result = {"mode": "quick" if args.quick else "full" if args.full else "default", "sizes": sizes,
+                  "figure_groups": sorted(groups),
                   "machine": info, "seconds": round(elapsed, 1),
                   "figures": [{**asdict(f), "met": f.met(), "line": format_line(f)} for f in rep.figures],
                   "notes": rep.notes}
