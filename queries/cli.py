@@ -371,12 +371,19 @@ def export(
 @app.command()
 def validate(
     max_shown: int = typer.Option(20, "--show", help="Show at most this many violations."),
+    engine: Optional[str] = typer.Option(
+        None, "--engine", help="sparql (the store runs one query per constraint; default for the embedded store and "
+        "an Oxigraph server) | pyshacl (the reference implementation; default for other servers)."),
+    graphs: Optional[list[str]] = typer.Option(
+        None, "--graph", help="Validate only this named graph: its IRI, or a source file name for its graph; repeatable."),
 ) -> None:
     """Check the whole store against the SHACL shapes (ontology/shapes.ttl)."""
-    from ..graph.validate import validate_backend
+    from ..graph.validate import ENGINES, validate_backend
 
+    if engine is not None and engine not in ENGINES:
+        fail(f"--engine must be {' or '.join(ENGINES)}, not {engine!r}")
     try:
-        conforms, violations = validate_backend(state.backend(read_only=True))
+        conforms, violations = validate_backend(state.backend(read_only=True), engine=engine, graphs=graphs or None)
     except PolicyKGError as e:
         fail(str(e))
     if conforms:

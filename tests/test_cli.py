@@ -91,6 +91,20 @@ def test_cli_validate_conforms(batch):
     assert "conforms" in res.stdout
 
 
+def test_cli_validate_either_engine(batch):
+    _, store, _ = batch
+    for engine in ("sparql", "pyshacl"):
+        res = run_cli("--store", str(store), "validate", "--engine", engine)
+        assert res.returncode == 0 and "conforms" in res.stdout, (engine, res.stdout + res.stderr)
+    bad = run_cli("--store", str(store), "validate", "--engine", "owl")
+    assert bad.returncode == 1 and "--engine" in bad.stderr and "Traceback" not in bad.stderr
+    one = sorted(CORPUS.glob("*.txt"))[0].name
+    res = run_cli("--store", str(store), "validate", "--graph", one)
+    assert res.returncode == 0 and "conforms" in res.stdout, res.stdout + res.stderr
+    bad = run_cli("--store", str(store), "validate", "--graph", "urn:x:a b")
+    assert bad.returncode == 1 and "not a graph IRI" in bad.stderr and "Traceback" not in bad.stderr
+
+
 def test_cli_store_from_environment(batch, tmp_path):
     import os
 
