@@ -1,18 +1,22 @@
-"""Graph pages in a real, offline, headless Chromium: time until interactive.
+"""Graph pages in a real, offline, headless Chromium: time until interactive, and until a
+hover and a click are answered.
 
 Used by the browser tests and by benchmarks/run.py::
 
-    from benchmarks.browser import time_to_interactive, synthetic_agency_graph
-    python benchmarks/browser.py --agencies 250 --measures 2000   # prints a JSON line
+    from benchmarks.browser import time_to_interactive, time_to_respond, synthetic_agency_graph
+    python benchmarks/browser.py --agencies 250 --measures 2000             # prints a JSON line
+    python benchmarks/browser.py --agencies 2500 --measures 17500 --runs 3  # 20,000 nodes (folded)
 
 Chromium is Debian's /usr/bin/chromium (override with POLICYKG_CHROMIUM); Playwright's own
 browser download is never used. Every request except the page's own file:// URL is aborted.
 """
 from __future__ import annotations
 
+import itertools
 import json
 import os
 import random
+import statistics
 import sys
 import time
 from contextlib import contextmanager
@@ -65,6 +69,69 @@ def open_graph(page, html_path: str | Path, timeout_ms: float = 120_000, blocked
     return time.perf_counter() - t0
 
 
+def node_point(page, node_id: str) -> list | None:
+    """Viewport coordinates of a node as the page shows it now, if it is inside the canvas and
+    is the node found at that point (not covered by another); else None."""
+    return page.evaluate(
+        """(id) => { const n = pkgGraph.network, box = document.getElementById('mynetwork').getBoundingClientRect();
+                     if (!pkgGraph.nodes.get(id)) { return null; }
+                     const p = n.canvasToDOM(n.getPosition(id));
+                     if (p.x < 2 || p.y < 2 || p.x > box.width - 2 || p.y > box.height - 2) { return null; }
+                     return n.getNodeAt(p) === id ? [box.left + p.x, box.top + p.y] : null; }""", node_id)
+
+
+def time_to_respond(page, timeout_ms: float = 60_000) -> dict:
+    """On a graph page just opened (``open_graph``), as it first shows: seconds from moving the
+    mouse onto a node until its tooltip is visible (``hover_seconds``; vis waits its
+    ``tooltipDelay``, 120 ms, first), and from a click until the page has answered it and drawn
+    the result (``click_seconds``): on a folded page a click on the largest folded node that
+    is not covered, until its measures are in the DataSet and drawn (``expanded``: how many);
+    otherwise a click on the hovered node, until it is selected and drawn."""
+    frames = "() => new Promise(r => requestAnimationFrame(() => requestAnimationFrame(r)))"
+    candidates = page.evaluate(
+        """() => { const ns = pkgGraph.nodes.get();
+                   const by = (k, f) => ns.filter(n => n.pkgKind === k).sort((a, b) => f(b) - f(a)).map(n => n.id);
+                   return { agencies: by('agency', n => n.pkgWorkload || 0).slice(0, 200),
+                            clusters: by('cluster', n => n.pkgCount || 0).slice(0, 200),
+                            any: ns.slice(0, 200).map(n => n.id) }; }""")
+    target = point = None
+    for node_id in candidates["agencies"] + candidates["any"]:
+        point = node_point(page, node_id)
+        if point:
+            target = node_id
+            break
+    if target is None:
+        raise RuntimeError("no node on screen to hover")
+    page.mouse.move(2, 2)
+    page.evaluate(frames)
+    t0 = time.perf_counter()
+    page.mouse.move(point[0], point[1])
+    page.mouse.move(point[0] + 1, point[1] + 1)
+    page.wait_for_function("() => { const t = document.querySelector('div.vis-tooltip');"
+                           " return t && t.style.visibility !== 'hidden' && t.offsetParent !== null && t.textContent.length > 0; }",
+                           polling="raf", timeout=timeout_ms)
+    hover = time.perf_counter() - t0
+    out = {"hover_seconds": round(hover, 3), "hovered": target}
+    page.evaluate(frames)  # let the hover's redraws finish: a tap spanning a long frame is no click
+    for cid in candidates["clusters"]:
+        cpoint = node_point(page, cid)
+        if cpoint:
+            t0 = time.perf_counter()
+            page.mouse.click(cpoint[0], cpoint[1])
+            page.wait_for_function("(id) => !pkgGraph.nodes.get(id)", arg=cid, polling="raf", timeout=timeout_ms)
+            page.evaluate(frames)
+            out.update(click_seconds=round(time.perf_counter() - t0, 3), clicked=cid,
+                       expanded=page.evaluate("(id) => pkgGraph.nodes.get({filter: n => n.pkgCluster === id}).length", cid))
+            return out
+    t0 = time.perf_counter()
+    page.mouse.click(point[0] + 1, point[1] + 1)
+    page.wait_for_function("(id) => pkgGraph.network.getSelectedNodes().includes(id)", arg=target, polling="raf",
+                           timeout=timeout_ms)
+    page.evaluate(frames)
+    out.update(click_seconds=round(time.perf_counter() - t0, 3), clicked=target, expanded=0)
+    return out
+
+
 def time_to_interactive(html_path: str | Path, width: int = 1400, height: int = 900, browser=None) -> float:
     """Seconds from navigation until the graph page is drawn and responsive, in headless
     Chromium with all network blocked (a fresh one unless ``browser`` is given)."""
@@ -87,7 +154,7 @@ def synthetic_agency_graph(n_agencies: int = 250, n_measures: int = 2000, n_docu
     g = nx.Graph()
     stages = ["创造", "运用", "保护", "管理", "服务", "综合保障", None]
     agencies = [f"agency:{i}" for i in range(n_agencies)]
-    weights = [1.0 / (i + 1) ** 0.8 for i in range(n_agencies)]
+    weights = list(itertools.accumulate(1.0 / (i + 1) ** 0.8 for i in range(n_agencies)))  # cumulative: O(log n) draws
     for i, a in enumerate(agencies):
         g.add_node(a, kind="agency", label=f"测试市第{i}局", lead=0, support=0, documents=set())
     for j in range(n_measures):
@@ -98,7 +165,7 @@ def synthetic_agency_graph(n_agencies: int = 250, n_measures: int = 2000, n_docu
                    region=f"测试{doc % 5}市", level="municipal", lead=[], support=[])
         chosen = []
         while len(chosen) < 1 + rng.randint(1, 3):
-            a = rng.choices(agencies, weights)[0]
+            a = rng.choices(agencies, cum_weights=weights)[0]
             if a not in chosen:
                 chosen.append(a)
         for k, a in enumerate(chosen):
@@ -110,19 +177,40 @@ def synthetic_agency_graph(n_agencies: int = 250, n_measures: int = 2000, n_docu
     return g
 
 
-def measure_agency_graph(out_dir: str | Path, n_agencies: int = 250, n_measures: int = 2000, browser=None) -> dict:
-    """Write the synthetic graph with viz.write_agency_graph and time it in Chromium."""
+def measure_agency_graph(out_dir: str | Path, n_agencies: int = 250, n_measures: int = 2000, browser=None,
+                         runs: int = 1, respond: bool = True) -> dict:
+    """Write the synthetic graph with viz.write_agency_graph and time it in Chromium: time to
+    interactive (the median of ``runs`` fresh pages, after one warm-up page when ``runs`` > 1),
+    then, with ``respond``, on the last page, the time to answer a hover and a click
+    (``time_to_respond``)."""
     sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
     from policykg.queries.viz import write_agency_graph
 
+    if browser is None:
+        with chromium() as fresh:
+            return measure_agency_graph(out_dir, n_agencies, n_measures, fresh, runs, respond)
     g = synthetic_agency_graph(n_agencies, n_measures)
     out = Path(out_dir) / f"synthetic_agencies_{g.number_of_nodes()}.html"
     t0 = time.perf_counter()
     info = write_agency_graph(g, out, heading="合成机构图（基准测试）")
     write_s = time.perf_counter() - t0
-    tti = time_to_interactive(out, browser=browser)
-    return {"nodes": info["nodes"], "edges": info["edges"], "write_seconds": round(write_s, 2),
-            "time_to_interactive_seconds": round(tti, 2), "html_bytes": out.stat().st_size, "path": str(out)}
+    if runs > 1:  # the first page in a fresh browser also pays for starting its renderer
+        warm = browser.new_page(viewport={"width": 1400, "height": 900})
+        open_graph(warm, out)
+        warm.close()
+    times, answered = [], {}
+    for i in range(runs):
+        page = browser.new_page(viewport={"width": 1400, "height": 900})
+        try:
+            times.append(open_graph(page, out))
+            if respond and i == runs - 1:
+                answered = time_to_respond(page)
+        finally:
+            page.close()
+    return {"nodes": info["nodes"], "edges": info["edges"], "drawn_nodes": info["drawn_nodes"],
+            "drawn_edges": info["drawn_edges"], "clusters": info["clusters"], "write_seconds": round(write_s, 2),
+            "time_to_interactive_seconds": round(statistics.median(times), 2),
+            "runs_seconds": [round(t, 2) for t in times], **answered, "html_bytes": out.stat().st_size, "path": str(out)}
 
 
 if __name__ == "__main__":
@@ -132,7 +220,8 @@ if __name__ == "__main__":
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--agencies", type=int, default=250)
     ap.add_argument("--measures", type=int, default=2000)
+    ap.add_argument("--runs", type=int, default=1, help="median of this many page loads (after a warm-up if > 1)")
     ap.add_argument("--out", default=None, help="folder for the HTML (default: a temporary one)")
     ns = ap.parse_args()
     folder = ns.out or tempfile.mkdtemp(prefix="policykg-bench-")
-    print(json.dumps(measure_agency_graph(folder, ns.agencies, ns.measures), ensure_ascii=False))
+    print(json.dumps(measure_agency_graph(folder, ns.agencies, ns.measures, runs=ns.runs), ensure_ascii=False))

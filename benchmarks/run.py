@@ -446,10 +446,20 @@ def align_figures(rep: Report, small_store: Path, big_store: Path, small_n: int,
 
 # -- graphs at size -------------------------------------------------------------------------------
 def viz_figures(rep: Report, tmp: Path, quick: bool) -> None:
-    try:
-        from benchmarks.browser import block_network, chromium, synthetic_agency_graph, time_to_interactive
+    """Agency graph pages in headless Chromium (benchmarks/browser.py).
 
-        from policykg.queries.viz import write_agency_graph
+    2,250 nodes: ours (median of 3 loads after a warm-up) against pyvis defaults on the same
+    graph, waited for until their physics has stabilized, with a cap of 60 x our time (quick
+    mode: at least 30 s, at most 120 s; otherwise at least 300 s, at most 600 s), so a cap
+    reached still shows the goal of 50 x, as a lower bound (said in the note).
+    20,000 nodes (folded: one node per lead-agency set): time to interactive (quick mode: one
+    load in the warm browser; otherwise the median of 3), then the time to answer a hover and
+    a click on the largest folded node; outside quick mode, also against the same graph drawn
+    unfolded (every node in the page's DataSet)."""
+    try:
+        from benchmarks.browser import block_network, chromium, measure_agency_graph, synthetic_agency_graph
+
+        from policykg.queries import viz
     except ImportError as err:
         rep.note(f"graph figures skipped: benchmarks/browser.py or queries/viz.py missing ({err})")
         return
@@ -458,9 +468,7 @@ def viz_figures(rep: Report, tmp: Path, quick: bool) -> None:
         return
     from pyvis.network import Network
 
-    g = synthetic_agency_graph(250, 2000)
-    ours = tmp / "ours.html"
-    info = write_agency_graph(g, ours, heading="benchmark")
+    g = synthetic_agency_graph(250, 2000)  # the graph measure_agency_graph(250, 2000) draws
     theirs = tmp / "pyvis.html"
     net = Network(cdn_resources="in_line")  # pyvis defaults, inlined so it can run offline
     for node, data in g.nodes(data=True):
@@ -468,31 +476,51 @@ def viz_figures(rep: Report, tmp: Path, quick: bool) -> None:
     for a, b in g.edges():
         net.add_edge(a, b)
     theirs.write_text(net.generate_html(), encoding="utf-8")
-    limit = 30.0 if quick else 300.0
     with chromium() as browser:
-        t_ours = time_to_interactive(ours, browser=browser)
+        ours = measure_agency_graph(tmp / "ours", 250, 2000, browser=browser, runs=3)
+        t_ours = ours["time_to_interactive_seconds"]
+        cap = min(max(30.0, 60.0 * t_ours), 120.0) if quick else min(max(300.0, 60.0 * t_ours), 600.0)
         page = browser.new_page(viewport={"width": 1400, "height": 900})
         url = theirs.resolve().as_uri()
         block_network(page, url)
         t0 = time.perf_counter()
         try:
-            page.goto(url, wait_until="load", timeout=limit * 1000)
+            page.goto(url, wait_until="load", timeout=cap * 1000)
             page.wait_for_function("() => window.network && window.network.physics && window.network.physics.stabilized",
-                                   timeout=max(1.0, limit - (time.perf_counter() - t0)) * 1000)
+                                   timeout=max(1.0, cap - (time.perf_counter() - t0)) * 1000)
             page.evaluate("() => new Promise(r => requestAnimationFrame(() => requestAnimationFrame(r)))")
             t_pyvis, note = time.perf_counter() - t0, "pyvis: until physics stabilized"
         except Exception:  # noqa: BLE001 - playwright timeout
-            t_pyvis, note = limit, f"pyvis not stabilized after {limit:.0f} s: ratio is a lower bound"
+            t_pyvis = cap
+            note = f"pyvis not stabilized within its cap of {cap:.0f} s (>= 60 x ours): ratio is a lower bound"
         finally:
             page.close()
-    rep.add(f"agency graph {info['nodes']} nodes/{info['edges']} edges: time to interactive, ours vs pyvis defaults",
-            t_ours, "s", t_pyvis, t_pyvis / t_ours, ">= 50", note)
-    if not quick:
-        big = synthetic_agency_graph(2500, 17500)
-        path = tmp / "ours20k.html"
-        info = write_agency_graph(big, path, heading="benchmark 20k")
-        t = time_to_interactive(path)
-        rep.add(f"agency graph {info['nodes']} nodes/{info['edges']} edges: time to interactive (ours)", t, "s", None, None, "")
+        rep.add(f"agency graph {ours['nodes']} nodes/{ours['edges']} edges: time to interactive, ours vs pyvis defaults",
+                t_ours, "s", t_pyvis, t_pyvis / t_ours, ">= 50",
+                f"{note}; ours: median of {ours['runs_seconds']} s, hover -> tooltip {ours['hover_seconds']} s")
+
+        big = measure_agency_graph(tmp / "ours20k", 2500, 17500, browser=browser, runs=1 if quick else 3)
+        folded = (f"folded: {big['drawn_nodes']} nodes/{big['drawn_edges']} edges drawn, {big['clusters']} clusters"
+                  + ("" if quick else f"; median of {big['runs_seconds']} s"))
+        t_unfolded = None
+        if not quick:
+            keep = viz.FOLD_MEASURES
+            viz.FOLD_MEASURES = 10**9  # the same graph with every node in the page's DataSet
+            try:
+                flat = measure_agency_graph(tmp / "flat20k", 2500, 17500, browser=browser, runs=1, respond=False)
+                t_unfolded = flat["time_to_interactive_seconds"]
+            finally:
+                viz.FOLD_MEASURES = keep
+        rep.add(f"agency graph {big['nodes']} nodes/{big['edges']} edges: time to interactive, folded vs unfolded",
+                big["time_to_interactive_seconds"], "s", t_unfolded,
+                t_unfolded / big["time_to_interactive_seconds"] if t_unfolded else None, "",
+                folded + ("" if t_unfolded else "; unfolded baseline not run in quick mode"))
+        rep.add(f"agency graph {big['nodes']} nodes (folded): hover -> tooltip, vs the {ours['nodes']}-node page",
+                big["hover_seconds"], "s", ours["hover_seconds"], big["hover_seconds"] / ours["hover_seconds"], "",
+                "includes the page's 120 ms tooltip delay")
+        rep.add(f"agency graph {big['nodes']} nodes (folded): click on the largest folded node -> its "
+                f"{big['expanded']} measures drawn", big["click_seconds"], "s", None, None, "",
+                "first expansion: includes parsing the folded measures")
 
 
 # -- main -----------------------------------------------------------------------------------------

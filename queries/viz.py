@@ -2,8 +2,10 @@
 
 Three views, each built from named ``edges_*.rq`` queries through ``project.py``:
 
-- ``write_agencies``: agency ↔ measure (lead solid, supporting dashed), measures coloured by
-  document or IP-chain stage, agencies sized by workload, in-page filters and search;
+- ``write_agencies``: agency ↔ measure (lead solid red, supporting dashed grey — thin solid
+  grey beyond DASHED_EDGES), measures coloured by document or IP-chain stage, agencies sized by
+  workload, in-page filters and search; above FOLD_MEASURES measures the page opens folded
+  (one node per lead-agency set, expanded by a click; see ``write_agency_graph``);
 - ``write_network``: agency ↔ agency weighted by shared measures, coloured by community;
 - ``write_lineage``: national → provincial → local documents → measures along pkg:implements,
   documents known only from the catalog drawn with a dashed border.
@@ -13,6 +15,14 @@ package and the page makes no network request and contains no ``http://``/``http
 every text reaches the page as JSON (with ``< > & ' /`` escaped) or HTML-escaped, tooltips are
 plain-text strings (never containing "href", so pyvis keeps vis-network's plain-text popup);
 positions are precomputed with networkx and physics is off, so the layout never moves.
+
+What keeps large pages fast (figures: benchmarks/README.md): vis-network parses every
+per-item option of every node and edge, so the most numerous kinds (measures, supporting links)
+take the view's defaults from the options and carry no style of their own; pyvis' node-id
+list answers membership tests from a set (``_NodeIds``: they were quadratic); above LAYOUT_CORE
+nodes only the best-connected get a force layout; supporting links are dashed only while few
+(dashes cost 2-4x per frame in a software-rendered canvas); in-page changes are batched into
+one redraw.
 """
 from __future__ import annotations
 
@@ -39,9 +49,18 @@ LEVEL_COLORS = {"national": "#c0392b", "provincial": "#e67e22", "municipal": "#2
 LEVEL_ZH = {"national": "国家级", "provincial": "省级", "municipal": "市级", "county": "县级"}
 LEAD_COLOR, SUPPORT_COLOR, AGENCY_COLOR = "#c0392b", "#7f8c8d", "#1f3a5f"
 ROLE_ZH = {"lead": "牵头", "support": "配合"}
+# The agency view's most numerous node and edge (a measure, a supporting link) take the
+# view's defaults; agencies and lead links carry their own style.
+MEASURE_NODE = {"shape": "square", "size": 7, "font": {"size": 11}}
+LEAD_EDGE = {"color": LEAD_COLOR, "width": 2.2, "dashes": False}
+DASHED_EDGES = 1500  # supporting links are dashed up to this many; beyond, thin solid grey
 NO_ARROW = {"to": {"enabled": False}}
-LABELLED_MEASURES = 400
-LARGE = 600  # nodes; above this the agency graph uses the fast layout  # beyond this many measures, measure labels live in tooltips only
+LABELLED_MEASURES = 400  # beyond this many measures, measure labels live in tooltips only
+LARGE = 600  # nodes; above this the agency graph uses the fast layout
+LAYOUT_CORE = 300  # at most this many nodes get a force layout; the others sit beside their strongest tie
+FOLD_MEASURES = 3000  # above this many measures, they start folded into one node per lead-agency set
+FOLD_EDGES = 2000  # folded: at most this many aggregated supporting links are drawn (the strongest)
+CLUSTER_COLOR = "#f1c40f"
 _URL = re.compile(r"(https?):(//)", re.IGNORECASE)
 GRADE_ZH = {"same": "相同", "partial": "部分对应"}
 GRADE_COLORS = {"same": "#8e44ad", "partial": "#e67e22"}
@@ -88,16 +107,51 @@ def escape_text(value: object) -> str:
     return html.escape("" if value is None else str(value), quote=True).replace("/", "&#47;")
 
 
+class _NodeIds(list):
+    """pyvis keeps node ids in a list and tests membership in it for every node and edge
+    added: quadratic, most of a minute at 20,000 nodes. A set beside the list fixes that."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._seen: set = set()
+
+    def append(self, n_id) -> None:
+        super().append(n_id)
+        self._seen.add(n_id)
+
+    def __contains__(self, n_id) -> bool:
+        return n_id in self._seen
+
+
 def _network(directed: bool = False):
     from pyvis.network import Network
 
     # directed=True also avoids pyvis' quadratic duplicate-edge check; arrows are set per view.
     net = Network(height="100%", width="100%", directed=True, cdn_resources="in_line", bgcolor="#ffffff")
+    net.node_ids = _NodeIds()
     return net
 
 
+def _add_node(net, n_id, **attrs) -> dict:
+    """Add a vis node with exactly these attributes (pyvis' add_node always writes shape,
+    colour and label; left out here, the view's defaults in the options apply)."""
+    attrs["id"] = n_id
+    net.nodes.append(attrs)
+    net.node_ids.append(n_id)
+    net.node_map[n_id] = attrs
+    return attrs
+
+
+def _add_edge(net, source, to, **attrs) -> dict:
+    """Add a vis edge with exactly these attributes (pyvis' add_edge adds an arrow)."""
+    attrs["from"], attrs["to"] = source, to
+    net.edges.append(attrs)
+    return attrs
+
+
 def _render(net, out_path: str | Path, heading: str, page: dict, options: dict,
-            filters: list[dict] | None = None, color_modes: list[dict] | None = None) -> Path:
+            filters: list[dict] | None = None, color_modes: list[dict] | None = None,
+            reserve: dict | None = None) -> Path:
     template = resources.files("policykg.queries").joinpath("templates", "graph.html")
     with resources.as_file(template) as path:
         net.set_template(str(path))
@@ -106,7 +160,7 @@ def _render(net, out_path: str | Path, heading: str, page: dict, options: dict,
     env.filters["e"] = escape_text
     css, js = vis_assets()
     env.globals["pkg"] = {"vis_css": css, "vis_js": js, "page": page, "options": options,
-                          "filters": filters or [], "color_modes": color_modes or []}
+                          "filters": filters or [], "color_modes": color_modes or [], "reserve": reserve}
     net.heading = heading
     text = net.generate_html()
     leftover = _URL.search(text)
@@ -120,52 +174,129 @@ def _render(net, out_path: str | Path, heading: str, page: dict, options: dict,
     return out
 
 
-def _options(n_nodes: int, arrows: bool) -> dict:
+def _options(n_nodes: int, arrows: bool, nodes: dict | None = None, edges: dict | None = None) -> dict:
+    """vis options; ``nodes``/``edges`` are a view's defaults for its most numerous kind of
+    node and edge, so that thousands of them need no per-item style (vis parses every
+    per-item option for every item)."""
     big = n_nodes > 500
+    node_opts = {"font": {"face": FONT_STACK, "size": 14, "color": "#222222"}, "borderWidth": 1}
+    edge_opts = {"smooth": False, "arrows": {"to": {"enabled": arrows, "scaleFactor": 0.6}},
+                 "color": {"inherit": False}, "selectionWidth": 2}
+    for base, extra in ((node_opts, nodes), (edge_opts, edges)):
+        for k, v in (extra or {}).items():
+            base[k] = {**base[k], **v} if isinstance(v, dict) and isinstance(base.get(k), dict) else v
     return {
         "autoResize": True,
         "physics": {"enabled": False},
         "layout": {"improvedLayout": False, "randomSeed": 1},
         "interaction": {"hover": True, "tooltipDelay": 120, "hideEdgesOnDrag": big, "hideEdgesOnZoom": big,
                         "multiselect": True},
-        "nodes": {"font": {"face": FONT_STACK, "size": 14, "color": "#222222"}, "borderWidth": 1},
-        "edges": {"smooth": False, "arrows": {"to": {"enabled": arrows, "scaleFactor": 0.6}},
-                  "color": {"inherit": False}, "selectionWidth": 2},
+        "nodes": node_opts,
+        "edges": edge_opts,
     }
 
 
 def _positions(g: nx.Graph, weight: str | None = None, seed: int = 7) -> dict:
     """Precomputed x/y in pixels. Up to LARGE nodes: a networkx spring layout. Beyond, for a
-    bipartite agency–measure graph: a spring layout of the agencies alone (their weighted
+    bipartite agency–measure graph: a layout of the agencies alone (their weighted
     projection), each measure then placed on a small sunflower around the mean position of
     its agencies — seconds instead of minutes, and nothing for the browser to simulate."""
     n = g.number_of_nodes()
     if n == 0:
         return {}
-    scale = 70.0 * math.sqrt(n) + 200.0
     agencies = project.agencies_of(g)
     if n <= LARGE or not agencies or len(agencies) == n:
+        return _spring(g, _scale(n), weight, seed)
+    pos = _agency_positions(g, agencies, seed)
+    _place_measures(g, pos, lambda m: tuple(sorted(g.neighbors(m))), {a: _agency_size(g, a) for a in agencies})
+    return pos
+
+
+def _agency_size(g: nx.Graph, a) -> float:
+    """vis ``size`` (radius in px) of an agency dot: grows with its lead + supporting measures."""
+    return 10.0 + 4.0 * math.sqrt(g.nodes[a].get("lead", 0) + g.nodes[a].get("support", 0))
+
+
+def _scale(n_nodes: int) -> float:
+    return 70.0 * math.sqrt(n_nodes) + 200.0
+
+
+def _agency_positions(g: nx.Graph, agencies: list, seed: int = 7) -> dict:
+    """Layout of the agencies' weighted projection (weight = shared measures, as networkx'
+    ``weighted_projected_graph``, counted pair by pair over the measures: 20x faster)."""
+    p = nx.Graph()
+    p.add_nodes_from(agencies)
+    is_agency = set(agencies)
+    for m in g.nodes:
+        if m in is_agency:
+            continue
+        nbrs = sorted(g[m], key=str)
+        for i, u in enumerate(nbrs):
+            for v in nbrs[i + 1:]:
+                if p.has_edge(u, v):
+                    p[u][v]["weight"] += 1
+                else:
+                    p.add_edge(u, v, weight=1)
+    return _spring(p, _scale(g.number_of_nodes()), "weight", seed)
+
+
+def _spring(g: nx.Graph, scale: float, weight: str | None, seed: int) -> dict:
+    """networkx spring layout in pixels. Above LAYOUT_CORE nodes, only the LAYOUT_CORE with
+    the largest (weighted) degree get it; every other node goes on a sunflower beside its
+    strongest laid-out neighbour (nodes tied to nothing laid out: on a ring outside), so
+    2,500 agencies take about a second instead of half a minute."""
+    n = g.number_of_nodes()
+    if n <= LAYOUT_CORE:
         pos = nx.spring_layout(g, seed=seed, weight=weight, k=3.0 / math.sqrt(n), iterations=80)
         return {k: (float(x) * scale, float(y) * scale) for k, (x, y) in pos.items()}
-    from networkx.algorithms import bipartite
+    strength = dict(g.degree(weight=weight))
+    order = sorted(g, key=lambda v: (-strength[v], str(v)))
+    out = _spring(g.subgraph(order[:LAYOUT_CORE]), scale, weight, seed)
+    satellites: dict = {}
+    golden = math.pi * (3 - math.sqrt(5))
+    pending = order[LAYOUT_CORE:]
+    while pending:
+        left = []
+        for v in pending:
+            ties = [((d.get(weight, 1) if weight else 1) / math.sqrt(strength[u] or 1), str(u), u)
+                    for u, d in g[v].items() if u in out]
+            if not ties:
+                left.append(v)
+                continue
+            anchor = max(ties)[2]
+            i = satellites[anchor] = satellites.get(anchor, 0) + 1
+            r = 80.0 + 45.0 * math.sqrt(i)
+            ax, ay = out[anchor]
+            out[v] = (ax + r * math.cos(i * golden), ay + r * math.sin(i * golden))
+        if len(left) == len(pending):  # tied to nothing laid out
+            for i, v in enumerate(left):
+                a = 2 * math.pi * i / len(left)
+                out[v] = (1.15 * scale * math.cos(a), 1.15 * scale * math.sin(a))
+            break
+        pending = left
+    return out
 
-    p = bipartite.weighted_projected_graph(g, agencies)
-    ap = nx.spring_layout(p, seed=seed, weight="weight", k=3.0 / math.sqrt(len(agencies)), iterations=80)
-    out = {a: (float(x) * scale, float(y) * scale) for a, (x, y) in ap.items()}
+
+def _place_measures(g: nx.Graph, pos: dict, key, radius: dict | None = None) -> dict:
+    """Put every node not yet in ``pos`` (the measures) on a sunflower around the mean
+    position of the agencies ``key(measure)`` (a sorted tuple). A lone agency's measures
+    ring it, from just outside its ``radius`` (px) on, instead of covering it. Returns each
+    key's centre and inner radius."""
     groups: dict[tuple, list] = {}
     for m in g.nodes:
-        if m not in out:
-            groups.setdefault(tuple(sorted(g.neighbors(m))), []).append(m)
+        if m not in pos:
+            groups.setdefault(key(m), []).append(m)
     golden = math.pi * (3 - math.sqrt(5))
-    for key, members in groups.items():
-        pts = [out[a] for a in key] or [(0.0, 0.0)]
+    centres = {}
+    for k, members in groups.items():
+        pts = [pos[a] for a in k] or [(0.0, 0.0)]
         cx, cy = sum(x for x, _ in pts) / len(pts), sum(y for _, y in pts) / len(pts)
-        if len(key) == 1:  # a lone agency's measures ring it instead of covering it
-            cx, cy = cx + 40.0, cy + 40.0
+        r0 = (radius or {}).get(k[0], 0.0) + 12.0 if len(k) == 1 else 0.0
+        centres[k] = (cx, cy, r0)
         for i, m in enumerate(sorted(members)):
-            r = 14.0 * math.sqrt(i + 0.5)
-            out[m] = (cx + r * math.cos(i * golden), cy + r * math.sin(i * golden))
-    return out
+            r = math.sqrt(r0 * r0 + 196.0 * (i + 0.5))  # about one measure per 14 x 14 px
+            pos[m] = (cx + r * math.cos(i * golden), cy + r * math.sin(i * golden))
+    return centres
 
 
 def _short(text: str, n: int = 14) -> str:
@@ -207,7 +338,15 @@ def write_agencies(backend: Backend, out_path: str | Path, document: str | None 
 
 
 def write_agency_graph(g: nx.Graph, out_path: str | Path, heading: str = "机构—措施职责分工图") -> dict:
-    """Draw a graph shaped like ``project.agency_measure_graph`` (also used by benchmarks)."""
+    """Draw a graph shaped like ``project.agency_measure_graph`` (also used by benchmarks).
+
+    Above FOLD_MEASURES measures the page opens folded: the measures of each lead-agency set
+    (the supporting set for measures without a lead) are one diamond node with their count,
+    joined to those agencies, plus the FOLD_EDGES strongest aggregated supporting links.
+    Clicking a diamond adds its measures and their own edges; every measure is still in the
+    page (``#pkg-reserve``), found by the search box and kept by the filters.
+    Returns counts: ``nodes``/``edges`` of the graph, ``drawn_nodes``/``drawn_edges`` as
+    the page opens, ``clusters`` (0 when nothing is folded)."""
     measures = [n for n, k in g.nodes(data="kind") if k == "measure"]
     agencies = project.agencies_of(g)
     sources = sorted({g.nodes[m].get("source") or "" for m in measures})
@@ -219,8 +358,14 @@ def write_agency_graph(g: nx.Graph, out_path: str | Path, heading: str = "机构
     stages = sorted({g.nodes[m].get("stage") for m in measures if g.nodes[m].get("stage")})
     has_stage = bool(stages)
     regions = sorted({g.nodes[m].get("region") for m in measures if g.nodes[m].get("region")})
-    pos = _positions(g)
-    label_measures = len(measures) <= LABELLED_MEASURES
+    folded = len(measures) > FOLD_MEASURES
+    if folded:
+        fold_key = {m: _fold_key(g, m) for m in measures}
+        pos = _agency_positions(g, agencies)
+        centres = _place_measures(g, pos, lambda m: fold_key[m][0], {a: _agency_size(g, a) for a in agencies})
+    else:
+        pos = _positions(g)
+    label_measures = folded or len(measures) <= LABELLED_MEASURES
 
     net = _network()
     for a in agencies:
@@ -229,41 +374,55 @@ def write_agency_graph(g: nx.Graph, out_path: str | Path, heading: str = "机构
         tip = (f"机构：{d['label']}\n牵头 {d['lead']} 项，配合 {d['support']} 项\n"
                f"涉及文件 {len(d['documents'])} 个")
         x, y = pos[a]
-        net.add_node(a, label=d["label"], title=tip, shape="dot", size=10 + 4 * math.sqrt(total),
-                     color={"background": AGENCY_COLOR, "border": "#0d1b2a"}, x=x, y=y,
-                     font={"size": 16, "strokeWidth": 3, "strokeColor": "#ffffff"},
-                     pkgKind="agency", pkgNeedsEdge=True, pkgWorkload=total)
-    for m in measures:
+        _add_node(net, a, label=d["label"], title=tip, shape="dot", size=round(_agency_size(g, a), 1),
+                  color={"background": AGENCY_COLOR, "border": "#0d1b2a"}, x=round(x, 1), y=round(y, 1),
+                  font={"size": 16, "strokeWidth": 3, "strokeColor": "#ffffff"},
+                  pkgKind="agency", pkgNeedsEdge=True, pkgWorkload=total)
+
+    def measure_node(m: str) -> dict:
         d = g.nodes[m]
         src = d.get("source") or ""
         colors = {"document": doc_color[src]}
         if has_stage:
             colors["stage"] = STAGE_COLORS.get(d.get("stage"), NO_STAGE) if d.get("stage") else NO_STAGE
         x, y = pos[m]
-        net.add_node(m, label=_short(d["label"]) if label_measures else " ", title=_measure_tooltip(d),
-                     shape="square", size=7, color=colors["document"], x=x, y=y, font={"size": 11},
-                     pkgKind="measure", pkgFiltered=True, pkgColors=colors,
-                     pkgFilter={"document": src, "region": d.get("region") or ""})
-    lead_edges = support_edges = 0
+        node = {"title": _measure_tooltip(d), "color": colors["document"], "x": round(x, 1), "y": round(y, 1),
+                "pkgKind": "measure", "pkgFiltered": True, "pkgColors": colors,
+                "pkgFilter": {"document": src, "region": d.get("region") or ""}}
+        if label_measures:
+            node["label"] = _short(d["label"])
+        return node
+
+    def edge_title(a: str, m: str, role: str) -> str:
+        return f"{g.nodes[a]['label']} {ROLE_ZH.get(role, role)}：{g.nodes[m]['label']}"
+
+    roles = {}
     for a, m, r in g.edges(data="role"):
         if g.nodes[a]["kind"] != "agency":
             a, m = m, a
-        if r == "lead":
-            lead_edges += 1
-            style = {"color": LEAD_COLOR, "width": 2.2, "dashes": False}
-        else:
-            support_edges += 1
-            style = {"color": SUPPORT_COLOR, "width": 1.2, "dashes": [6, 5]}
-        net.add_edge(a, m, title=f"{g.nodes[a]['label']} {ROLE_ZH.get(r, r)}：{g.nodes[m]['label']}",
-                     pkgFilter={"role": r}, arrows=NO_ARROW, **style)
+        roles[a, m] = r
+    lead_edges = sum(1 for r in roles.values() if r == "lead")
+    support_edges = len(roles) - lead_edges
+    dashed = support_edges <= DASHED_EDGES
+    reserve = None
+    if not folded:
+        for m in measures:
+            _add_node(net, m, **measure_node(m))
+        for (a, m), r in roles.items():
+            style = LEAD_EDGE if r == "lead" else {}  # supporting: the view's edge defaults
+            _add_edge(net, a, m, title=edge_title(a, m, r), pkgFilter={"role": r}, **style)
+    else:
+        reserve = _fold(net, g, measures, fold_key, centres, roles, measure_node)
 
     fixed = [
         {"title": "节点", "items": [
             {"label": "机构（大小 = 牵头 + 配合措施数）", "color": AGENCY_COLOR, "shape": "dot"},
-            {"label": "政策措施", "color": "#999999", "shape": "box"}]},
+            {"label": "政策措施", "color": "#999999", "shape": "box"}]
+            + ([{"label": "聚合的措施（数字 = 措施数，点击展开）", "color": CLUSTER_COLOR, "shape": "box"}] if folded else [])},
         {"title": "职责", "items": [
             {"label": "牵头（实线）", "color": LEAD_COLOR, "shape": "line"},
-            {"label": "配合（虚线）", "color": SUPPORT_COLOR, "shape": "line", "dashes": True}]},
+            {"label": "配合（虚线）" if dashed else "配合（灰色细线）", "color": SUPPORT_COLOR, "shape": "line",
+             "dashes": dashed}]},
     ]
     modes = {"document": [{"title": "措施颜色：来源文件",
                            "items": [{"label": doc_label[s], "color": doc_color[s], "shape": "box"} for s in sources]}]}
@@ -277,11 +436,97 @@ def write_agency_graph(g: nx.Graph, out_path: str | Path, heading: str = "机构
         {"key": "role", "label": "职责", "options": [{"value": "lead", "label": "牵头"}, {"value": "support", "label": "配合"}]},
     ]
     color_modes = [{"key": "document", "label": "按文件"}] + ([{"key": "stage", "label": "按环节"}] if has_stage else [])
-    page = {"view": "agencies", "legend": {"fixed": fixed, "modes": modes}, "defaultMode": "document",
-            "note": "悬停节点查看措施标题、牵头与配合单位及来源文件。" if agencies else "没有带职责分工的措施。"}
-    _render(net, out_path, heading, page, _options(g.number_of_nodes(), arrows=False), filters, color_modes)
-    return {"nodes": len(net.nodes), "edges": len(net.edges), "agencies": len(agencies), "measures": len(measures),
-            "lead_edges": lead_edges, "support_edges": support_edges, "documents": len(sources)}
+    note = "悬停节点查看措施标题、牵头与配合单位及来源文件。" if agencies else "没有带职责分工的措施。"
+    page = {"view": "agencies", "legend": {"fixed": fixed, "modes": modes}, "defaultMode": "document", "note": note}
+    if folded:
+        page["fold"] = {k: reserve.pop(k) for k in ("measures_total", "clusters_total", "links_total", "links_drawn")}
+        page["note"] = (f"{len(measures):,} 项措施按牵头机构（无牵头单位的按配合机构）聚合为 "
+                        f"{page['fold']['clusters_total']:,} 个菱形节点，数字为措施数：点击展开，双击展开后的措施收起；"
+                        f"搜索与筛选同样作用于聚合节点中的措施。配合关系只画出最强的 "
+                        f"{page['fold']['links_drawn']:,} 条聚合连线（共 {page['fold']['links_total']:,} 条），"
+                        f"其余在展开后显示。" + note)
+    options = _options(len(net.nodes), arrows=False, nodes=MEASURE_NODE, edges=_support_edge(dashed))
+    _render(net, out_path, heading, page, options, filters, color_modes, reserve=reserve)
+    return {"nodes": len(agencies) + len(measures), "edges": len(roles), "agencies": len(agencies),
+            "measures": len(measures), "lead_edges": lead_edges, "support_edges": support_edges,
+            "documents": len(sources), "drawn_nodes": len(net.nodes), "drawn_edges": len(net.edges),
+            "clusters": page["fold"]["clusters_total"] if folded else 0}
+
+
+def _support_edge(dashed: bool) -> dict:
+    return {"color": {"color": SUPPORT_COLOR, "highlight": SUPPORT_COLOR, "hover": SUPPORT_COLOR},
+            "width": 1.2 if dashed else 0.8, "dashes": [6, 5] if dashed else False}
+
+
+def _fold_key(g: nx.Graph, m: str) -> tuple[tuple, str]:
+    """The agencies a folded measure is filed under, and their role: its lead agencies, or,
+    for a measure without a lead, its supporting agencies."""
+    leads = tuple(sorted(a for a, e in g[m].items() if e.get("role") == "lead"))
+    return (leads, "lead") if leads else (tuple(sorted(g[m])), "support")
+
+
+def _fold(net, g: nx.Graph, measures: list, fold_key: dict, centres: dict, roles: dict, measure_node) -> dict:
+    """Add one node per lead-agency set and the aggregated edges; return the page's reserve:
+    every measure node as it will be added on expansion (with ``pkgLinks``, its agencies and
+    roles, and ``pkgName``, its full label for edge tooltips) and each cluster's members."""
+    groups: dict[tuple, list] = {}
+    for m in measures:
+        groups.setdefault(fold_key[m], []).append(m)
+    ordered = sorted(groups.items(), key=lambda kv: (-len(kv[1]), kv[0]))
+    reserve: dict = {"roleZh": ROLE_ZH, "edgeStyle": {"lead": LEAD_EDGE, "support": {}}, "clusters": {},
+                     "measures": []}
+    links = []
+    for i, ((key, role), members) in enumerate(ordered):
+        cid = f"cluster:{i}"
+        names = "、".join(g.nodes[a]["label"] for a in key)
+        others: dict[str, int] = {}
+        for m in members:
+            for a in g[m]:
+                if a not in key:
+                    others[a] = others.get(a, 0) + 1
+        top = sorted(others.items(), key=lambda kv: (-kv[1], kv[0]))
+        n = len(members)
+        tip = [f"聚合节点：{names} {ROLE_ZH[role]}的 {n} 项措施",
+               f"来源文件 {len({g.nodes[m].get('source') for m in members})} 个"]
+        if top:
+            tip.append(f"配合机构 {len(top)} 个：" + "、".join(f"{g.nodes[a]['label']}（{c}）" for a, c in top[:6])
+                       + ("等" if len(top) > 6 else ""))
+        tip.append("点击展开")
+        size = min(30.0, 8.0 + 1.5 * math.sqrt(n))
+        cx, cy, r0 = centres[key]
+        turn = math.pi / 4 + (math.pi if role == "support" else 0.0)  # a lone agency's lead and support diamonds
+        x, y = cx + (r0 + size) * math.cos(turn), cy + (r0 + size) * math.sin(turn)
+        _add_node(net, cid, label=f"{n} 项", title="\n".join(tip), shape="diamond", size=round(size, 1),
+                  color={"background": CLUSTER_COLOR, "border": "#7d6608"}, x=round(x, 1), y=round(y, 1),
+                  font={"size": 13}, pkgKind="cluster", pkgFiltered=True, pkgCount=n)
+        edge_ids = []
+        width = round(min(8.0, 1.0 + math.log2(n)), 2)
+        style = {**LEAD_EDGE, "width": width + 1.2} if role == "lead" else {"width": width}
+        for a in key:
+            e = _add_edge(net, a, cid, id=f"{cid}:{len(edge_ids)}", pkgFilter={"role": role},
+                          title=f"{g.nodes[a]['label']} {ROLE_ZH[role]} {n} 项措施（聚合）", **style)
+            edge_ids.append(e["id"])
+        links += [(c, cid, a, names) for a, c in top]
+        reserve["clusters"][cid] = {"members": [], "edges": edge_ids}
+        for m in members:
+            node = measure_node(m)
+            node["id"] = m
+            node["pkgName"] = g.nodes[m]["label"]
+            node["pkgLinks"] = [[a, roles[a, m]] for a in sorted(g[m])]
+            reserve["clusters"][cid]["members"].append(len(reserve["measures"]))
+            reserve["measures"].append(node)
+    links.sort(key=lambda t: (-t[0], t[1], t[2]))
+    order = {f"cluster:{i}": i for i in range(len(ordered))}
+    drawn = sorted(links[:FOLD_EDGES], key=lambda t: (order[t[1]], t[2]))
+    for c, cid, a, names in drawn:
+        ids = reserve["clusters"][cid]["edges"]
+        _add_edge(net, a, cid, id=f"{cid}:{len(ids)}", pkgFilter={"role": "support"},
+                  title=f"{g.nodes[a]['label']} 配合 {c} 项措施（聚合：{names} 牵头）",
+                  width=round(1.2 + 0.8 * math.log2(c), 2))
+        ids.append(f"{cid}:{len(ids)}")
+    reserve.update(measures_total=len(measures), clusters_total=len(ordered), links_total=len(links),
+                   links_drawn=len(drawn))
+    return reserve
 
 
 # ----------------------------------------------------------------------------- agency network

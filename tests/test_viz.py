@@ -72,3 +72,33 @@ def test_viz_cli_writes_all_three(tmp_path):
         assert "nodes" in res.output and out.exists()
     res = runner.invoke(app, ["--store", str(store_dir), "viz", "agencies", "--out", str(tmp_path / "x.html"), "--role", "boss"])
     assert res.exit_code == 1
+
+
+def test_viz_agencies_folds_a_large_graph_and_keeps_every_measure(tmp_path):
+    """Above FOLD_MEASURES measures the page opens with one node per lead-agency set; every
+    measure, with each of its edges, is still in the page (the JSON block it expands from)."""
+    import json
+    import sys
+
+    sys.path.insert(0, str(ROOT))
+    from benchmarks.browser import synthetic_agency_graph
+    from policykg.queries import viz
+
+    g = synthetic_agency_graph(400, viz.FOLD_MEASURES + 500)
+    out = tmp_path / "big.html"
+    info = viz.write_agency_graph(g, out)
+    text = out.read_text(encoding="utf-8")
+    assert (info["nodes"], info["edges"]) == (g.number_of_nodes(), g.number_of_edges())
+    assert 0 < info["clusters"] < info["measures"] and info["drawn_nodes"] == info["agencies"] + info["clusters"]
+    assert text.count("</script") == 3  # vis-network, the folded measures, the page: nothing breaks out
+    assert "http://" not in text and "https://" not in text
+    block = re.search(r'<script type="application/json" id="pkg-reserve">(.*?)</script>', text, re.S).group(1)
+    reserve = json.loads(block)
+    ids = [m["id"] for m in reserve["measures"]]
+    assert sorted(ids) == sorted(n for n, k in g.nodes(data="kind") if k == "measure")
+    members = [i for c in reserve["clusters"].values() for i in c["members"]]
+    assert sorted(members) == list(range(len(ids)))  # each measure in exactly one folded node
+    links = {(a, m["id"], r) for m in reserve["measures"] for a, r in m["pkgLinks"]}
+    assert links == {(a, m, r) if g.nodes[a]["kind"] == "agency" else (m, a, r) for a, m, r in g.edges(data="role")}
+    note = re.search(r"var PKG = (.*?);\n", text).group(1)
+    assert f"{info['measures']:,} 项措施" in json.loads(note)["note"]
