@@ -52,13 +52,14 @@ def bind(query: NamedQuery, params: dict[str, str]) -> str:
     if missing:
         raise ParameterError(f"query {query.name} needs --param {missing[0]}=VALUE")
     terms = {k: to_term(v, query.param(k).type, k) for k, v in params.items()}
-    mark = _VALUES_HERE.search(query.sparql)
-    if terms and mark:
+    if terms and _VALUES_HERE.search(query.sparql):
         # Built from typed terms exactly as with_values() does; one line (n3() escapes newlines).
+        # Every marked line gets the block: a MINUS side sees no outer bindings, so a query
+        # binds its parameters there too.
         head = " ".join(f"?{k}" for k in terms)
         row = " ".join(t.n3() for t in terms.values())
-        indent = mark.group(0)[: len(mark.group(0)) - len(mark.group(0).lstrip())]
-        return query.sparql[: mark.start()] + f"{indent}VALUES ({head}) {{ ({row}) }}" + query.sparql[mark.end():]
+        block = f"VALUES ({head}) {{ ({row}) }}"
+        return _VALUES_HERE.sub(lambda m: m.group(0)[: len(m.group(0)) - len(m.group(0).lstrip())] + block, query.sparql)
     return with_values(query.sparql, terms)
 
 

@@ -157,6 +157,35 @@ def test_upstream_coverage_and_gaps_down_the_chain(tmp_path):
     assert {r["missing_source"] for r in gaps} == {RIGHT}
 
 
+@pytest.mark.parametrize("kind", ["embedded", pytest.param("virtuoso", marks=pytest.mark.server)])
+def test_gaps_follow_correspondences_through_a_document_in_between(tmp_path, request, kind):
+    """down implements mid implements up. An upstream measure linked to a mid measure that is
+    linked to a down measure is no gap for either; an unlinked one is a gap for both. Also on
+    Virtuoso: the query binds its parameter inside MINUS and walks alternative paths."""
+    from policykg.queries.batch import ingest_paths
+
+    mid_source = "002_02588ea22fbee5d9.txt"
+    if kind == "embedded":
+        backend = OxigraphBackend(tmp_path / "store")
+    else:
+        backend = request.getfixturevalue(f"{kind}_server").backend()
+    assert not ingest_paths(backend, [CORPUS / LEFT, CORPUS / mid_source, CORPUS / RIGHT], jobs=1, force=True).failed
+    up, mid, down = (doc_of(backend, s) for s in (LEFT, mid_source, RIGHT))
+    m = lambda source, n: f"{ID}src/{source}/m/{n}"  # noqa: E731
+    chain = [f"<{down}> <{PKG.implements}> <{mid}> .\n", f"<{mid}> <{PKG.implements}> <{up}> .\n"]
+    links = [(f"{ID}test/c1", m(LEFT, 1), m(mid_source, 1)), (f"{ID}test/c2", m(RIGHT, 1), m(mid_source, 1))]
+    test_graph = f"{ID}graph/test-chain"
+    backend.replace_graph(test_graph, chain + [
+        f"<{c}> <{PKG.leftMeasure}> <{a}> .\n<{c}> <{PKG.rightMeasure}> <{b}> .\n" for c, a, b in links])
+    try:
+        gaps = {(r["upstream_measure"], r["missing_source"])
+                for r in run_query(backend, "implementation_gaps", {"upstream": up}).records()}
+    finally:
+        backend.drop_graph(test_graph)  # the Virtuoso server is shared by the session
+    assert not {(m(LEFT, 1), mid_source), (m(LEFT, 1), RIGHT)} & gaps
+    assert {(m(LEFT, 2), mid_source), (m(LEFT, 2), RIGHT)} <= gaps
+
+
 def test_align_store_conforms_to_the_shapes(store):
     from policykg.graph.validate import validate_backend
 
