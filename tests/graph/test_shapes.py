@@ -27,3 +27,28 @@ def test_shapes_report_a_broken_measure(corpus_store, tmp_path):
 
 def test_shapes_file_parses():
     assert len(Graph().parse(data=shapes_text(), format="turtle")) > 50
+
+
+def test_rdfs_entailment_never_puts_a_shared_phrase_under_a_one_span_shape():
+    """What RDFS infers for an alignment's evidence node (its class's superclasses, and those of
+    pkg:hasEvidence's range) must not be a class whose shape demands pkg:startChar: a
+    SharedPhrase has a span on each side instead."""
+    from importlib import resources
+
+    from rdflib.namespace import RDFS, SH
+
+    onto = Graph().parse(data=resources.files("policykg.ontology").joinpath("policykg.ttl").read_text("utf-8"),
+                         format="turtle")
+    shapes = Graph().parse(data=shapes_text(), format="turtle")
+
+    def supers(c):
+        return set(onto.transitive_objects(c, RDFS.subClassOf))
+
+    inferred = supers(URIRef(PKG.SharedPhrase))
+    for rng in onto.objects(URIRef(PKG.hasEvidence), RDFS.range):
+        inferred |= supers(rng)
+    one_span = {t for shape in shapes.subjects(SH.property, None)
+                for prop in shapes.objects(shape, SH.property)
+                if (prop, SH.path, URIRef(PKG.startChar)) in shapes and (prop, SH.minCount, None) in shapes
+                for t in shapes.objects(shape, SH.targetClass)}
+    assert one_span and not inferred & one_span, inferred & one_span
