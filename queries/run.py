@@ -15,7 +15,7 @@ _BAD_IRI = re.compile(r'[\x00-\x20<>"{}|^`\\]')
 
 # A query whose parameters feed a FILTER marks where the VALUES block goes with this comment
 # line inside its WHERE clause: a trailing VALUES block is joined only after FILTERs ran.
-_VALUES_HERE = re.compile(r"^[ \t]*# VALUES params[ \t]*$", re.M)
+_VALUES_HERE = re.compile(r"^([ \t]*)# VALUES params[ \t]*$", re.M)
 
 
 class ParameterError(PolicyKGError):
@@ -59,7 +59,7 @@ def bind(query: NamedQuery, params: dict[str, str]) -> str:
         head = " ".join(f"?{k}" for k in terms)
         row = " ".join(t.n3() for t in terms.values())
         block = f"VALUES ({head}) {{ ({row}) }}"
-        return _VALUES_HERE.sub(lambda m: m.group(0)[: len(m.group(0)) - len(m.group(0).lstrip())] + block, query.sparql)
+        return _VALUES_HERE.sub(lambda m: m.group(1) + block, query.sparql)
     return with_values(query.sparql, terms)
 
 

@@ -33,12 +33,11 @@ def test_rdfs_entailment_never_puts_a_shared_phrase_under_a_one_span_shape():
     """What RDFS infers for an alignment's evidence node (its class's superclasses, and those of
     pkg:hasEvidence's range) must not be a class whose shape demands pkg:startChar: a
     SharedPhrase has a span on each side instead."""
-    from importlib import resources
-
     from rdflib.namespace import RDFS, SH
 
-    onto = Graph().parse(data=resources.files("policykg.ontology").joinpath("policykg.ttl").read_text("utf-8"),
-                         format="turtle")
+    from policykg.graph.gen_terms import ontology_text
+
+    onto = Graph().parse(data=ontology_text(), format="turtle")
     shapes = Graph().parse(data=shapes_text(), format="turtle")
 
     def supers(c):
