@@ -53,7 +53,7 @@ XSD_STRING = "http://www.w3.org/2001/XMLSchema#string"
 ENGINES = ("sparql", "pyshacl")
 
 __all__ = ["ENGINES", "UnsupportedShape", "Violation", "default_engine", "find_backend_violations",
-           "shapes_text", "validate_backend", "validate_ntriples"]
+           "shapes_text", "validate_backend"]
 
 
 def shapes_text() -> str:
@@ -117,12 +117,6 @@ def find_backend_violations(backend: Backend, jobs: int | None = None, engine: s
     for part in _validate_units(_units(backend, graphs), jobs):
         found.update(part)
     return found
-
-
-def validate_ntriples(data: str) -> tuple[bool, list[str]]:
-    """pySHACL on one unit given as N-Triples. No inference; the data is not changed."""
-    found = _pyshacl_violations(data)
-    return not found, sorted({v.line() for v in found})
 
 
 def _pyshacl_violations(data: str, shapes=None) -> list[Violation]:
