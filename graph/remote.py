@@ -213,6 +213,10 @@ class EndpointBackend:
             return
         self._replace_by_swap(graph, lines, what)
 
+    def replace_graphs(self, graphs: Iterable[tuple[str, Iterable[str]]]) -> None:
+        for graph, lines in graphs:
+            self.replace_graph(graph, lines)
+
     def _replace_by_swap(self, graph: str, lines: list[str], what: str) -> None:
         tmp = f"{graph}#loading-{uuid.uuid4().hex}"
         try:

@@ -1,6 +1,6 @@
 """Measure-level tracing: which measure of one document corresponds to which of another.
 
-Reads measures from the store by SPARQL (``align_measures.rq``), scores measure pairs, and
+Reads measures from the store by SPARQL (``measure_texts.rq``), scores measure pairs, and
 writes each aligned document pair back as RDF in its own named graph
 ``<…/id/graph/align/{left}--{right}>`` (replaced whole on re-run). The records of
 ALIGNMENT.md are read back by SPARQL (``export_alignments.rq``).
@@ -47,7 +47,7 @@ import math
 import re
 from collections import defaultdict
 from collections.abc import Iterable
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass
 from functools import lru_cache
 from importlib import resources
 from urllib.parse import quote
@@ -99,15 +99,11 @@ class AlignParams:
 @dataclass
 class MeasureRow:
     source: str
-    doc: str
     iri: str
     order: int
     heading: str
     text: str
     start: int
-    category: str | None
-    section: str | None
-    agencies: frozenset[str] = field(default_factory=frozenset)
 
     @property
     def body_offset(self) -> int:
@@ -128,20 +124,16 @@ def _clean(text: str) -> str:
 
 
 def read_measures(backend: Backend) -> list[MeasureRow]:
-    """Every measure of the store in (source, order) order; one row per agency is folded here."""
-    out: dict[str, MeasureRow] = {}
-    agencies: dict[str, set[str]] = defaultdict(set)
-    for r in run_query(backend, "align_measures").records():
-        if r["agency"]:
-            agencies[r["measure"]].add(r["agency"])
-        if r["measure"] in out:
-            continue
-        out[r["measure"]] = MeasureRow(
-            source=r["source"], doc=r["doc"], iri=r["measure"], order=int(r["order"]), heading=r["heading"] or "",
-            text=r["text"] or "", start=int(r["start"]), category=r["category"], section=r["section"])
-    for m, found in agencies.items():
-        out[m].agencies = frozenset(found)
-    return sorted(out.values(), key=lambda m: (m.source, m.order))
+    """Every measure of the store in (source, order) order (``measure_texts.rq``)."""
+    rows = [MeasureRow(source=r["source"], iri=r["measure"], order=int(r["order"]), heading=r["heading"] or "",
+                       text=r["text"] or "", start=int(r["start"]))
+            for r in run_query(backend, "measure_texts").records()]
+    rows.sort(key=lambda m: (m.source, m.order))
+    # files of one document (same title, no 文号) share its measure nodes: the first source keeps them
+    first: dict[str, MeasureRow] = {}
+    for m in rows:
+        first.setdefault(m.iri, m)
+    return list(first.values())
 
 
 def read_chains(backend: Backend) -> tuple[dict[str, str], dict[str, set[str]]]:
@@ -211,6 +203,7 @@ class Index:
         self.idf = dict(zip(names, idf.tolist()))
         self.max_idf = float(idf.max()) if len(idf) else 1.0
         self._mass: dict[str, float] = {}  # phrase_mass cache: a phrase recurs across many pairs
+        self._lookup: dict[int, np.ndarray] = {}  # dot(): column relabelling scratch, per matrix
         # lexicon groups, weighted by their IDF across measures
         lexicon = read_lexicon()
         groups = sorted({g for _, g in lexicon})
@@ -244,13 +237,31 @@ class Index:
     def sim(self, a: np.ndarray, b: np.ndarray) -> np.ndarray:
         """sim for every (a[i], b[j]): a dense len(a) × len(b) matrix."""
         p = self.params
-        s = (self.body[a] @ self.body[b].T).toarray()
-        s += p.heading_weight * (self.head[a] @ self.head[b].T).toarray()
+        s = self.dot(self.body, a, b).toarray()
+        s += p.heading_weight * self.dot(self.head, a, b).toarray()
         inter = (self.lex[a] @ (self.lex[b] > 0).T.astype(np.float32)).toarray()
         # weighted Jaccard of binary group sets: shared weight / union weight
         union = self.lex_mass[a][:, None] + self.lex_mass[b][None, :] - inter
         s += p.lexicon_weight * np.divide(inter, union, out=np.zeros_like(inter), where=union > 0)
         return s
+
+    def dot(self, m, a, b):
+        """``m[a] @ m[b].T`` over only the columns the rows use. scipy's product converts
+        ``m[b].T`` to CSR with one pointer per column of ``m``: per pair, a cost that grew with
+        the store's vocabulary (millions of n-grams at 10k documents), not with the pair."""
+        from scipy import sparse
+
+        ra, rb = _rows(m, a), _rows(m, b)
+        cols = np.concatenate([ra.indices, rb.indices])
+        lookup = self._lookup.get(id(m))
+        if lookup is None:
+            lookup = self._lookup[id(m)] = np.zeros(m.shape[1], dtype=np.int64)
+        # any position of a column is a consistent new id for it: no sort needed
+        lookup[cols] = np.arange(len(cols))
+        width = max(1, len(cols))
+        ca = sparse.csr_matrix((ra.data, lookup[ra.indices], ra.indptr), shape=(ra.shape[0], width))
+        cb = sparse.csr_matrix((rb.data, lookup[rb.indices], rb.indptr), shape=(rb.shape[0], width))
+        return ca @ cb.T
 
     def phrase_mass(self, phrase: str) -> float:
         mass = self._mass.get(phrase)
@@ -259,6 +270,14 @@ class Index:
             grams = [phrase[k : k + size] for k in range(len(phrase) - size + 1)]
             mass = self._mass[phrase] = sum(self.idf.get(t, self.max_idf) - 1.0 for t in grams)
         return mass
+
+
+def _rows(m, idx):
+    """Rows ``idx`` of CSR ``m``; a slice when they are consecutive (a document's measures are)."""
+    idx = np.asarray(idx)
+    if len(idx) and idx[-1] - idx[0] == len(idx) - 1 and (len(idx) < 2 or bool(np.all(np.diff(idx) == 1))):
+        return m[int(idx[0]) : int(idx[-1]) + 1]
+    return m[idx]
 
 
 def tfidf(texts: list[str], ngrams: tuple[int, int]):
@@ -585,8 +604,13 @@ def align_pair(backend: Backend, source_a: str, source_b: str, params: AlignPara
 
 
 def candidate_pairs_for(index: Index, a: list[int], b: list[int]) -> set[tuple[int, int]]:
-    co = (index.keys[a] @ index.keys[b].T).tocoo()
+    co = index.dot(index.keys, a, b).tocoo()
     return {(a[x], b[y]) for x, y in zip(co.row.tolist(), co.col.tolist())}
+
+
+# Triples of alignment graphs written together (``Backend.replace_graphs``): about 30 MB of
+# N-Quads; new graphs are bulk-loaded, a third of the per-triple cost of one load per graph.
+WRITE_BATCH = 300_000
 
 
 def align_all(backend: Backend, params: AlignParams | None = None) -> dict:
@@ -599,8 +623,8 @@ def align_all(backend: Backend, params: AlignParams | None = None) -> dict:
     (``partner_scores``: top candidate measures per measure), and each document keeps its
     ``max_partners`` best siblings over all blocks (``top_partners``) plus every ingested
     document up its chain (``chain_pairs``). A candidate pair is aligned when at least one of
-    its measure pairs shares a key phrase, and only such measure pairs may link. Each pair's
-    graph is written as soon as it is aligned."""
+    its measure pairs shares a key phrase, and only such measure pairs may link. Graphs are
+    written in batches of about ``WRITE_BATCH`` triples as pairs are aligned."""
     import time
 
     params = params or AlignParams()
@@ -626,6 +650,17 @@ def align_all(backend: Backend, params: AlignParams | None = None) -> dict:
     pairs = top_partners(scores, params.max_partners) | chain_pairs(by_source, doc_of, up)
     t3 = time.perf_counter()
     written = set()
+    pending: list[tuple[str, list[str]]] = []
+    pending_lines, write_s = 0, 0.0
+
+    def flush() -> float:
+        nonlocal pending_lines
+        tw = time.perf_counter()
+        backend.replace_graphs(pending)
+        pending.clear()
+        pending_lines = 0
+        return time.perf_counter() - tw
+
     for sa, sb in sorted(pairs):
         if not allowed(sa, sb, doc_of, up):  # a block holds both, so never; kept as a guard
             continue
@@ -634,17 +669,22 @@ def align_all(backend: Backend, params: AlignParams | None = None) -> dict:
         if not keys:
             continue
         links = align_block(index, a, b, keys)
-        _write(backend, sa, sb, links, params)
+        pending.append((graph_iri(sa, sb), run_triples(sa, sb, links, params)))
+        pending_lines += len(pending[-1][1])
+        if pending_lines >= WRITE_BATCH:
+            write_s += flush()
         written.add(graph_iri(sa, sb))
         stats["document_pairs"] += 1
         stats["candidate_measure_pairs"] += len(keys)
         stats["scored_measure_pairs"] += len(a) * len(b)
         stats["links"] += len(links)
         stats["same"] += sum(1 for x in links if x.grade == "same")
+    write_s += flush()
     _drop_stale(backend, written)
     t4 = time.perf_counter()
     stats.update(key_df_cap=index.key_cap, seconds_read=round(t1 - t0, 3), seconds_index=round(t2 - t1, 3),
-                 seconds_block=round(t3 - t2, 3), seconds_align_write=round(t4 - t3, 3), seconds=round(t4 - t0, 3))
+                 seconds_block=round(t3 - t2, 3), seconds_align_write=round(t4 - t3, 3),
+                 seconds_write=round(write_s, 3), seconds=round(t4 - t0, 3))
     return stats
 
 

@@ -13,7 +13,7 @@ from policykg.queries.run import run_query
 
 CORPUS = Path(__file__).resolve().parent.parent / "corpus"
 LEFT, RIGHT = "003_b70a2f308e677d33.txt", "004_b226f07776384f2e.txt"
-ALIGN_QUERIES = ("align_measures", "align_documents", "align_implements", "alignment_runs", "export_alignments", "alignment_edges",
+ALIGN_QUERIES = ("align_measures", "measure_texts", "align_documents", "align_implements", "alignment_runs", "export_alignments", "alignment_edges",
                  "measure_counterparts", "upstream_coverage", "implementation_gaps", "measure_diffusion",
                  "document_similarity", "measure_citations")
 
@@ -51,6 +51,29 @@ def test_align_queries_run(store):
     for name in ALIGN_QUERIES:
         res = run_query(backend, name, params.get(name))
         assert set(all_queries()[name].returns) <= set(res.variables), name
+
+
+def test_measure_texts_is_align_measures_without_the_extras(store):
+    backend, _ = store
+    cols = ("source", "measure", "order", "heading", "text", "start")
+    lean = {tuple(r[c] for c in cols) for r in run_query(backend, "measure_texts").records()}
+    full = {tuple(r[c] for c in cols) for r in run_query(backend, "align_measures").records()}
+    assert lean == full and len(lean) > 100
+
+
+def test_export_alignments_gives_a_run_without_links_one_row(tmp_path):
+    """A run with no links is one row. Headings were once looked up outside the OPTIONAL that
+    binds the measures: for such a run they matched every heading of the store, squared (OOM
+    at 1,000 documents)."""
+    from policykg.queries.align import AlignParams, align_pair, alignment_records
+    from policykg.queries.batch import ingest_paths
+
+    backend = OxigraphBackend(tmp_path / "store")
+    assert not ingest_paths(backend, [CORPUS / LEFT, CORPUS / RIGHT], jobs=1).by_status("failed")
+    assert align_pair(backend, LEFT, RIGHT, AlignParams(link_threshold=10.0)) == []
+    rows = run_query(backend, "export_alignments").records()
+    assert len(rows) == 1 and rows[0]["correspondence"] is None and rows[0]["left_heading"] is None
+    assert alignment_records(backend) == [{"left": LEFT, "right": RIGHT, "links": []}]
 
 
 def test_align_all_blocks_and_stores_one_graph_per_pair(store):

@@ -69,6 +69,34 @@ def _replace_checks(backend, base: str) -> None:
     assert not [x for x in backend.named_graphs() if x.startswith(base)]
 
 
+def _replace_many_checks(backend, base: str) -> None:
+    """``replace_graphs``: new graphs (bulk-loaded on the embedded store) and an existing one
+    (replaced whole), then a batch with a line in SPARQL-only syntax (written one by one)."""
+    old, new1, new2 = base + "old", base + "new1", base + "new2"
+    backend.replace_graph(old, [f'<{base}s> <{base}p> "旧" .\n'])
+    backend.replace_graphs([(old, [f'<{base}s> <{base}p> "新" .\n']),
+                            (new1, [f'<{base}s{i}> <{base}p> "值 {i}"@zh .\n' for i in range(700)]),
+                            (new2, [f'<{base}s> <{base}p> <{base}o> .'])])  # no final newline
+    assert _graph_triples(backend, old) == {f'<{base}s> <{base}p> "新"'}
+    assert len(_graph_triples(backend, new1)) == 700
+    assert _graph_triples(backend, new2) == {f"<{base}s> <{base}p> <{base}o>"}
+    long = base + "long"
+    backend.replace_graphs([(long, [f'<{base}s> <{base}p> """两行\n文本""" .\n']),
+                            (base + "plain", [f'<{base}s> <{base}p> "一" .\n'])])
+    assert _graph_triples(backend, long) == {f'<{base}s> <{base}p> "两行\\n文本"'}
+    assert len(_graph_triples(backend, base + "plain")) == 1
+    for g in (old, new1, new2, long, base + "plain"):
+        backend.drop_graph(g)
+
+
+def test_backends_replace_graphs_embedded(tmp_path):
+    _replace_many_checks(OxigraphBackend(tmp_path / "store"), "http://example.org/many/")
+
+
+def test_backends_replace_graphs_on_servers(loaded, kind):
+    _replace_many_checks(loaded(kind), f"http://example.org/{kind}/many/")
+
+
 def test_backends_replace_graph_embedded():
     _replace_checks(OxigraphBackend(None), "http://example.org/replace/")
 
