@@ -213,6 +213,8 @@ class EndpointBackend:
             return
         self._replace_by_swap(graph, lines, what)
 
+    write_batch = 1  # one request per document: a failure then names its document
+
     def replace_graphs(self, graphs: Iterable[tuple[str, Iterable[str]]]) -> None:
         for graph, lines in graphs:
             self.replace_graph(graph, lines)

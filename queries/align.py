@@ -336,26 +336,28 @@ def _seeds(masked: str, size: int) -> dict[str, list[int]]:
 
 
 def shared_phrases(a: str, b: str, min_len: int = 4) -> list[tuple[str, int, int]]:
-    """Maximal common substrings of Chinese characters (phrase, offset in a, offset in b)."""
+    """Maximal common substrings of Chinese characters (phrase, offset in a, offset in b), each at
+    its first occurrence. Walks only the ``min_len``-grams both texts hold (set intersection in C),
+    not every position of ``a``."""
     ma, mb = _han_only(a), _han_only(b)
-    seeds = _seeds(mb, min_len)
-    out: dict[str, tuple[str, int, int]] = {}
-    for i in range(len(ma) - min_len + 1):
-        for j in seeds.get(ma[i : i + min_len], ()):
-            if i and j and ma[i - 1] == mb[j - 1] and ma[i - 1] != _SENTINEL:
-                continue  # not left-maximal: found from an earlier start
-            n = min_len
-            while i + n < len(ma) and j + n < len(mb) and ma[i + n] == mb[j + n] and ma[i + n] != _SENTINEL:
-                n += 1
-            phrase = ma[i : i + n]
-            if phrase not in out:
-                out[phrase] = (phrase, i, j)
-    # drop phrases contained in a longer one
-    phrases = sorted(out.values(), key=lambda p: -len(p[0]))
+    seeds_a, seeds_b = _seeds(ma, min_len), _seeds(mb, min_len)
+    out: dict[str, tuple[int, int]] = {}
+    for g in seeds_a.keys() & seeds_b.keys():
+        for i in seeds_a[g]:
+            for j in seeds_b[g]:
+                if i and j and ma[i - 1] == mb[j - 1] and ma[i - 1] != _SENTINEL:
+                    continue  # not left-maximal: found from an earlier start
+                n = min_len
+                while i + n < len(ma) and j + n < len(mb) and ma[i + n] == mb[j + n] and ma[i + n] != _SENTINEL:
+                    n += 1
+                phrase = ma[i : i + n]
+                if phrase not in out or (i, j) < out[phrase]:
+                    out[phrase] = (i, j)
+    # longest first, then by first occurrence; drop phrases contained in a longer one
     kept: list[tuple[str, int, int]] = []
-    for p in phrases:
-        if not any(p[0] in q[0] for q in kept):
-            kept.append(p)
+    for phrase, (i, j) in sorted(out.items(), key=lambda item: (-len(item[0]), item[1])):
+        if not any(phrase in q[0] for q in kept):
+            kept.append((phrase, i, j))
     return kept
 
 

@@ -103,18 +103,16 @@ def _synthetic_batch(folder: Path, n: int) -> list[Path]:
 def test_batch_sigkill_leaves_only_whole_documents_and_rerun_completes(tmp_path):
     folder = tmp_path / "batch"
     folder.mkdir()
-    files = _synthetic_batch(folder, 60)
+    files = _synthetic_batch(folder, 150)  # three of the writer's batches
     store = tmp_path / "store"
-    exe = Path(sys.executable).with_name("policykg")
-    proc = subprocess.Popen([str(exe), "--store", str(store), "ingest", "--quiet", "--jobs", "1", str(folder)],
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    # Kill once some documents are in: the store directory grows as transactions commit.
-    deadline = time.monotonic() + 120
-    while time.monotonic() < deadline and proc.poll() is None:
-        time.sleep(0.5)
-        if sum(f.stat().st_size for f in store.rglob("*") if f.is_file()) > 2_000_000:
-            break
-    assert proc.poll() is None, "the batch finished before it could be killed; make it larger"
+    # A real batch in its own process, printing each outcome once it is committed; killed as
+    # soon as the first documents are in, while later ones are being extracted or written.
+    script = ("import sys\nfrom policykg.graph.store import OxigraphBackend\nfrom policykg.queries.batch import ingest_paths\n"
+              "ingest_paths(OxigraphBackend(sys.argv[1]), [sys.argv[2]], jobs=1, "
+              "on_progress=lambda o: print(o.status, flush=True))\n")
+    proc = subprocess.Popen([sys.executable, "-c", script, str(store), str(folder)], stdout=subprocess.PIPE, text=True)
+    first = proc.stdout.readline()
+    assert first.strip() == "stored", first
     os.kill(proc.pid, signal.SIGKILL)
     proc.wait()
 
