@@ -180,23 +180,23 @@ class OxigraphBackend:
         ``bulk_load`` (one transaction since pyoxigraph 0.5, and a third of ``load``'s cost per
         triple: benchmarks/README.md); the others are replaced one by one, each atomically."""
         ox = self._ox
-        new: list[tuple[str, list[str]]] = []
+        new: dict[str, list[str]] = {}  # a graph given twice: the last one wins, as one by one
         for graph, lines in graphs:
-            if self.store.contains_named_graph(ox.NamedNode(graph)):
+            if graph not in new and self.store.contains_named_graph(ox.NamedNode(graph)):
                 self.replace_graph(graph, lines)
             else:
-                new.append((graph, list(lines)))
+                new[graph] = list(lines)
         if not new:
             return
         # N-Triples lines to N-Quads: the graph goes before each statement's final dot
-        body = "".join(f"{line.rstrip()[:-1].rstrip()} <{graph}> .\n" for graph, lines in new for line in lines if line.strip())
+        body = "".join(f"{line.rstrip()[:-1].rstrip()} <{graph}> .\n" for graph, lines in new.items() for line in lines if line.strip())
         try:
             self.store.bulk_load(body.encode("utf-8"), format=ox.RdfFormat.N_QUADS)
         except SyntaxError:  # SPARQL-only syntax in some line: nothing was written, go one by one
-            for graph, lines in new:
+            for graph, lines in new.items():
                 self.replace_graph(graph, lines)
         except (OSError, ValueError) as err:
-            raise StoreError(f"cannot write {len(new)} graphs ({new[0][0]} …): {err}") from None
+            raise StoreError(f"cannot write {len(new)} graphs ({next(iter(new))} …): {err}") from None
 
     # Written bytes after which the store is flushed. pyoxigraph 0.5 keeps what it writes in
     # RocksDB memtables until a flush: without one, the writer's memory grew by ~2 MiB per

@@ -81,6 +81,10 @@ def _replace_many_checks(backend, base: str, sparql_syntax: bool = False) -> Non
     assert _graph_triples(backend, old) == {f'<{base}s> <{base}p> "新"'}
     assert len(_graph_triples(backend, new1)) == 700
     assert _graph_triples(backend, new2) == {f"<{base}s> <{base}p> <{base}o>"}
+    twice = base + "twice"  # one graph twice in a batch (two files of one name): the last wins
+    backend.replace_graphs([(twice, [f'<{base}s> <{base}p> "一" .\n']), (twice, [f'<{base}s> <{base}p> "二" .\n'])])
+    assert _graph_triples(backend, twice) == {f'<{base}s> <{base}p> "二"'}
+    backend.drop_graph(twice)
     for g in (old, new1, new2):
         backend.drop_graph(g)
     if not sparql_syntax:
