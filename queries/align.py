@@ -617,7 +617,7 @@ def candidate_pairs_for(index: Index, a: list[int], b: list[int]) -> set[tuple[i
     return {(a[x], b[y]) for x, y in zip(co.row.tolist(), co.col.tolist())}
 
 
-# Triples of alignment graphs written together (``Backend.replace_graphs``): about 30 MB of
+# Triples of alignment graphs written together (``Backend.replace_graphs``): about 40 MB of
 # N-Quads; new graphs are bulk-loaded, a third of the per-triple cost of one load per graph.
 WRITE_BATCH = 300_000
 
@@ -678,11 +678,12 @@ def align_all(backend: Backend, params: AlignParams | None = None) -> dict:
         if not keys:
             continue
         links = align_block(index, a, b, keys)
-        pending.append((graph_iri(sa, sb), run_triples(sa, sb, links, params)))
-        pending_lines += len(pending[-1][1])
+        graph, lines = graph_iri(sa, sb), run_triples(sa, sb, links, params)
+        pending.append((graph, lines))
+        written.add(graph)
+        pending_lines += len(lines)
         if pending_lines >= WRITE_BATCH:
             write_s += flush()
-        written.add(graph_iri(sa, sb))
         stats["document_pairs"] += 1
         stats["candidate_measure_pairs"] += len(keys)
         stats["scored_measure_pairs"] += len(a) * len(b)
