@@ -84,8 +84,7 @@ def _replace_many_checks(backend, base: str, sparql_syntax: bool = False) -> Non
     twice = base + "twice"  # one graph twice in a batch (two files of one name): the last wins
     backend.replace_graphs([(twice, [f'<{base}s> <{base}p> "一" .\n']), (twice, [f'<{base}s> <{base}p> "二" .\n'])])
     assert _graph_triples(backend, twice) == {f'<{base}s> <{base}p> "二"'}
-    backend.drop_graph(twice)
-    for g in (old, new1, new2):
+    for g in (old, new1, new2, twice):
         backend.drop_graph(g)
     if not sparql_syntax:
         return
