@@ -7,14 +7,15 @@ from __future__ import annotations
 
 import hashlib
 import os
-
+from collections import deque
 from collections.abc import Callable, Iterable, Iterator
-from ..graph.parallel import bounded_map
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from ..graph.build import graph_iri, triples
 from ..graph.load import load_reference, stored_sources
+from ..graph.parallel import bounded_map
 from ..graph.store import Backend
 from ..ingest.errors import IngestError, PolicyKGError
 from ..ingest.pipeline import EXTRACTOR, ingest_file
@@ -136,10 +137,13 @@ def ingest_paths(
         else:
             todo.append(f)
     jobs = jobs or os.cpu_count() or 1
-    writer = _Writer(backend, report, on_progress)
-    for o in _outcomes(todo, jobs):
-        writer.add(o)
-    writer.flush()
+    writer = _Writer(backend, report, on_progress, background=jobs > 1 and len(todo) > 1)
+    try:
+        for o in _outcomes(todo, jobs):
+            writer.add(o)
+        writer.finish()
+    finally:
+        writer.cancel()
     return report
 
 
@@ -148,21 +152,53 @@ class _Writer:
     (the embedded store bulk-loads new graphs together: half the per-document write cost,
     benchmarks/README.md; servers take one document at a time); each document stays
     all-or-nothing. A batch that fails is retried one document at a time, so one bad graph fails
-    alone. Outcomes are reported in order, once their batch is committed."""
+    alone. Outcomes are reported in order, once their batch is committed.
 
-    def __init__(self, backend: Backend, report: BatchReport, on_progress: Callable[[Outcome], None] | None):
+    With ``background``, batches are committed by one writer thread while the caller goes on
+    collecting the workers' documents: the store's write releases the GIL, so extraction and
+    writing overlap instead of taking turns (``--jobs 1`` stays in one thread). At most
+    ``IN_FLIGHT`` batches wait for the thread, which bounds memory."""
+
+    IN_FLIGHT = 2
+
+    def __init__(self, backend: Backend, report: BatchReport, on_progress: Callable[[Outcome], None] | None,
+                 background: bool = False):
         self.backend, self.report, self.on_progress = backend, report, on_progress
         self.batch = getattr(backend, "write_batch", 1)
         self.pending: list[Outcome] = []
         self.down: str | None = None  # set when the store became unreachable: later documents are not tried
+        self.thread = ThreadPoolExecutor(1, thread_name_prefix="policykg-writer") if background else None
+        self.in_flight: deque[Future[list[Outcome]]] = deque()
 
     def add(self, o: Outcome) -> None:
         self.pending.append(o)  # failures wait too, so that outcomes are reported in order
         if len(self.pending) >= self.batch:
-            self.flush()
+            self._submit()
+        while self.in_flight and self.in_flight[0].done():
+            self._done(self.in_flight.popleft().result())
 
-    def flush(self) -> None:
+    def finish(self) -> None:
+        """Commit what is pending and report every outcome."""
+        if self.pending:
+            self._submit()
+        while self.in_flight:
+            self._done(self.in_flight.popleft().result())
+
+    def cancel(self) -> None:
+        """Stop the thread; batches not started are dropped (interrupted ingest: nothing half-written)."""
+        if self.thread is not None:
+            self.thread.shutdown(wait=True, cancel_futures=True)
+
+    def _submit(self) -> None:
         batch, self.pending = self.pending, []
+        if self.thread is None:
+            self._done(self._commit(batch))
+            return
+        self.in_flight.append(self.thread.submit(self._commit, batch))
+        while len(self.in_flight) > self.IN_FLIGHT:
+            self._done(self.in_flight.popleft().result())
+
+    def _commit(self, batch: list[Outcome]) -> list[Outcome]:
         todo = [o for o in batch if o.status == "stored"]
         if self.down is None and len(todo) > 1:
             try:
@@ -170,11 +206,8 @@ class _Writer:
             except PolicyKGError:
                 pass  # find the culprit below, one document at a time
             else:
-                for o in batch:
-                    self._done(self._committed(o) if o.status == "stored" else o)
-                return
-        for o in batch:
-            self._done(self._store_one(o) if o.status == "stored" else o)
+                return [self._committed(o) if o.status == "stored" else o for o in batch]
+        return [self._store_one(o) if o.status == "stored" else o for o in batch]
 
     def _store_one(self, o: Outcome) -> Outcome:
         if self.down is not None:
@@ -191,9 +224,10 @@ class _Writer:
     def _committed(o: Outcome) -> Outcome:
         return Outcome(o.path, "stored", source=o.source, graph=o.graph, summary=o.summary)  # triples dropped
 
-    def _done(self, o: Outcome) -> None:
-        self.report.outcomes.append(o)
-        self.on_progress and self.on_progress(o)
+    def _done(self, outcomes: list[Outcome]) -> None:
+        for o in outcomes:
+            self.report.outcomes.append(o)
+            self.on_progress and self.on_progress(o)
 
 
 __all__ = ["ingest_paths", "collect_files", "process_file", "BatchReport", "Outcome", "IngestError"]

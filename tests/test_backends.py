@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import pytest
 
-from policykg.graph.store import OxigraphBackend
+from policykg.graph.store import OxigraphBackend, StoreError
 from policykg.queries.batch import ingest_paths
 from policykg.queries.export import export_records
 
@@ -99,6 +99,18 @@ def _replace_many_checks(backend, base: str, sparql_syntax: bool = False) -> Non
 
 def test_backends_replace_graphs_embedded(tmp_path):
     _replace_many_checks(OxigraphBackend(tmp_path / "store"), "http://example.org/many/", sparql_syntax=True)
+
+
+def test_backends_replace_graphs_rejects_a_line_without_object(tmp_path):
+    """A malformed line fails its graph with a StoreError: it never becomes a triple elsewhere
+    (as N-Quads, ``<s> <p> <graph> .`` would have been a default-graph triple)."""
+    backend = OxigraphBackend(tmp_path / "store")
+    base = "http://example.org/bad/"
+    with pytest.raises(StoreError, match=base + "broken"):
+        backend.replace_graphs([(base + "good", [f'<{base}s> <{base}p> "一" .\n']),
+                                (base + "broken", [f"<{base}s> <{base}p> .\n"])])
+    assert backend.named_graphs() == [base + "good"]  # written whole before the broken one
+    assert len(backend.store) == 1
 
 
 def test_backends_replace_graphs_on_servers(loaded, kind):

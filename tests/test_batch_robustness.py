@@ -99,15 +99,16 @@ def _synthetic_batch(folder: Path, n: int) -> list[Path]:
 
 
 @pytest.mark.slow
-def test_batch_sigkill_leaves_only_whole_documents_and_rerun_completes(tmp_path):
+@pytest.mark.parametrize("jobs", [1, 2])  # 2: the writer thread commits while workers extract
+def test_batch_sigkill_leaves_only_whole_documents_and_rerun_completes(tmp_path, jobs):
     folder = tmp_path / "batch"
     folder.mkdir()
-    files = _synthetic_batch(folder, 150)  # three of the writer's batches
+    files = _synthetic_batch(folder, 150)  # six of the writer's batches
     store = tmp_path / "store"
     # A real batch in its own process, printing each outcome once it is committed; killed as
     # soon as the first documents are in, while later ones are being extracted or written.
     script = ("import sys\nfrom policykg.graph.store import OxigraphBackend\nfrom policykg.queries.batch import ingest_paths\n"
-              "ingest_paths(OxigraphBackend(sys.argv[1]), [sys.argv[2]], jobs=1, "
+              f"ingest_paths(OxigraphBackend(sys.argv[1]), [sys.argv[2]], jobs={jobs}, "
               "on_progress=lambda o: print(o.status, flush=True))\n")
     proc = subprocess.Popen([sys.executable, "-c", script, str(store), str(folder)], stdout=subprocess.PIPE, text=True)
     first = proc.stdout.readline()
@@ -152,3 +153,32 @@ def test_batch_ingesting_twice_leaves_an_isomorphic_store(tmp_path):
     assert len(a) == len(b) > 0
     for ga in a.graphs():
         assert isomorphic(ga, b.graph(ga.identifier)), ga.identifier
+
+
+@pytest.mark.parametrize("background", [False, True])
+def test_writer_retries_a_rejected_batch_one_document_at_a_time(tmp_path, background):
+    """One graph the store rejects fails alone: the rest of its batch is committed, and the
+    outcomes come back in input order."""
+    from policykg.graph.store import OxigraphBackend
+    from policykg.queries.batch import BatchReport, _Writer, process_file
+
+    files = sorted(CORPUS.glob("*.txt"))[:3]
+    outcomes = [process_file(str(f)) for f in files]
+    broken = outcomes[1]
+    bad = type(broken)(broken.path, "stored", source=broken.source, graph=broken.graph,
+                       ntriples=broken.ntriples + ("<urn:x:a> <urn:x:b> .\n",), summary=broken.summary)
+    failed_read = type(broken)("missing.txt", "failed", "missing.txt: no such file")
+    backend = OxigraphBackend(tmp_path / "store")
+    report = BatchReport()
+    seen: list[str] = []
+    writer = _Writer(backend, report, lambda o: seen.append(o.path), background=background)
+    writer.batch = 2  # two batches: [good, bad] and [failed read, good]
+    for o in (outcomes[0], bad, failed_read, outcomes[2]):
+        writer.add(o)
+    writer.finish()
+    writer.cancel()
+    assert seen == [outcomes[0].path, bad.path, "missing.txt", outcomes[2].path]
+    assert [o.status for o in report.outcomes] == ["stored", "failed", "failed", "stored"]
+    assert "not stored" in report.outcomes[1].message and bad.path in report.outcomes[1].message
+    graphs = {g for g in backend.named_graphs()}
+    assert {outcomes[0].graph, outcomes[2].graph} <= graphs and bad.graph not in graphs
