@@ -93,7 +93,7 @@ def main_options(
 @app.command()
 def ingest(
     paths: list[Path] = typer.Argument(..., help="Files or folders (.txt .md .html .docx .pdf)."),
-    jobs: int = typer.Option(0, "--jobs", "-j", help="Worker processes for extraction (default: number of cores)."),
+    jobs: int = typer.Option(0, "--jobs", "-j", help="Worker processes for extraction (default: number of cores); with more than one, a writer thread commits while they extract. 1: everything in one thread."),
     force: bool = typer.Option(False, "--force", help="Re-ingest files even when unchanged."),
     quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress bar or summary table."),
 ) -> None:
