@@ -60,7 +60,7 @@ from ..graph.build import PKG, decimal, iri, lit
 from ..graph.store import Backend
 from ..graph.terms import ID, PREFIXES
 from ..ingest.errors import PolicyKGError
-from .run import run_query
+from .run import run_query, sorted_records
 
 METHOD = "policykg-align char-tfidf+lexicon csls/1"
 RDF_TYPE = PREFIXES["rdf"] + "type"
@@ -723,7 +723,7 @@ def alignment_records(backend: Backend) -> list[dict]:
     """The ALIGNMENT.md records of every stored alignment run, read by SPARQL."""
     records: dict[str, dict] = {}
     links: dict[tuple[str, str], dict] = {}
-    for r in run_query(backend, "export_alignments").records():
+    for r in sorted_records(backend, "export_alignments"):
         rec = records.setdefault(r["graph"], {"left": r["left"], "right": r["right"], "links": []})
         if not r["correspondence"]:
             continue

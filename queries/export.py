@@ -4,14 +4,14 @@ from __future__ import annotations
 from collections import defaultdict
 
 from ..graph.store import Backend
-from .run import run_query
+from .run import sorted_records
 
 LEVEL_NAMES = {"National": "national", "Provincial": "provincial", "Municipal": "municipal", "County": "county"}
 
 
 def _by_source(backend: Backend, name: str) -> dict[str, list[dict]]:
     out: dict[str, list[dict]] = defaultdict(list)
-    for row in run_query(backend, name).records():
+    for row in sorted_records(backend, name):
         out[row["source"]].append(row)
     return out
 

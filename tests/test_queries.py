@@ -12,7 +12,7 @@ from policykg.graph.store import OxigraphBackend
 from policykg.ingest.pipeline import as_record, ingest_file
 from policykg.queries.batch import ingest_paths
 from policykg.queries.catalog import PARAM_TYPES, all_queries, render_readme
-from policykg.queries.run import run_query
+from policykg.queries.run import _TRAILING_ORDER, run_query, sorted_records
 
 QUERIES = all_queries()
 README = Path(__file__).resolve().parent.parent / "queries" / "README.md"
@@ -108,6 +108,25 @@ def test_queries_same_rows_on_servers(embedded, server_backend, kind, name):
     drop = BACKEND_SPECIFIC.get((kind, name), set())
     strip = lambda rs: sorted(key({k: v for k, v in r.items() if k not in drop}) for r in rs)  # noqa: E731
     assert strip(got) == strip(expected)
+
+
+SORTED_HERE = sorted(n for n, q in QUERIES.items() if _TRAILING_ORDER.search(q.sparql))
+
+
+def test_queries_sorted_here_covers_the_export_queries():
+    assert {n for n in QUERIES if n.startswith("export_")} <= set(SORTED_HERE)
+
+
+@pytest.mark.parametrize("name", SORTED_HERE)
+def test_queries_sorted_in_python_like_order_by(embedded, name):
+    """sorted_records (ORDER BY done in Python) gives the store's rows in the store's order
+    (rows that tie on every ORDER BY key may come in either order, as in SPARQL)."""
+    params = example_params(name)
+    expected, got = rows(embedded, name, **params), sorted_records(embedded, name, params)
+    order = [k for k in _TRAILING_ORDER.search(QUERIES[name].sparql).group(1).replace("?", "").split()
+             if not expected or k in expected[0]]
+    assert [[r[k] for k in order] for r in got] == [[r[k] for k in order] for r in expected]
+    assert sorted(map(key, got)) == sorted(map(key, expected))
 
 
 # ------------------------------------------------------------------ expected rows from extraction
