@@ -77,7 +77,7 @@ DOC_TYPES = ("实施意见", "若干措施", "工作方案", "行动计划", "�
 TOP_HEADING = re.compile(r"^[\s#　*>]*[一二三四五六七八九十]{1,3}、", re.M)
 CN_NUM = "一二三四五六七八九十"
 # a bare figure outside 《titles》 and outside 发文字号 brackets
-NUMBER = re.compile(r"《[^》\n]{0,80}》|(?<![\d.〔\[（(【［])(\d{1,6})(?![\d〕\]）)】］号])")
+NUMBER = re.compile(r"《[^》\n]{0,80}》|(?<![\d.〔\[（(【［])(\d{1,6})(?![\d〕\]）)】］号月日])")  # months and days stay: a scaled 9月30日 could be 6月31日
 
 
 def cn(n: int) -> str:

@@ -214,6 +214,7 @@ class EndpointBackend:
         self._replace_by_swap(graph, lines, what)
 
     write_batch = 1  # one request per document: a failure then names its document
+    order_in_python = False  # ORDER BY stays: paging through Virtuoso's row cap needs it
 
     def replace_graphs(self, graphs: Iterable[tuple[str, Iterable[str]]]) -> None:
         for graph, lines in graphs:

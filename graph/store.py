@@ -95,6 +95,9 @@ class Backend(Protocol):
     # how many documents the ingest writer hands to replace_graphs at once (1: one by one)
     write_batch: int
 
+    # whether sorted_records (queries/run.py) should sort rows itself instead of ORDER BY
+    order_in_python: bool
+
     def select(self, sparql: str) -> Results: ...
 
     def ask(self, sparql: str) -> bool: ...
@@ -177,6 +180,10 @@ class OxigraphBackend:
     # (queries/batch.py) 25 was fastest of 10/25/50 at 300 and 1,000 documents, and holds half the
     # memory of 50.
     write_batch = 25
+
+    # pyoxigraph's ORDER BY compares RDF terms one pair at a time: half the time of the largest
+    # export queries. Servers sort fast, and Virtuoso needs ORDER BY to page past its row cap.
+    order_in_python = True
 
     def replace_graphs(self, graphs: Iterable[tuple[str, Iterable[str]]]) -> None:
         """Replace several graphs. The ones not yet in the store go in together through one

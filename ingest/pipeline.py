@@ -5,6 +5,8 @@ text, whose offsets equal those of ``Source.text`` (see ``text.normalize``).
 """
 from __future__ import annotations
 
+import hashlib
+from importlib import metadata
 from pathlib import Path
 
 from .components.agencies import assign_agencies
@@ -18,7 +20,36 @@ from .readers import read
 from .record import PolicyDoc, Source
 from .text import normalize
 
-EXTRACTOR = "policykg-ingest/0.1"
+# What extraction reads besides the text: this package, the RDF building, the ontology and its
+# catalogs (paths from the package root, which has the same layout installed or editable).
+_ROOT = Path(__file__).resolve().parent.parent
+EXTRACTION_INPUTS = (_ROOT / "ingest", _ROOT / "ontology", _ROOT / "graph" / "build.py", _ROOT / "graph" / "ids.py",
+                     _ROOT / "graph" / "terms.py")
+
+
+def code_digest(paths: tuple[Path, ...]) -> str:
+    """SHA-256 over the names and bytes of the files under ``paths`` (caches excluded)."""
+    h = hashlib.sha256()
+    for base in paths:
+        files = sorted(f for f in (base.rglob("*") if base.is_dir() else [base])
+                       if f.is_file() and "__pycache__" not in f.parts and f.suffix != ".pyc")
+        for f in files:
+            h.update(f"{f.relative_to(base.parent)}\0".encode())
+            h.update(f.read_bytes())
+    return h.hexdigest()
+
+
+def _extractor() -> str:
+    try:
+        version = metadata.version("policykg")
+    except metadata.PackageNotFoundError:
+        version = "0"
+    return f"policykg-ingest/{version}+{code_digest(EXTRACTION_INPUTS)[:12]}"
+
+
+# Stored with every document; re-ingest skips a file only when its bytes and this are unchanged,
+# so a new rule, pattern, catalog entry or triple shape re-extracts what it may change.
+EXTRACTOR = _extractor()
 
 
 def extract(source: Source) -> PolicyDoc:

@@ -72,12 +72,13 @@ def run_query(backend: Backend, name: str, params: dict[str, str] | None = None)
 
 
 def sorted_records(backend: Backend, name: str, params: dict[str, str] | None = None) -> list[dict[str, object]]:
-    """``run_query(...).records()``, with the query's final ``ORDER BY ?a ?b …`` done in Python.
-    The embedded store compares RDF terms one pair at a time: that was half the time of the
-    largest export queries (benchmarks/README.md). Sorting the rows' Python values gives the same
-    order (unbound first, numbers by value, strings by code point)."""
+    """``run_query(...).records()``, with the query's final ``ORDER BY ?a ?b …`` done in Python
+    on backends that ask for it (``order_in_python``): the embedded store compares RDF terms one
+    pair at a time, half the time of the largest export queries (benchmarks/README.md). Sorting
+    the rows' Python values gives the same order (unbound first, numbers by value, strings by
+    code point)."""
     query = get_query(name)
-    order = _TRAILING_ORDER.search(query.sparql)
+    order = _TRAILING_ORDER.search(query.sparql) if getattr(backend, "order_in_python", False) else None
     if order is None:
         return run_query(backend, name, params).records()
     keys = [v.lstrip("?") for v in order.group(1).split()]

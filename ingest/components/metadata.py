@@ -7,6 +7,7 @@ regions). The labels, title endings and notice shapes are rules in ``patterns/me
 """
 from __future__ import annotations
 
+import datetime as dt
 import re
 from dataclasses import dataclass
 from functools import lru_cache
@@ -151,9 +152,12 @@ def parse_date(text: str) -> str | None:
     if not m:
         return None
     y, mo, d = (int(g) if g.isdigit() else cn_integer(g) for g in m.group("y", "m", "d"))
-    if not (1949 <= y <= 2100 and 1 <= mo <= 12 and 1 <= d <= 31):
+    if not 1949 <= y <= 2100:
         return None
-    return f"{y:04d}-{mo:02d}-{d:02d}"
+    try:  # a day the month does not have (6月31日, a typo or an OCR slip) is no xsd:date
+        return dt.date(y, mo, d).isoformat()
+    except ValueError:
+        return None
 
 
 _LINE_BODY = re.compile(r"^[\s#*>\-]*(.*?)[\s*]*$")

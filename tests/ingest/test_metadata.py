@@ -41,3 +41,8 @@ def test_metadata_seal_note_and_copy_list_are_not_issuers():
 @pytest.mark.parametrize("s,iso", [("二〇一七年九月三十日", "2017-09-30"), ("2017年9月30日", "2017-09-30"), ("2021-06-15", "2021-06-15")])
 def test_metadata_parse_date(s, iso):
     assert parse_date(s) == iso
+
+
+@pytest.mark.parametrize("s", ["2017年6月31日", "二〇一九年二月二十九日", "2021-13-01", "2021年4月0日"])
+def test_metadata_parse_date_rejects_days_the_calendar_lacks(s):
+    assert parse_date(s) is None  # would be an invalid xsd:date in the store
