@@ -46,7 +46,7 @@ import json
 import math
 import re
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import asdict, dataclass
 from functools import lru_cache
@@ -623,7 +623,8 @@ def candidate_pairs_for(index: Index, a: list[int], b: list[int]) -> set[tuple[i
 WRITE_BATCH = 300_000
 
 
-def align_all(backend: Backend, params: AlignParams | None = None) -> dict:
+def align_all(backend: Backend, params: AlignParams | None = None,
+              on_progress: Callable[[str, int, int], None] | None = None) -> dict:
     """Align every related pair of ingested documents (siblings under a shared upstream document,
     and each document with the ingested documents up its chain). Replaces every alignment graph;
     drops those of pairs no longer related. Returns counts for benchmarks.
@@ -635,11 +636,16 @@ def align_all(backend: Backend, params: AlignParams | None = None) -> dict:
     document up its chain (``chain_pairs``). A candidate pair is aligned when at least one of
     its measure pairs shares a key phrase, and only such measure pairs may link. Graphs are
     written in batches of about ``WRITE_BATCH`` triples by a writer thread while the next pairs
-    are aligned (``seconds_write``: time the thread spent writing)."""
+    are aligned (``seconds_write``: time the thread spent writing).
+
+    ``on_progress(phase, done, total)`` is told of each phase ("reading", "indexing", "pairing")
+    as it starts (``total`` 0: unknown) and of every 100 pairs aligned ("aligning")."""
     import time
 
     params = params or AlignParams()
+    progress = on_progress or (lambda phase, done, total: None)
     t0 = time.perf_counter()
+    progress("reading", 0, 0)
     measures = read_measures(backend)
     doc_of, up = read_chains(backend)
     t1 = time.perf_counter()
@@ -651,8 +657,10 @@ def align_all(backend: Backend, params: AlignParams | None = None) -> dict:
     if not measures:
         _drop_stale(backend, set())
         return {**stats, "seconds": round(time.perf_counter() - t0, 3)}
+    progress("indexing", 0, 0)
     index = Index(measures, params)
     t2 = time.perf_counter()
+    progress("pairing", 0, 0)
     scores: dict[tuple[str, str], float] = {}
     for group in related_groups(sorted(by_source), doc_of, up):
         stats["blocks"] += 1
@@ -681,7 +689,9 @@ def align_all(backend: Backend, params: AlignParams | None = None) -> dict:
             in_flight = writer.submit(write, pending) if pending else None
             pending, pending_lines = [], 0
 
-        for sa, sb in sorted(pairs):
+        for done, (sa, sb) in enumerate(sorted(pairs)):
+            if done % 100 == 0:
+                progress("aligning", done, len(pairs))
             if not allowed(sa, sb, doc_of, up):  # a block holds both, so never; kept as a guard
                 continue
             a, b = by_source[sa], by_source[sb]
@@ -700,6 +710,7 @@ def align_all(backend: Backend, params: AlignParams | None = None) -> dict:
             stats["scored_measure_pairs"] += len(a) * len(b)
             stats["links"] += len(links)
             stats["same"] += sum(1 for x in links if x.grade == "same")
+        progress("aligning", len(pairs), len(pairs))
         flush()  # the last batch
         flush()  # and wait for it
     _drop_stale(backend, written)

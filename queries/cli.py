@@ -578,6 +578,9 @@ def analyze_mix(
         err.print(f"wrote {plot.resolve()} ({info['groups']} groups, {info['measures']} measures)")
 
 
+TABLE_ROWS = 50  # rows of the alignment summary table; every pair is one query away
+
+
 @app.command()
 def align(
     sources: list[str] = typer.Argument(None, help="Two source file names to align; none: every related pair."),
@@ -590,31 +593,44 @@ def align(
     ingested documents up its implements chain. With SOURCE_A SOURCE_B: any two documents.
     """
     from .align import align_all, align_pair, alignment_records
+    from .run import run_query
 
     if fmt not in ("table", "json", "jsonl"):
         fail(f"unknown format {fmt!r} (table, json, jsonl)")
     if sources and len(sources) != 2:
         fail("give two source file names, or none to align every related pair")
     backend = state.backend()
+    progress = Progress(
+        TextColumn("[bold]align"), TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
+        console=err, transient=True, disable=not err.is_terminal,
+    )
     try:
         if sources:
             links = align_pair(backend, sources[0], sources[1])
             summary = f"{sources[0]} ~ {sources[1]}: {len(links)} links, {sum(1 for x in links if x.grade == 'same')} same"
         else:
-            st = align_all(backend)
+            with progress:
+                task = progress.add_task("", total=None)
+                st = align_all(backend, on_progress=lambda phase, done, total: progress.update(
+                    task, description=phase, completed=done, total=total or None))
             summary = (f"{st['document_pairs']} document pairs, {st['links']} links ({st['same']} same) "
                        f"over {st['measures']} measures in {st['seconds']} s")
-        records = alignment_records(backend)
+        # the summary table reads one row per pair; the records (every link) only when asked for
+        records = alignment_records(backend) if fmt != "table" or out_file is not None else None
+        runs = run_query(backend, "alignment_runs").records() if records is None else None
     except PolicyKGError as e:
         fail(str(e))
     err.print(summary, highlight=False)
-    if fmt == "table" and out_file is None:
-        table = Table(title="Stored alignments")
+    if runs is not None:
+        runs.sort(key=lambda r: (-r["links"], r["left"] or "", r["right"] or ""))
+        table = Table(title="Stored alignments" + (f" (the {TABLE_ROWS} with most links of {len(runs)})" if len(runs) > TABLE_ROWS else ""))
         for col in ("left", "right", "links", "same"):
             table.add_column(col, justify="right" if col in ("links", "same") else "left", overflow="fold")
-        for r in records:
-            table.add_row(r["left"], r["right"], str(len(r["links"])), str(sum(1 for x in r["links"] if x["grade"] == "same")))
+        for r in runs[:TABLE_ROWS]:
+            table.add_row(r["left"], r["right"], str(r["links"]), str(r["same"]))
         out.print(table)
+        if len(runs) > TABLE_ROWS:
+            err.print(f"{len(runs) - TABLE_ROWS} more pairs: policykg query alignment_runs --format csv", highlight=False)
         return
     if fmt == "jsonl":
         data = "".join(json.dumps(r, ensure_ascii=False) + "\n" for r in records)

@@ -102,6 +102,21 @@ def test_align_all_blocks_and_stores_one_graph_per_pair(store):
     assert any({r["left"], r["right"]} == {LEFT, RIGHT} for r in runs)
     params = json.loads(runs[0]["parameters"])
     assert params["csls_k"] >= 1 and runs[0]["method"]
+    assert sum(r["links"] for r in runs) == stats["links"] and sum(r["same"] for r in runs) == stats["same"]
+
+
+def test_align_all_reports_its_phases_and_every_pair(tmp_path):
+    from policykg.queries.align import align_all
+    from policykg.queries.batch import ingest_paths
+
+    backend = OxigraphBackend(tmp_path / "store")
+    ingest_paths(backend, [CORPUS], jobs=1)
+    seen: list[tuple[str, int, int]] = []
+    stats = align_all(backend, on_progress=lambda *event: seen.append(event))
+    phases = list(dict.fromkeys(phase for phase, _, _ in seen))
+    assert phases == ["reading", "indexing", "pairing", "aligning"]
+    aligning = [(done, total) for phase, done, total in seen if phase == "aligning"]
+    assert aligning[0][0] == 0 and aligning[-1][0] == aligning[-1][1] >= stats["document_pairs"]
 
 
 def test_align_evidence_spans_point_into_the_source_text(store):

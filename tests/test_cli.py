@@ -112,3 +112,16 @@ def test_cli_store_from_environment(batch, tmp_path):
     env = {**os.environ, "POLICYKG_STORE": str(store)}
     res = run_cli("stats", "--format", "json", env=env)
     assert json.loads(res.stdout)["documents"] == 3
+
+
+def test_cli_align_table_counts_match_the_records(tmp_path):
+    store = tmp_path / "store"
+    assert run_cli("--store", str(store), "ingest", "--quiet", str(CORPUS)).returncode == 0
+    table = run_cli("--store", str(store), "align")
+    assert table.returncode == 0, table.stderr
+    records = json.loads(run_cli("--store", str(store), "align", "--format", "json").stdout)
+    rows = [line.split("│")[1:-1] for line in table.stdout.splitlines() if line.count("│") == 5]
+    cells = {(r[0].strip(), r[1].strip()): (int(r[2]), int(r[3])) for r in rows if r[2].strip().isdigit()}
+    assert cells == {(r["left"], r["right"]): (len(r["links"]), sum(x["grade"] == "same" for x in r["links"]))
+                     for r in records}
+    assert f"{sum(s for _, s in cells.values())} same" in table.stderr
