@@ -616,26 +616,26 @@ def align(
             summary = (f"{st['document_pairs']} document pairs, {st['links']} links ({st['same']} same) "
                        f"over {st['measures']} measures in {st['seconds']} s")
         # the summary table reads one row per pair; the records (every link) only when asked for
-        records = alignment_records(backend) if fmt != "table" or out_file is not None else None
-        runs = run_query(backend, "alignment_runs").records() if records is None else None
+        as_table = fmt == "table" and out_file is None
+        rows = run_query(backend, "alignment_runs").records() if as_table else alignment_records(backend)
     except PolicyKGError as e:
         fail(str(e))
     err.print(summary, highlight=False)
-    if runs is not None:
-        runs.sort(key=lambda r: (-r["links"], r["left"] or "", r["right"] or ""))
-        table = Table(title="Stored alignments" + (f" (the {TABLE_ROWS} with most links of {len(runs)})" if len(runs) > TABLE_ROWS else ""))
+    if as_table:
+        rows.sort(key=lambda r: (-r["links"], r["left"] or "", r["right"] or ""))
+        table = Table(title="Stored alignments" + (f" (the {TABLE_ROWS} with most links of {len(rows)})" if len(rows) > TABLE_ROWS else ""))
         for col in ("left", "right", "links", "same"):
             table.add_column(col, justify="right" if col in ("links", "same") else "left", overflow="fold")
-        for r in runs[:TABLE_ROWS]:
+        for r in rows[:TABLE_ROWS]:
             table.add_row(r["left"], r["right"], str(r["links"]), str(r["same"]))
         out.print(table)
-        if len(runs) > TABLE_ROWS:
-            err.print(f"{len(runs) - TABLE_ROWS} more pairs: policykg query alignment_runs --format csv", highlight=False)
+        if len(rows) > TABLE_ROWS:
+            err.print(f"{len(rows) - TABLE_ROWS} more pairs: policykg query alignment_runs --format csv", highlight=False)
         return
     if fmt == "jsonl":
-        data = "".join(json.dumps(r, ensure_ascii=False) + "\n" for r in records)
+        data = "".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows)
     else:
-        data = json.dumps(records, ensure_ascii=False, indent=1) + "\n"
+        data = json.dumps(rows, ensure_ascii=False, indent=1) + "\n"
     if out_file is None:
         sys.stdout.write(data)
     else:
