@@ -1,9 +1,10 @@
-"""Process-pool mapping that streams: results in input order, a bounded number in flight."""
+"""Work that streams: results in input order, a bounded number in flight (a process pool for
+extraction and validation, one background thread for store writes)."""
 from __future__ import annotations
 
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
-from concurrent.futures import Future, ProcessPoolExecutor
+from concurrent.futures import Future, ProcessPoolExecutor, ThreadPoolExecutor
 from typing import TypeVar
 
 T = TypeVar("T")
@@ -26,3 +27,49 @@ def bounded_map(fn: Callable[[T], R], items: Iterable[T], jobs: int, window: int
         finally:
             for fut in pending:
                 fut.cancel()
+
+
+class Background:
+    """Calls ``fn(item)`` for each submitted item on one background thread, in submission order,
+    with at most ``in_flight`` calls unfinished (``submit`` then waits for the oldest); with
+    ``background=False`` it calls inline. Results come back in submission order, from
+    ``submit`` (the calls finished so far) and ``drain`` (all the rest). For the store's writes,
+    which release the GIL: the caller goes on preparing the next batch meanwhile."""
+
+    def __init__(self, fn: Callable[[T], R], in_flight: int, background: bool = True, name: str = "policykg-writer"):
+        self.fn, self.in_flight = fn, in_flight
+        self.pool = ThreadPoolExecutor(1, thread_name_prefix=name) if background else None
+        self.futures: deque[Future[R]] = deque()
+
+    def submit(self, item: T) -> list[R]:
+        if self.pool is None:
+            return [self.fn(item)]
+        self.futures.append(self.pool.submit(self.fn, item))
+        done = []
+        while len(self.futures) > self.in_flight:
+            done.append(self.futures.popleft().result())
+        return done + self.ready()
+
+    def ready(self) -> list[R]:
+        """Results of the calls finished so far, oldest first."""
+        done = []
+        while self.futures and self.futures[0].done():
+            done.append(self.futures.popleft().result())
+        return done
+
+    def drain(self) -> list[R]:
+        """Wait for every call; their results, oldest first."""
+        done = [f.result() for f in self.futures]
+        self.futures.clear()
+        return done
+
+    def close(self) -> None:
+        """Stop the thread: a running call finishes, calls not started are dropped."""
+        if self.pool is not None:
+            self.pool.shutdown(wait=True, cancel_futures=True)
+
+    def __enter__(self) -> "Background":
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()

@@ -47,7 +47,6 @@ import math
 import re
 from collections import defaultdict
 from collections.abc import Callable, Iterable
-from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import asdict, dataclass
 from functools import lru_cache
 from importlib import resources
@@ -57,6 +56,7 @@ import numpy as np
 
 from ..graph import ids
 from ..graph.build import PKG, decimal, iri, lit
+from ..graph.parallel import Background
 from ..graph.store import Backend
 from ..graph.terms import ID, PREFIXES
 from ..ingest.errors import PolicyKGError
@@ -679,16 +679,7 @@ def align_all(backend: Backend, params: AlignParams | None = None,
 
     # One writer thread: the store's bulk load releases the GIL, so the next pairs are aligned
     # while a batch is written. One batch in flight at most, so memory stays bounded.
-    with ThreadPoolExecutor(1, thread_name_prefix="policykg-align-writer") as writer:
-        in_flight: Future[float] | None = None
-
-        def flush() -> None:
-            nonlocal pending, pending_lines, in_flight, write_s
-            if in_flight is not None:
-                write_s += in_flight.result()
-            in_flight = writer.submit(write, pending) if pending else None
-            pending, pending_lines = [], 0
-
+    with Background(write, in_flight=1, name="policykg-align-writer") as writer:
         for done, (sa, sb) in enumerate(sorted(pairs)):
             if done % 100 == 0:
                 progress("aligning", done, len(pairs))
@@ -704,15 +695,17 @@ def align_all(backend: Backend, params: AlignParams | None = None,
             written.add(graph)
             pending_lines += len(lines)
             if pending_lines >= WRITE_BATCH:
-                flush()
+                write_s += sum(writer.submit(pending))
+                pending, pending_lines = [], 0
             stats["document_pairs"] += 1
             stats["candidate_measure_pairs"] += len(keys)
             stats["scored_measure_pairs"] += len(a) * len(b)
             stats["links"] += len(links)
             stats["same"] += sum(1 for x in links if x.grade == "same")
         progress("aligning", len(pairs), len(pairs))
-        flush()  # the last batch
-        flush()  # and wait for it
+        if pending:
+            write_s += sum(writer.submit(pending))
+        write_s += sum(writer.drain())
     _drop_stale(backend, written)
     t4 = time.perf_counter()
     stats.update(key_df_cap=index.key_cap, seconds_read=round(t1 - t0, 3), seconds_index=round(t2 - t1, 3),

@@ -7,15 +7,13 @@ from __future__ import annotations
 
 import hashlib
 import os
-from collections import deque
 from collections.abc import Callable, Iterable, Iterator
-from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from ..graph.build import graph_iri, triples
 from ..graph.load import load_reference, stored_sources
-from ..graph.parallel import bounded_map
+from ..graph.parallel import Background, bounded_map
 from ..graph.store import Backend
 from ..ingest.errors import IngestError, PolicyKGError
 from ..ingest.pipeline import EXTRACTOR, ingest_file
@@ -143,7 +141,7 @@ def ingest_paths(
             writer.add(o)
         writer.finish()
     finally:
-        writer.cancel()
+        writer.close()
     return report
 
 
@@ -167,36 +165,26 @@ class _Writer:
         self.batch = getattr(backend, "write_batch", 1)
         self.pending: list[Outcome] = []
         self.down: str | None = None  # set when the store became unreachable: later documents are not tried
-        self.thread = ThreadPoolExecutor(1, thread_name_prefix="policykg-writer") if background else None
-        self.in_flight: deque[Future[list[Outcome]]] = deque()
+        self.commits = Background(self._commit, self.IN_FLIGHT, background)
 
     def add(self, o: Outcome) -> None:
         self.pending.append(o)  # failures wait too, so that outcomes are reported in order
-        if len(self.pending) >= self.batch:
-            self._submit()
-        while self.in_flight and self.in_flight[0].done():
-            self._done(self.in_flight.popleft().result())
+        self._done(self._submit() if len(self.pending) >= self.batch else self.commits.ready())
 
     def finish(self) -> None:
         """Commit what is pending and report every outcome."""
         if self.pending:
-            self._submit()
-        while self.in_flight:
-            self._done(self.in_flight.popleft().result())
+            self._done(self._submit())
+        self._done(self.commits.drain())
 
-    def cancel(self) -> None:
-        """Stop the thread; batches not started are dropped (interrupted ingest: nothing half-written)."""
-        if self.thread is not None:
-            self.thread.shutdown(wait=True, cancel_futures=True)
+    def close(self) -> None:
+        """Stop the thread; after an interruption, batches not started are dropped (nothing is
+        half-written: each committed batch is one transaction)."""
+        self.commits.close()
 
-    def _submit(self) -> None:
+    def _submit(self) -> list[list[Outcome]]:
         batch, self.pending = self.pending, []
-        if self.thread is None:
-            self._done(self._commit(batch))
-            return
-        self.in_flight.append(self.thread.submit(self._commit, batch))
-        while len(self.in_flight) > self.IN_FLIGHT:
-            self._done(self.in_flight.popleft().result())
+        return self.commits.submit(batch)
 
     def _commit(self, batch: list[Outcome]) -> list[Outcome]:
         todo = [o for o in batch if o.status == "stored"]
@@ -224,10 +212,11 @@ class _Writer:
     def _committed(o: Outcome) -> Outcome:
         return Outcome(o.path, "stored", source=o.source, graph=o.graph, summary=o.summary)  # triples dropped
 
-    def _done(self, outcomes: list[Outcome]) -> None:
-        for o in outcomes:
-            self.report.outcomes.append(o)
-            self.on_progress and self.on_progress(o)
+    def _done(self, batches: list[list[Outcome]]) -> None:
+        for outcomes in batches:
+            for o in outcomes:
+                self.report.outcomes.append(o)
+                self.on_progress and self.on_progress(o)
 
 
 __all__ = ["ingest_paths", "collect_files", "process_file", "BatchReport", "Outcome", "IngestError"]

@@ -176,7 +176,7 @@ def test_writer_retries_a_rejected_batch_one_document_at_a_time(tmp_path, backgr
     for o in (outcomes[0], bad, failed_read, outcomes[2]):
         writer.add(o)
     writer.finish()
-    writer.cancel()
+    writer.close()
     assert seen == [outcomes[0].path, bad.path, "missing.txt", outcomes[2].path]
     assert [o.status for o in report.outcomes] == ["stored", "failed", "failed", "stored"]
     assert "not stored" in report.outcomes[1].message and bad.path in report.outcomes[1].message
