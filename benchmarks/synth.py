@@ -148,7 +148,7 @@ def make_document(i: int, seed: int = 0, parts: Parts | None = None) -> tuple[st
     shift = year - 2017
     left, right = rng.choice(BRACKETS)
     code = PROVINCE_CODE[province] if city == province else city[0] + rng.choice(("府", "府办", "府发", "府函"))
-    number = f"{code}{left}{year}{right}{rng.randint(1, 180)}号"
+    number = f"{code}{left}{year}{right}{i + 1}号"  # unique: a 发文字号 names one document of its issuer
     doc_type = rng.choice(DOC_TYPES)
     topic = rng.choice(("加快知识产权强市建设", "推进知识产权高质量发展", "加强知识产权保护和运用", "建设知识产权示范城市"))
     title = f"{city}人民政府关于{topic}的{doc_type}"

@@ -10,6 +10,8 @@ from collections.abc import Iterator
 from functools import lru_cache
 from importlib import resources
 
+from ..ingest.catalog import find_known
+from ..ingest.components.metadata import title_issuers
 from ..ingest.record import Agency, Classification, PolicyDoc, Span
 from . import ids
 from .terms import ELI as _ELI
@@ -108,29 +110,43 @@ class _Writer:
 def document_iri(doc: PolicyDoc) -> str:
     m = doc.meta
     if m.doc_number or m.title:
-        return ids.doc_iri(m.doc_number, m.title, m.region)
+        # the first issuer is the one whose 发文字号 it carries; the region stands in when the
+        # text names no issuer
+        issuer = m.issuers[0] if m.issuers else m.region
+        return ids.doc_iri(m.doc_number, m.title, issuer, None if m.doc_number else m.date)
     # Neither number nor title: the file itself names the document.
     return ids.doc_iri(title=f"sha256:{doc.source.sha256}")
 
 
+def cited_iri(doc_number: str | None, title: str | None) -> str:
+    """A cited document, named by the same rule: the catalog's document when the catalog knows
+    it; a title-only citation knows its issuer only when the title opens with it (国务院关于…)."""
+    known = find_known(doc_number, title)
+    if known:
+        return known.iri
+    issuers = title_issuers(title) if title and not doc_number else []
+    return ids.doc_iri(doc_number, title, issuers[0] if issuers else None)
+
+
 def graph_iri(doc: PolicyDoc) -> str:
-    return ids.source_iri(doc.source.name)
+    return ids.source_iri(doc.source.path)
 
 
 def triples(doc: PolicyDoc) -> Iterator[str]:
     """All triples of one document's named graph, as N-Triples lines."""
     w = _Writer()
     src_name = doc.source.name
-    src = ids.source_iri(src_name)
+    src = graph_iri(doc)
     d = document_iri(doc)
     m = doc.meta
 
     w.add(src, RDF_TYPE, iri(PKG.SourceFile))
     w.add(src, PKG.fileName, lit(src_name))
+    w.add(src, PKG.filePath, lit(ids.display_path(doc.source.path)))
     w.add(src, PKG.sha256, lit(doc.source.sha256))
     w.add(src, DCT + "format", lit(doc.source.media_type))
     w.add(src, PKG.characters, lit(len(doc.source.text)))
-    activity = f"{src}/ingest"  # == ids.part_iri(src_name, "ingest"), quoted once
+    activity = f"{src}/ingest"
     w.add(src, PROV + "wasGeneratedBy", iri(activity))
     w.add(activity, RDF_TYPE, iri(PROV + "Activity"))
     w.add(activity, PROV + "used", iri(src))
@@ -173,7 +189,7 @@ def triples(doc: PolicyDoc) -> Iterator[str]:
     citation_docs: list[str] = []
     for i, c in enumerate(doc.citations, 1):
         node = f"{src}/c/{i}"
-        cited = ids.doc_iri(c.doc_number, c.title)
+        cited = cited_iri(c.doc_number, c.title)
         citation_docs.append(cited)
         w.add(d, PKG.hasCitation, iri(node))
         w.add(node, RDF_TYPE, iri(PKG.Citation))

@@ -5,6 +5,8 @@ SPARQL clients mishandle Unicode IRIs); decoded, they read as the Chinese names 
 """
 from __future__ import annotations
 
+import hashlib
+import os
 import re
 from urllib.parse import quote
 
@@ -27,26 +29,48 @@ def normalize_title(title: str) -> str:
     return _SPACE.sub("", title).strip("《》")
 
 
-def doc_iri(doc_number: str | None = None, title: str | None = None, region: str | None = None) -> str:
-    """A document is named by its 发文字号 when it has one, else by its title (prefixed with the
-    issuing region when the title does not name it, so two cities' 实施意见 stay apart)."""
+def doc_iri(doc_number: str | None = None, title: str | None = None, issuer: str | None = None,
+            date: str | None = None) -> str:
+    """The one identity rule for documents (ingested, cited or catalogued alike).
+
+    A 发文字号 is unique only within its issuer (``府办发〔2018〕3号`` is used by many cities), so a
+    document is named by issuer + 发文字号; the issuer is the one the number's organ code names
+    when the catalog knows it (so a citation and the cited document agree however each text
+    names the issuer), else the one the text gives. Without a number: issuer + title + date.
+    A citation whose issuer cannot be known stays apart from every ingested document rather than
+    being merged with the wrong one."""
     if doc_number:
-        return f"{ID}doc/{_q(normalize_doc_number(doc_number))}"
+        number = normalize_doc_number(doc_number)
+        who = issuer_of_number(number) or issuer
+        return f"{ID}doc/{_q(who)}/{_q(number)}" if who else f"{ID}doc/{_q(number)}"
     if not title:
         raise ValueError("a document needs a number or a title to be named")
-    title = normalize_title(title)
-    if region and region not in title:
-        title = f"{region}:{title}"
-    return f"{ID}doc/t/{_q(title)}"
+    parts = [p for p in (issuer, normalize_title(title), date) if p]
+    return f"{ID}doc/t/" + "/".join(_q(p) for p in parts)
 
 
-def source_iri(name: str) -> str:
+def issuer_of_number(doc_number: str) -> str | None:
+    """The issuing body the organ code of a 发文字号 names in the catalog (国发 -> 国务院)."""
+    from ..ingest.catalog import issuer_for_doc_number
+
+    entry = issuer_for_doc_number(doc_number)
+    return entry.issuer if entry else None
+
+
+def source_key(path: str | bytes | os.PathLike) -> str:
+    """A source file is identified by its full path (two ``notice.txt`` in two folders are two
+    sources); its content hash, stored beside it, finds byte-identical copies."""
+    full = os.path.realpath(os.fsencode(path))
+    return hashlib.sha256(full).hexdigest()[:16]
+
+
+def source_iri(path: str | bytes | os.PathLike) -> str:
     """The source file node; also the IRI of the named graph holding everything read from it."""
-    return f"{ID}src/{_q(name)}"
+    return source_iri_of_key(source_key(path))
 
 
-def part_iri(source_name: str, *path: str | int) -> str:
-    return source_iri(source_name) + "".join(f"/{_q(str(p))}" for p in path)
+def source_iri_of_key(key: str) -> str:
+    return f"{ID}src/{key}"
 
 
 def agency_iri(key: str) -> str:
@@ -59,3 +83,9 @@ def place_iri(name: str) -> str:
 
 def catalog_graph_iri() -> str:
     return f"{ID}graph/catalog"
+
+
+def display_path(path: str | bytes | os.PathLike) -> str:
+    """The full path as text: bytes that are not UTF-8 (a GBK name unpacked on Linux) are
+    shown as U+FFFD rather than failing every writer of the path."""
+    return os.path.realpath(os.fsencode(path)).decode("utf-8", "replace")

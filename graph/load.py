@@ -1,6 +1,7 @@
 """Writing documents and reference data (ontology, schemes, catalog) into a backend."""
 from __future__ import annotations
 
+from dataclasses import dataclass
 from importlib import resources
 
 from ..ingest.record import PolicyDoc
@@ -20,10 +21,51 @@ def store_document(backend: Backend, doc: PolicyDoc) -> int:
     return len(lines)
 
 
-def stored_sources(backend: Backend) -> dict[str, tuple[str, str | None]]:
-    """source file name -> (sha256, extractor version) of what the store holds."""
+@dataclass(frozen=True)
+class StoredSource:
+    graph: str  # the source's named graph (graph/ids.source_iri of its path)
+    name: str
+    path: str
+    sha256: str
+    extractor: str | None
+    document: str | None
+
+
+def stored_sources(backend: Backend) -> dict[str, StoredSource]:
+    """Source graph IRI -> what the store holds of that file."""
     res = backend.select(internal_query("stored_sources"))
-    return {r["name"]: (r["sha"], r["extractor"]) for r in res.records()}
+    return {r["g"]: StoredSource(r["g"], r["name"], r["path"] or r["name"], r["sha"], r["extractor"], r["doc"])
+            for r in res.records()}
+
+
+def find_source(given: str, stored: dict[str, StoredSource]) -> StoredSource | str:
+    """The stored source a user names (path, unique file name or IRI), or why there is none."""
+    if given in stored:
+        return stored[given]
+    by_path = stored.get(ids.source_iri(given))
+    if by_path is not None:
+        return by_path
+    named = [s for s in stored.values() if given in (s.name, s.path)]
+    if len(named) == 1:
+        return named[0]
+    if named:
+        return f"{given}: {len(named)} stored sources have this name; give the path: " + ", ".join(sorted(s.path for s in named))
+    return f"{given}: no stored source has this path or name (see: policykg query documents)"
+
+
+def alignment_graphs_of(backend: Backend, sources: set[str]) -> list[str]:
+    """The alignment-run graphs that read any of these source graphs."""
+    res = backend.select(internal_query("alignment_sources"))
+    return sorted({r["g"] for r in res.records() if r["src"] in sources})
+
+
+def remove_sources(backend: Backend, graphs: list[str]) -> list[str]:
+    """Drop source graphs with everything derived from them (their alignment runs); return the
+    alignment graphs dropped. Alignments go first: a crash never leaves evidence into nothing."""
+    runs = alignment_graphs_of(backend, set(graphs))
+    for g in runs + graphs:
+        backend.drop_graph(g)
+    return runs
 
 
 def reference_graph_iris() -> list[str]:
@@ -64,4 +106,4 @@ def load_reference(backend: Backend) -> None:
         backend.replace_graph(graph, lines)
 
 
-__all__ = ["store_document", "stored_sources", "load_reference"]
+__all__ = ["store_document", "stored_sources", "load_reference", "remove_sources", "find_source", "StoredSource"]

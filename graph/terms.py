@@ -64,6 +64,7 @@ class PKG(DefinedNamespace):
     docNumber: URIRef
     endChar: URIRef
     fileName: URIRef
+    filePath: URIRef
     grade: URIRef
     hasAssignment: URIRef
     hasCitation: URIRef

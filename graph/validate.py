@@ -44,7 +44,6 @@ from importlib import resources
 from ..ingest.errors import PolicyKGError
 from .load import reference_graph_iris
 from .parallel import bounded_map
-from .ids import source_iri
 from .shacl import UnsupportedShape, Violation, find_violations, is_iri, make_violation, shape_message
 from .store import Backend, OxigraphBackend, StoreError, Term
 
@@ -85,6 +84,15 @@ def validate_backend(backend: Backend, jobs: int | None = None, engine: str | No
     return not found, sorted({v.line() for v in found})
 
 
+def _source_graph(backend: Backend, given: str) -> str:
+    from .load import find_source, stored_sources
+
+    found = find_source(given, stored_sources(backend))
+    if isinstance(found, str):
+        raise PolicyKGError(found)
+    return found.graph
+
+
 def find_backend_violations(backend: Backend, jobs: int | None = None, engine: str | None = None,
                             graphs: Sequence[str] | None = None) -> set[Violation]:
     """The violations themselves (focus, path, component, value, message), as validate_backend
@@ -93,7 +101,7 @@ def find_backend_violations(backend: Backend, jobs: int | None = None, engine: s
     if engine not in ENGINES:
         raise PolicyKGError(f"unknown validation engine {engine!r}: choose {' or '.join(ENGINES)}")
     if graphs is not None:
-        graphs = [g if ":" in g else source_iri(g) for g in graphs]  # a source file name stands for its graph
+        graphs = [g if ":" in g else _source_graph(backend, g) for g in graphs]  # a source path or name stands for its graph
         bad = [g for g in graphs if not is_iri(g)]
         if bad:
             raise PolicyKGError(f"not a graph IRI: {bad[0]!r}")

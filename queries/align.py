@@ -54,8 +54,8 @@ from urllib.parse import quote
 
 import numpy as np
 
-from ..graph import ids
 from ..graph.build import PKG, decimal, iri, lit
+from ..graph.load import find_source, stored_sources
 from ..graph.parallel import Background
 from ..graph.store import Backend
 from ..graph.terms import ID, PREFIXES
@@ -99,7 +99,8 @@ class AlignParams:
 
 @dataclass
 class MeasureRow:
-    source: str
+    src: str  # the source graph IRI: what alignment keys on (two notice.txt are two documents)
+    source: str  # its file name, for people
     iri: str
     order: int
     heading: str
@@ -126,10 +127,10 @@ def _clean(text: str) -> str:
 
 def read_measures(backend: Backend) -> list[MeasureRow]:
     """Every measure of the store in (source, order) order (``measure_texts.rq``)."""
-    rows = [MeasureRow(source=r["source"], iri=r["measure"], order=int(r["order"]), heading=r["heading"] or "",
+    rows = [MeasureRow(src=r["src"], source=r["source"], iri=r["measure"], order=int(r["order"]), heading=r["heading"] or "",
                        text=r["text"] or "", start=int(r["start"]))
             for r in run_query(backend, "measure_texts").records()]
-    rows.sort(key=lambda m: (m.source, m.order))
+    rows.sort(key=lambda m: (m.src, m.order))
     # files of one document (same title, no 文号) share its measure nodes: the first source keeps them
     first: dict[str, MeasureRow] = {}
     for m in rows:
@@ -144,8 +145,8 @@ def read_chains(backend: Backend) -> tuple[dict[str, str], dict[str, set[str]]]:
     doc_of: dict[str, str] = {}
     direct: dict[str, set[str]] = defaultdict(set)
     for r in run_query(backend, "align_implements").records():
-        if r["source"]:
-            doc_of[r["source"]] = r["doc"]
+        if r["src"]:
+            doc_of[r["src"]] = r["doc"]
         if r["upstream"] and r["upstream"] != r["doc"]:
             direct[r["doc"]].add(r["upstream"])
     closure: dict[str, set[str]] = {}
@@ -427,7 +428,7 @@ def candidate_pairs(index: Index, doc_ok) -> dict[tuple[str, str], set[tuple[int
     for i, j in zip(co.row.tolist(), co.col.tolist()):
         if i >= j:
             continue
-        sa, sb = ms[i].source, ms[j].source
+        sa, sb = ms[i].src, ms[j].src
         if sa == sb:
             continue
         pair = (sa, sb) if sa < sb else (sb, sa)
@@ -545,7 +546,8 @@ def chain_pairs(sources: Iterable[str], doc_of: dict[str, str], up: dict[str, se
 
 
 def graph_iri(left: str, right: str) -> str:
-    a, b = sorted((left, right))
+    """The run's graph, named by the two source graphs' keys (graph/ids.source_key)."""
+    a, b = sorted(s.rsplit("/", 1)[-1] for s in (left, right))
     return f"{ID}graph/align/{quote(a, safe='')}--{quote(b, safe='')}"
 
 
@@ -557,7 +559,7 @@ def run_triples(left: str, right: str, links: Iterable[Link], params: AlignParam
         lines.append(f"<{s}> <{p}> {o} .\n")
 
     run = g + "/run"
-    src_l, src_r = ids.source_iri(left), ids.source_iri(right)
+    src_l, src_r = left, right  # source graph IRIs
     add(run, RDF_TYPE, iri(PKG.AlignmentRun))
     add(run, RDF_TYPE, iri(PROV + "Activity"))
     add(run, RDFS_LABEL, lit(f"align {left} ~ {right}"))
@@ -595,12 +597,14 @@ def _write(backend: Backend, left: str, right: str, links: list[Link], params: A
 
 
 def align_pair(backend: Backend, source_a: str, source_b: str, params: AlignParams | None = None) -> list[Link]:
-    """Align any two ingested documents (by source file name) and store the run."""
+    """Align any two ingested documents (each a path, a unique file name or a source IRI) and
+    store the run."""
     params = params or AlignParams()
+    source_a, source_b = (_source_graph(backend, s) for s in (source_a, source_b))
     measures = read_measures(backend)
     by_source: dict[str, list[int]] = defaultdict(list)
     for i, m in enumerate(measures):
-        by_source[m.source].append(i)
+        by_source[m.src].append(i)
     for s in (source_a, source_b):
         if s not in by_source:
             raise AlignError(f"no ingested document with measures has source {s!r} (see: policykg query documents)")
@@ -611,6 +615,13 @@ def align_pair(backend: Backend, source_a: str, source_b: str, params: AlignPara
     links = align_block(index, by_source[source_a], by_source[source_b], keys)
     _write(backend, source_a, source_b, links, params)
     return links
+
+
+def _source_graph(backend: Backend, given: str) -> str:
+    found = find_source(given, stored_sources(backend))
+    if isinstance(found, str):
+        raise AlignError(found)
+    return found.graph
 
 
 def candidate_pairs_for(index: Index, a: list[int], b: list[int]) -> set[tuple[int, int]]:
@@ -651,7 +662,7 @@ def align_all(backend: Backend, params: AlignParams | None = None,
     t1 = time.perf_counter()
     by_source: dict[str, list[int]] = defaultdict(list)
     for i, m in enumerate(measures):
-        by_source[m.source].append(i)
+        by_source[m.src].append(i)
     stats = {"documents": len(doc_of), "measures": len(measures), "document_pairs": 0, "candidate_measure_pairs": 0,
              "scored_measure_pairs": 0, "links": 0, "same": 0, "blocks": 0, "first_pass_products": 0}
     if not measures:

@@ -7,12 +7,14 @@ from __future__ import annotations
 
 import hashlib
 import os
+import stat
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from ..graph.build import graph_iri, triples
-from ..graph.load import load_reference, stored_sources
+from ..graph import ids
+from ..graph.build import document_iri, graph_iri, triples
+from ..graph.load import StoredSource, alignment_graphs_of, load_reference, stored_sources
 from ..graph.parallel import Background, bounded_map
 from ..graph.store import Backend
 from ..ingest.errors import IngestError, PolicyKGError
@@ -22,12 +24,14 @@ from ..ingest.pipeline import EXTRACTOR, ingest_file
 @dataclass(frozen=True)
 class Outcome:
     path: str
-    status: str  # "stored" | "unchanged" | "failed"
+    status: str  # "stored" | "unchanged" | "duplicate" | "failed"
     message: str = ""
     source: str = ""
     graph: str = ""
     ntriples: tuple[str, ...] = ()
     summary: dict = field(default_factory=dict)
+    sha256: str = ""
+    document: str = ""  # the document's IRI (graph/ids.doc_iri)
 
 
 @dataclass
@@ -72,8 +76,16 @@ def collect_files(paths: Iterable[str | Path]) -> tuple[list[Path], list[Outcome
 
 
 def sha256_of(path: Path) -> str | None:
+    """The content hash of a regular file (anything else, a FIFO or a device, is left to the
+    reader, which refuses it with a clear message instead of blocking here)."""
     try:
-        return hashlib.sha256(path.read_bytes()).hexdigest()
+        if not stat.S_ISREG(path.stat().st_mode):
+            return None
+        digest = hashlib.sha256()
+        with path.open("rb") as f:
+            for block in iter(lambda: f.read(1 << 20), b""):
+                digest.update(block)
+        return digest.hexdigest()
     except OSError:
         return None
 
@@ -100,7 +112,8 @@ def process_file(path: str) -> Outcome:
         "triples": len(lines),
         "characters": len(doc.source.text),
     }
-    return Outcome(path, "stored", source=doc.source.name, graph=graph_iri(doc), ntriples=lines, summary=summary)
+    return Outcome(path, "stored", source=doc.source.name, graph=graph_iri(doc), ntriples=lines, summary=summary,
+                   sha256=doc.source.sha256, document=document_iri(doc))
 
 
 def _outcomes(files: list[Path], jobs: int) -> Iterator[Outcome]:
@@ -124,18 +137,18 @@ def ingest_paths(
     for o in problems:
         on_progress and on_progress(o)
     load_reference(backend)
-    stored = {} if force else stored_sources(backend)
+    stored = stored_sources(backend)
     todo: list[Path] = []
     for f in files:
-        known = stored.get(f.name)
-        if known and known == (sha256_of(f), EXTRACTOR):
+        known = None if force else stored.get(ids.source_iri(f))
+        if known and (known.sha256, known.extractor) == (sha256_of(f), EXTRACTOR):
             o = Outcome(str(f), "unchanged", source=f.name)
             report.outcomes.append(o)
             on_progress and on_progress(o)
         else:
             todo.append(f)
     jobs = jobs or os.cpu_count() or 1
-    writer = _Writer(backend, report, on_progress, background=jobs > 1 and len(todo) > 1)
+    writer = _Writer(backend, report, on_progress, stored, background=jobs > 1 and len(todo) > 1)
     try:
         for o in _outcomes(todo, jobs):
             writer.add(o)
@@ -160,8 +173,9 @@ class _Writer:
     IN_FLIGHT = 2
 
     def __init__(self, backend: Backend, report: BatchReport, on_progress: Callable[[Outcome], None] | None,
-                 background: bool = False):
+                 stored: dict[str, StoredSource] | None = None, background: bool = False):
         self.backend, self.report, self.on_progress = backend, report, on_progress
+        self.sources = _SourceIndex(stored or {})
         self.batch = getattr(backend, "write_batch", 1)
         self.pending: list[Outcome] = []
         self.down: str | None = None  # set when the store became unreachable: later documents are not tried
@@ -187,7 +201,10 @@ class _Writer:
         return self.commits.submit(batch)
 
     def _commit(self, batch: list[Outcome]) -> list[Outcome]:
+        batch = self.sources.screen(batch)
         todo = [o for o in batch if o.status == "stored"]
+        if self.down is None and todo:
+            self._invalidate_alignments(todo)
         if self.down is None and len(todo) > 1:
             try:
                 self.backend.replace_graphs([(o.graph, o.ntriples) for o in todo])
@@ -196,6 +213,19 @@ class _Writer:
             else:
                 return [self._committed(o) if o.status == "stored" else o for o in batch]
         return [self._store_one(o) if o.status == "stored" else o for o in batch]
+
+    def _invalidate_alignments(self, todo: list[Outcome]) -> None:
+        """Alignment runs that read a source about to be replaced point into its old text:
+        they are dropped first, so a crash between the two never leaves stale evidence."""
+        replaced = {o.graph for o in todo if o.graph in self.sources.by_graph}
+        if not replaced:
+            return
+        try:
+            for graph in alignment_graphs_of(self.backend, replaced):
+                self.backend.drop_graph(graph)
+        except PolicyKGError as err:
+            if getattr(err, "store_unavailable", False):
+                self.down = str(err)
 
     def _store_one(self, o: Outcome) -> Outcome:
         if self.down is not None:
@@ -208,15 +238,64 @@ class _Writer:
             return Outcome(o.path, "failed", f"{o.path}: not stored: {err}")
         return self._committed(o)
 
-    @staticmethod
-    def _committed(o: Outcome) -> Outcome:
-        return Outcome(o.path, "stored", source=o.source, graph=o.graph, summary=o.summary)  # triples dropped
+    def _committed(self, o: Outcome) -> Outcome:
+        self.sources.add(o)
+        return Outcome(o.path, "stored", source=o.source, graph=o.graph, summary=o.summary,
+                       sha256=o.sha256, document=o.document)  # triples dropped
 
     def _done(self, batches: list[list[Outcome]]) -> None:
         for outcomes in batches:
             for o in outcomes:
                 self.report.outcomes.append(o)
                 self.on_progress and self.on_progress(o)
+
+
+class _SourceIndex:
+    """What the store holds, by graph, content hash and document, kept current as the writer
+    commits: byte-identical files are one source, and a second copy of one document (another
+    name, another format) is reported instead of doubling its measures and every workload."""
+
+    def __init__(self, stored: dict[str, StoredSource]):
+        self.by_graph = dict(stored)
+        self.by_sha = {s.sha256: s for s in stored.values()}
+        self.by_doc = {s.document: s for s in stored.values() if s.document}
+
+    def screen(self, batch: list[Outcome]) -> list[Outcome]:
+        out, seen_sha, seen_doc = [], {}, {}
+        for o in batch:
+            if o.status == "stored":
+                other = self._other(self.by_sha, seen_sha, o.sha256, o.graph)
+                why = "the same content as"
+                if other is None:
+                    other = self._other(self.by_doc, seen_doc, o.document, o.graph)
+                    why = "the same document as"
+                if other is not None:
+                    o = Outcome(o.path, "duplicate", f"{o.path}: not stored: {why} {other}, already stored "
+                                f"(policykg remove {other} first to replace it)", source=o.source)
+                else:
+                    seen_sha[o.sha256] = seen_doc[o.document] = (o.graph, o.path)
+            out.append(o)
+        return out
+
+    @staticmethod
+    def _other(index: dict, seen: dict, key: str, graph: str) -> str | None:
+        """The path of another source holding ``key``, if any (the same source is no copy)."""
+        if not key:
+            return None
+        if key in seen and seen[key][0] != graph:
+            return seen[key][1]
+        known = index.get(key)
+        if known is not None and known.graph != graph:
+            return known.path
+        return None
+
+    def add(self, o: Outcome) -> None:
+        old = self.by_graph.get(o.graph)
+        if old is not None:  # a replaced source no longer holds its old content or document
+            self.by_sha.pop(old.sha256, None)
+            self.by_doc.pop(old.document, None)
+        new = StoredSource(o.graph, o.source, ids.display_path(o.path), o.sha256, None, o.document)
+        self.by_graph[o.graph] = self.by_sha[o.sha256] = self.by_doc[o.document] = new
 
 
 __all__ = ["ingest_paths", "collect_files", "process_file", "BatchReport", "Outcome", "IngestError"]

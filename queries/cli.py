@@ -12,6 +12,7 @@ from typing import Optional
 import typer
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.markup import escape
 from rich.table import Table
 
 from ..graph.store import Backend, OxigraphBackend, Results, default_store_path
@@ -111,7 +112,10 @@ def ingest(
 
         def on_progress(o) -> None:
             if o.status == "failed":
-                progress.console.print(f"[red]error:[/red] {o.message}", highlight=False, markup=True)
+                progress.console.print(f"[red]error:[/red] {escape(o.message)}", highlight=False, markup=True)
+            elif o.status == "duplicate":
+                progress.console.print(f"[yellow]duplicate:[/yellow] {escape(o.message)}", highlight=False, markup=True)
+                progress.advance(task)
             else:
                 progress.advance(task)
                 progress.update(task, description=Path(o.path).name)
@@ -120,7 +124,7 @@ def ingest(
             report = ingest_paths(backend, paths, jobs=jobs or None, force=force, on_progress=on_progress)
         except PolicyKGError as e:
             fail(str(e))
-    stored, unchanged, failed = (report.by_status(s) for s in ("stored", "unchanged", "failed"))
+    stored, unchanged, duplicate, failed = (report.by_status(s) for s in ("stored", "unchanged", "duplicate", "failed"))
     if not quiet and stored:
         table = Table(title=f"Ingested into {state.where()}")
         for col in ("source", "title", "measures", "assignments", "targets", "citations", "triples"):
@@ -129,8 +133,38 @@ def ingest(
             s = o.summary
             table.add_row(s["source"], s["title"] or "—", *(str(s[k]) for k in ("measures", "assignments", "targets", "citations", "triples")))
         out.print(table)
-    err.print(f"{len(stored)} stored, {len(unchanged)} unchanged, {len(failed)} failed", highlight=False)
+    err.print(f"{len(stored)} stored, {len(unchanged)} unchanged, {len(failed)} failed"
+              + (f", {len(duplicate)} duplicate (not counted twice)" if duplicate else ""), highlight=False)
     if failed:
+        raise typer.Exit(1)
+
+
+@app.command()
+def remove(
+    sources: list[str] = typer.Argument(..., help="Source files to remove: a path as ingested, a file name when only one stored source has it, or a source IRI."),
+) -> None:
+    """Remove documents: each source's graph and everything derived from it (its alignment runs)."""
+    from ..graph.load import find_source, remove_sources, stored_sources
+
+    backend = state.backend()
+    stored = stored_sources(backend)
+    graphs, problems = [], []
+    for given in sources:
+        found = find_source(given, stored)
+        if isinstance(found, str):
+            problems.append(found)
+        else:
+            graphs.append(found.graph)
+            err.print(f"removing {escape(found.path)}", highlight=False)
+    if graphs:
+        try:
+            runs = remove_sources(backend, graphs)
+        except PolicyKGError as e:
+            fail(str(e))
+        err.print(f"{len(graphs)} removed, with {len(runs)} alignment runs that read them", highlight=False)
+    for problem in problems:
+        err.print(f"[red]error:[/red] {escape(problem)}", highlight=False)
+    if problems:
         raise typer.Exit(1)
 
 

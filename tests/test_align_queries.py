@@ -6,6 +6,7 @@ from pathlib import Path
 
 import pytest
 
+from policykg.graph.ids import source_iri
 from policykg.graph.store import OxigraphBackend
 from policykg.graph.terms import ID, PKG
 from policykg.queries.catalog import all_queries
@@ -226,7 +227,7 @@ def test_gaps_follow_correspondences_through_a_document_in_between(tmp_path, req
         backend = request.getfixturevalue(f"{kind}_server").backend()
     assert not ingest_paths(backend, [CORPUS / LEFT, CORPUS / mid_source, CORPUS / RIGHT], jobs=1, force=True).failed
     up, mid, down = (doc_of(backend, s) for s in (LEFT, mid_source, RIGHT))
-    m = lambda source, n: f"{ID}src/{source}/m/{n}"  # noqa: E731
+    m = lambda source, n: f"{source_iri(CORPUS / source)}/m/{n}"  # noqa: E731
     chain = [f"<{down}> <{PKG.implements}> <{mid}> .\n", f"<{mid}> <{PKG.implements}> <{up}> .\n"]
     links = [(f"{ID}test/c1", m(LEFT, 1), m(mid_source, 1)), (f"{ID}test/c2", m(RIGHT, 1), m(mid_source, 1))]
     test_graph = f"{ID}graph/test-chain"
@@ -271,7 +272,7 @@ def test_align_all_blocking_limits_the_candidates(tmp_path):
     doc_of, up = read_chains(backend)
     size: dict[str, int] = {}
     for m in measures:
-        size[m.source] = size.get(m.source, 0) + 1
+        size[m.src] = size.get(m.src, 0) + 1
     related = set()
     for group in related_groups(sorted(size), doc_of, up):
         related.update((a, b) for i, a in enumerate(group) for b in group[i + 1 :])

@@ -9,6 +9,7 @@ import time
 import pytest
 from servers import start_oxigraph
 
+from policykg.graph.ids import source_iri
 from policykg.graph.remote import AuthenticationFailed, EndpointBackend, EndpointUnavailable
 from policykg.graph.store import StoreError
 from policykg.queries.batch import ingest_paths
@@ -109,10 +110,11 @@ def test_faults_http_500_mid_batch_records_each_document(oxigraph_server, corpus
     b = oxigraph_server.backend(retries=1, backoff=0.01)
     files = sorted(corpus_dir.glob("*.txt"))
     victim = files[2].name
+    victim_graph = source_iri(files[2])
     real = b._http
 
     def flaky(method, url, what, **kw):
-        if method == "PUT" and victim in str(kw.get("params")):
+        if method == "PUT" and victim_graph in str(kw.get("params")):
             from policykg.graph.remote import _Transient
 
             raise _Transient(f"{url} answered HTTP 500: boom", unreachable=False)
@@ -157,7 +159,7 @@ def test_faults_server_killed_mid_batch(tmp_path, corpus_dir):
     try:
         from policykg.graph.load import stored_sources
 
-        assert set(stored_sources(again.backend())) == {o.source for o in stored}
+        assert set(stored_sources(again.backend())) == {o.graph for o in stored}
     finally:
         again.stop()
 
