@@ -120,9 +120,10 @@ def document_iri(doc: PolicyDoc) -> str:
 
 def cited_iri(doc_number: str | None, title: str | None) -> str:
     """A cited document, named by the same rule: the catalog's document when the catalog knows
-    it; a title-only citation knows its issuer only when the title opens with it (国务院关于…)."""
+    it (by number, or by title when the citation gives no number of its own); a title-only
+    citation knows its issuer only when the title opens with it (国务院关于…)."""
     known = find_known(doc_number, title)
-    if known:
+    if known and (not doc_number or known.doc_number == doc_number):
         return known.iri
     issuers = title_issuers(title) if title and not doc_number else []
     return ids.doc_iri(doc_number, title, issuers[0] if issuers else None)
