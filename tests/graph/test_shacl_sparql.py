@@ -16,7 +16,6 @@ PKG = Namespace("https://w3id.org/policykg/ontology#")
 ELI = Namespace("http://data.europa.eu/eli/ontology#")
 SH = Namespace("http://www.w3.org/ns/shacl#")
 DCTERMS = Namespace("http://purl.org/dc/terms/")
-PROV = Namespace("http://www.w3.org/ns/prov#")
 XSD = Namespace("http://www.w3.org/2001/XMLSchema#")
 DOC_GRAPH = "https://w3id.org/policykg/id/src/broken.txt"
 
@@ -111,10 +110,10 @@ def datatype_bad_date(g):
 
 
 def node_kind(g):
-    m = first(g, "Measure", PROV.wasDerivedFrom)
-    src = g.value(m, PROV.wasDerivedFrom)
-    g.set((m, PROV.wasDerivedFrom, Literal(str(src))))  # still matches the pattern, but a literal
-    return m, PROV.wasDerivedFrom
+    d = the_document(g)
+    src = g.value(d, PKG.sourceFile)
+    g.set((d, PKG.sourceFile, Literal(str(src))))  # the file's IRI as a literal
+    return d, PKG.sourceFile
 
 
 def pattern(g):
