@@ -122,6 +122,38 @@ def default_store_path() -> Path:
     return Path(base) / "policykg" / "store"
 
 
+def open_read_only(path: str | Path) -> "OxigraphBackend":
+    """The embedded store at ``path`` opened read-only, for commands that only read: a mistyped
+    path is "no store at PATH" (never a new empty store), a store in a read-only folder can be
+    queried, and a store being written by another process is refused (reading beside a writer is
+    undefined behaviour in Oxigraph, LIBRARY-NOTES §7). Meant for a process that has not opened
+    the store read-write itself (the CLI): see ``writer_active``."""
+    path = Path(path)
+    if not (path / "CURRENT").is_file():
+        raise StoreError(f"no store at {path}")
+    if writer_active(path):
+        raise StoreError(f"cannot open the store at {path}: another policykg process is writing it; "
+                         "try again when it has finished")
+    return OxigraphBackend(path, read_only=True)
+
+
+def writer_active(path: Path) -> bool:
+    """Whether another process holds the store's RocksDB lock (a writer). Tests the lock without
+    taking it; closing the descriptor would drop a lock this process held on the file, so call it
+    only where this process has not opened the store read-write."""
+    try:
+        fd = os.open(path / "LOCK", os.O_RDONLY)
+    except OSError:
+        return False
+    try:
+        os.lockf(fd, os.F_TEST, 0)
+        return False
+    except OSError:
+        return True
+    finally:
+        os.close(fd)
+
+
 class OxigraphBackend:
     """The embedded default: pyoxigraph on disk (or in memory with ``path=None``).
 
