@@ -63,7 +63,11 @@ class State:
         return self._backend
 
     def where(self) -> str:
-        return self.endpoint or str(self.store or default_store_path())
+        if self.endpoint:
+            from ..graph.remote import without_credentials
+
+            return without_credentials(self.endpoint)
+        return str(self.store or default_store_path())
 
 
 state = State()
