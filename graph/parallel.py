@@ -2,6 +2,10 @@
 extraction and validation, one background thread for store writes)."""
 from __future__ import annotations
 
+import os
+import signal
+import threading
+import time
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Future, ProcessPoolExecutor, ThreadPoolExecutor
@@ -16,7 +20,7 @@ def bounded_map(fn: Callable[[T], R], items: Iterable[T], jobs: int, window: int
     submits everything at once, and when the consumer (one writer) is slower than the workers
     their results pile up in memory."""
     pending: deque[Future] = deque()
-    with ProcessPoolExecutor(max_workers=jobs) as pool:
+    with ProcessPoolExecutor(max_workers=jobs, initializer=die_with_parent, initargs=(os.getpid(),)) as pool:
         try:
             for item in items:
                 pending.append(pool.submit(fn, item))
@@ -27,6 +31,35 @@ def bounded_map(fn: Callable[[T], R], items: Iterable[T], jobs: int, window: int
         finally:
             for fut in pending:
                 fut.cancel()
+
+
+PR_SET_PDEATHSIG = 1  # linux/prctl.h
+PARENT_CHECK_SECONDS = 1.0
+
+
+def die_with_parent(parent: int) -> None:
+    """Worker initializer: the worker ends when its parent does, however the parent ends.
+
+    Pool workers wait on a pipe whose write end they hold themselves, so a parent killed by
+    SIGKILL or SIGTERM (no cleanup) left them waiting forever. On Linux the kernel sends
+    SIGKILL when the parent goes (PR_SET_PDEATHSIG); everywhere a thread also checks once a
+    second that the parent is still the parent. Workers only read and extract: nothing is
+    left half-written when they die."""
+    try:
+        import ctypes
+
+        ctypes.CDLL(None, use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
+    except (OSError, AttributeError):
+        pass  # not Linux: the thread below does it
+    if os.getppid() != parent:  # the parent was gone before the line above
+        os._exit(1)
+    threading.Thread(target=_watch_parent, args=(parent,), daemon=True, name="policykg-parent-watch").start()
+
+
+def _watch_parent(parent: int) -> None:
+    while os.getppid() == parent:
+        time.sleep(PARENT_CHECK_SECONDS)
+    os._exit(1)
 
 
 class Background:

@@ -18,13 +18,20 @@ Credentials come from the constructor (the CLI reads POLICYKG_USER / POLICYKG_PA
 scheme (Digest for Virtuoso's ``*-auth`` endpoints, Basic otherwise) is read from the server's
 401 challenge. Transient faults (connection refused or reset, timeouts, HTTP 5xx) are retried
 a bounded number of times with exponential backoff; everything ends as a one-line StoreError.
+
+Every exchange has a total deadline (``POLICYKG_DEADLINE``, not only a timeout per read: a server
+that drips a byte a second never trips one) and a response-size limit
+(``POLICYKG_MAX_RESPONSE_BYTES``); SPARQL JSON results are checked for their shape before use; and
+no message shows the ``user:password@`` part of a URL.
 """
 from __future__ import annotations
 
 import json
 import os
 import re
+import functools
 import socket
+import threading
 import time
 import urllib.error
 import uuid
@@ -34,11 +41,15 @@ from urllib.parse import urlsplit
 
 import requests
 
+from ..ingest.errors import PolicyKGError
 from .store import QuerySyntaxError, Results, StoreError, Term
 
 T = TypeVar("T")
 
-DEFAULT_TIMEOUT = 30.0
+DEFAULT_TIMEOUT = 30.0  # seconds per read
+DEFAULT_DEADLINE = 300.0  # seconds per exchange, all reads together
+DEFAULT_MAX_RESPONSE = 1024 * 1024 * 1024  # bytes of one response body
+READ_CHUNK = 64 * 1024
 DEFAULT_RETRIES = 3
 CHUNK_TRIPLES = 500  # Virtuoso: 1,000 triples per INSERT DATA worked, 2,000 did not (LIBRARY-NOTES §3)
 CHUNK_BYTES = 256_000
@@ -59,9 +70,45 @@ class _Transient(Exception):
     """A fault worth retrying; carries the one-line message. ``unreachable``: no answer at all
     (refused, reset, timed out), as opposed to an HTTP 5xx answer."""
 
-    def __init__(self, message: str, unreachable: bool = True):
+    def __init__(self, message: str, unreachable: bool = True, final: bool = False):
         super().__init__(message)
         self.unreachable = unreachable
+        self.final = final  # not worth another attempt (a deadline overrun)
+
+
+_USERINFO = re.compile(r"(?<=://)[^/@\s]*@")
+
+
+def without_credentials(text: str) -> str:
+    """``text`` with the ``user:password@`` of every URL in it removed."""
+    return _USERINFO.sub("", text)
+
+
+def _redacting(method):
+    """Re-raise a user-facing error with credentials taken out of its message."""
+
+    @functools.wraps(method)
+    def wrapper(self, *args, **kw):
+        try:
+            return method(self, *args, **kw)
+        except PolicyKGError as err:
+            clean = without_credentials(str(err))
+            if clean == str(err):
+                raise
+            raise type(err)(clean) from None
+
+    return wrapper
+
+
+def _env_int(name: str, default: int) -> int:
+    raw = os.environ.get(name, "")
+    try:
+        value = int(raw) if raw.strip() else default
+    except ValueError:
+        value = 0
+    if value <= 0:
+        raise StoreError(f"{name}={raw!r}: expected a positive whole number of bytes")
+    return value
 
 
 def _env_float(name: str, default: float) -> float:
@@ -69,6 +116,46 @@ def _env_float(name: str, default: float) -> float:
         return float(os.environ.get(name, "") or default)
     except ValueError:
         raise StoreError(f"{name}={os.environ[name]!r} is not a number of seconds") from None
+
+
+def _within(deadline: float, url: str, call: Callable[[threading.Event], T]) -> T:
+    """``call(cancel)`` on a daemon thread, given up after ``deadline`` seconds in all. Neither
+    urllib nor requests has a total deadline (their timeouts apply to each read, and a header
+    or body dripped a byte at a time resets them): the thread is abandoned, and ``cancel`` tells
+    its body reader to stop at the next chunk."""
+    box: dict = {}
+    done, cancel = threading.Event(), threading.Event()
+
+    def run() -> None:
+        try:
+            box["value"] = call(cancel)
+        except BaseException as err:  # handed to the caller's thread
+            box["error"] = err
+        finally:
+            done.set()
+
+    threading.Thread(target=run, daemon=True, name="policykg-http").start()
+    if not done.wait(deadline):
+        cancel.set()
+        raise _Transient(f"{url} did not finish answering within {deadline:g} s (POLICYKG_DEADLINE)", final=True)
+    if "error" in box:
+        raise box["error"]
+    return box["value"]
+
+
+def _read_limited(read: Callable[[int], bytes], limit: int, url: str, cancel: threading.Event) -> bytes:
+    """A response body read chunk by chunk, refused past ``limit`` bytes."""
+    chunks, total = [], 0
+    while not cancel.is_set():
+        chunk = read(READ_CHUNK)
+        if not chunk:
+            return b"".join(chunks)
+        total += len(chunk)
+        if total > limit:
+            raise StoreError(f"query failed: {url} sent more than {limit:,} bytes "
+                             "(POLICYKG_MAX_RESPONSE_BYTES sets the limit)")
+        chunks.append(chunk)
+    raise _Transient(f"{url}: cancelled", final=True)
 
 
 def _one_line(text: str, limit: int = 300) -> str:
@@ -95,10 +182,15 @@ class EndpointBackend:
         retries: int | None = None,
         backoff: float = 0.5,
         flavor: str | None = None,
+        deadline: float | None = None,
+        max_response_bytes: int | None = None,
     ):
         for url in (query_url, update_url, graph_store):
             if url is not None and urlsplit(url).scheme not in ("http", "https"):
-                raise StoreError(f"{url!r} is not an http(s) URL")
+                raise StoreError(f"{without_credentials(url)!r} is not an http(s) URL")
+            if url is not None and "@" in urlsplit(url).netloc:
+                raise StoreError(f"{without_credentials(url)}: credentials in the URL are not used (they would show in "
+                                 "process lists and logs); set POLICYKG_USER and POLICYKG_PASSWORD")
         self.query_url = query_url
         self.update_url = update_url
         self.graph_store = graph_store
@@ -106,6 +198,9 @@ class EndpointBackend:
         self.password = password
         self.timeout = timeout if timeout is not None else _env_float("POLICYKG_TIMEOUT", DEFAULT_TIMEOUT)
         self.retries = retries if retries is not None else int(_env_float("POLICYKG_RETRIES", DEFAULT_RETRIES))
+        self.deadline = deadline if deadline is not None else _env_float("POLICYKG_DEADLINE", DEFAULT_DEADLINE)
+        self.max_response_bytes = (max_response_bytes if max_response_bytes is not None
+                                   else _env_int("POLICYKG_MAX_RESPONSE_BYTES", DEFAULT_MAX_RESPONSE))
         self.backoff = backoff
         self._flavor = flavor  # "oxigraph" | "virtuoso" | "generic"; detected when None
         self._scheme: dict[str, str | None] = {}  # url -> "digest" | "basic" | None (no auth needed)
@@ -120,7 +215,7 @@ class EndpointBackend:
             try:
                 return call()
             except _Transient as err:
-                if attempt == attempts:
+                if attempt == attempts or err.final:
                     suffix = f" (after {attempts} attempts)" if attempts > 1 else ""
                     cls = EndpointUnavailable if err.unreachable else StoreError
                     raise cls(f"{what}: {err}{suffix}") from None
@@ -145,10 +240,20 @@ class EndpointBackend:
 
     def _http(self, method: str, url: str, what: str, **kw) -> requests.Response:
         """One HTTP exchange with auth; transient faults raise _Transient, others StoreError."""
-        try:
-            r = self._session.request(method, url, auth=self._auth_for(url), timeout=self.timeout, **kw)
+
+        def exchange(cancel: threading.Event) -> requests.Response:
+            r = self._session.request(method, url, auth=self._auth_for(url), timeout=self.timeout, stream=True, **kw)
             if r.status_code == 401 and self.user and url not in self._scheme:
-                r = self._session.request(method, url, auth=self._auth_for(url, r), timeout=self.timeout, **kw)
+                r.close()
+                r = self._session.request(method, url, auth=self._auth_for(url, r), timeout=self.timeout, stream=True, **kw)
+            with r:  # the body as requests would read it (decoded), but bounded
+                chunks = r.iter_content(READ_CHUNK)
+                body = _read_limited(lambda n: next(chunks, b""), self.max_response_bytes, url, cancel)
+            r._content, r._content_consumed = body, True
+            return r
+
+        try:
+            r = _within(self.deadline, url, exchange)
         except requests.exceptions.Timeout:
             raise _Transient(f"{url} did not answer within {self.timeout:g} s") from None
         except requests.exceptions.ConnectionError as err:
@@ -173,9 +278,8 @@ class EndpointBackend:
     def _detect_flavor(self) -> str:
         url = self.update_url or self.query_url
         try:
-            r = self._session.get(self.query_url, params={"query": "ASK {}"}, timeout=self.timeout,
-                                  headers={"Accept": "application/sparql-results+json"})
-        except requests.exceptions.RequestException:
+            r = self._probe("GET", params={"query": "ASK {}"}, headers={"Accept": "application/sparql-results+json"})
+        except (requests.exceptions.RequestException, _Transient, StoreError):
             return "generic"
         server = r.headers.get("Server", "").lower()
         if "virtuoso" in server or "sparql-auth" in url or "sparql-graph-crud" in (self.graph_store or ""):
@@ -278,9 +382,13 @@ class EndpointBackend:
         what = "query failed"
 
         def once() -> tuple[bytes, dict[str, str]]:
+            return _within(self.deadline, self.query_url, exchange)
+
+        def exchange(cancel: threading.Event) -> tuple[bytes, dict[str, str]]:
             try:
                 res = self._wrapper(sparql, fmt).query()
-                body = res.response.read()
+                with res.response:
+                    body = _read_limited(res.response.read, self.max_response_bytes, self.query_url, cancel)
                 return body, {k.lower(): v for k, v in res.response.info().items()}
             except QueryBadFormed as err:
                 raise QuerySyntaxError(f"SPARQL syntax error (from {self.query_url}): {_wrapper_message(err)}") from None
@@ -288,7 +396,7 @@ class EndpointBackend:
                 if self.user and self.query_url not in self._scheme:
                     self._learn_scheme(self.query_url)
                     if self._scheme.get(self.query_url):
-                        return once()
+                        return exchange(cancel)
                 who = f"as {self.user!r}" if self.user else "without credentials (set POLICYKG_USER and POLICYKG_PASSWORD)"
                 raise AuthenticationFailed(f"{what}: {self.query_url} refused access {who} (HTTP 401)") from None
             except EndPointNotFound:
@@ -315,10 +423,22 @@ class EndpointBackend:
 
         return self._retrying(what, once)
 
+    def _probe(self, method: str, **kw) -> requests.Response:
+        """A small request to the query URL to learn about the server, within the deadline."""
+
+        def exchange(cancel: threading.Event) -> requests.Response:
+            with self._session.request(method, self.query_url, timeout=self.timeout, stream=True, **kw) as r:
+                chunks = r.iter_content(READ_CHUNK)
+                r._content = _read_limited(lambda n: next(chunks, b""), 1024 * 1024, self.query_url, cancel)
+                r._content_consumed = True
+                return r
+
+        return _within(min(self.deadline, self.timeout), self.query_url, exchange)
+
     def _learn_scheme(self, url: str) -> None:
         try:
-            r = self._session.post(url, data={"query": "ASK {}"}, timeout=self.timeout)
-        except requests.exceptions.RequestException:
+            r = self._probe("POST", data={"query": "ASK {}"})
+        except (requests.exceptions.RequestException, _Transient, StoreError):
             return
         if r.status_code == 401:
             self._auth_for(url, r)
@@ -327,12 +447,11 @@ class EndpointBackend:
         body, headers = self._fetch(sparql, "json")
         try:
             data = json.loads(body.decode("utf-8"))
-        except (UnicodeDecodeError, ValueError):
+        except (UnicodeDecodeError, ValueError, RecursionError):
             raise StoreError(f"query failed: {self.query_url} did not return SPARQL JSON results") from None
-        if "boolean" in data:
+        if isinstance(data, dict) and "boolean" in data and "results" not in data:
             raise QuerySyntaxError("expected a SELECT query")
-        variables = list(data.get("head", {}).get("vars", []))
-        rows = [tuple(_term(b.get(v)) for v in variables) for b in data.get("results", {}).get("bindings", [])]
+        variables, rows = _results(data, self.query_url)
         cap = headers.get("x-sparql-maxrows")
         return Results(variables, rows), int(cap) if cap and cap.isdigit() else None
 
@@ -360,9 +479,12 @@ class EndpointBackend:
     def ask(self, sparql: str) -> bool:
         body, _ = self._fetch(sparql, "json")
         try:
-            return bool(json.loads(body.decode("utf-8"))["boolean"])
-        except (UnicodeDecodeError, ValueError, KeyError):
-            raise StoreError(f"query failed: {self.query_url} did not return a SPARQL boolean result") from None
+            answer = json.loads(body.decode("utf-8"))["boolean"]
+        except (UnicodeDecodeError, ValueError, KeyError, TypeError, RecursionError):
+            answer = None
+        if not isinstance(answer, bool):
+            raise StoreError(f"query failed: {self.query_url} did not return a SPARQL boolean result")
+        return answer
 
     def construct(self, sparql: str) -> list[str]:
         from rdflib import Graph
@@ -403,10 +525,48 @@ class EndpointBackend:
         self._session.close()
 
 
+for _name in ("select", "ask", "construct", "dump", "named_graphs", "replace_graph", "replace_graphs", "drop_graph"):
+    setattr(EndpointBackend, _name, _redacting(getattr(EndpointBackend, _name)))
+EndpointBackend.__init__ = _redacting(EndpointBackend.__init__)
+
+
 # ---------------------------------------------------------------------- helpers
-def _term(b: dict | None) -> Term | None:
+class _BadResults(Exception):
+    pass
+
+
+def _results(data: object, url: str) -> tuple[list[str], list[tuple[Term | None, ...]]]:
+    """Variables and rows of a SPARQL JSON results document, checked for its shape (W3C SPARQL
+    1.1 Query Results JSON Format); anything else is a one-line StoreError naming the problem."""
+    try:
+        if not isinstance(data, dict):
+            raise _BadResults(f"a JSON {type(data).__name__ if data is not None else 'null'}, not an object")
+        head, results = data.get("head"), data.get("results")
+        if not isinstance(head, dict) or not isinstance(head.get("vars", []), list):
+            raise _BadResults('no "head": {"vars": [...]}')
+        variables = head.get("vars", [])
+        if not all(isinstance(v, str) for v in variables):
+            raise _BadResults('"head.vars" holds something other than names')
+        if not isinstance(results, dict) or not isinstance(results.get("bindings"), list):
+            raise _BadResults('no "results": {"bindings": [...]}')
+        rows = []
+        for n, b in enumerate(results["bindings"], 1):
+            if not isinstance(b, dict):
+                raise _BadResults(f"binding {n} is not an object")
+            rows.append(tuple(_term(b.get(v), n, v) for v in variables))
+        return variables, rows
+    except _BadResults as err:
+        raise StoreError(f"query failed: {url} did not return SPARQL JSON results ({err})") from None
+
+
+def _term(b: object, n: int = 0, var: str = "") -> Term | None:
     if b is None:
         return None
+    if not isinstance(b, dict) or not isinstance(b.get("value"), str) or b.get("type") not in _TERM_TYPES:
+        raise _BadResults(f"binding {n}: ?{var} is not an RDF term")
+    for key in ("xml:lang", "datatype"):
+        if b.get(key) is not None and not isinstance(b[key], str):
+            raise _BadResults(f"binding {n}: ?{var} has a {key} that is not a string")
     kind = b.get("type")
     if kind == "uri":
         return Term("uri", b["value"])
@@ -423,6 +583,7 @@ def _term(b: dict | None) -> Term | None:
 
 
 _XSD_BOOLEAN = "http://www.w3.org/2001/XMLSchema#boolean"
+_TERM_TYPES = ("uri", "bnode", "literal", "typed-literal")  # typed-literal: the SPARQL 1.0 JSON draft
 
 
 def _split_values(sparql: str) -> tuple[str, str]:
@@ -472,4 +633,4 @@ def _wrapper_message(err: Exception) -> str:
     return _one_line(msg.replace("\\n", " "))
 
 
-__all__ = ["EndpointBackend", "EndpointUnavailable", "AuthenticationFailed"]
+__all__ = ["EndpointBackend", "EndpointUnavailable", "AuthenticationFailed", "without_credentials"]

@@ -7,6 +7,7 @@ This is the only module that imports pyoxigraph.
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from importlib import resources
@@ -27,6 +28,41 @@ class StoreError(PolicyKGError):
 
 class QuerySyntaxError(PolicyKGError):
     pass
+
+
+class QueryNotAllowed(PolicyKGError):
+    """A query the embedded store refuses to evaluate (SERVICE)."""
+
+
+# Strings, IRIs and comments: skipped whole, so that no keyword is seen inside them.
+_SKIP = "|".join((
+    r'"""(?:[^"\\]|\\.|"(?!""))*"""',  # long strings
+    r"'''(?:[^'\\]|\\.|'(?!''))*'''",
+    r'"(?:[^"\\\n]|\\.)*"',  # strings
+    r"'(?:[^'\\\n]|\\.)*'",
+    r'<[^<>"{}|^`\\\x00-\x20]*>',  # IRIs
+    r"\#[^\n]*",  # comments
+))
+# A keyword token: not part of a variable, prefixed name, blank node label or longer word.
+_KEYWORD = r"(?<![\w:?$\-])(SERVICE|FROM)(?![\w:\-])"
+_TOKENS = re.compile(f"{_SKIP}|{_KEYWORD}", re.IGNORECASE)
+
+
+def query_keywords(sparql: str) -> set[str]:
+    """Which of SERVICE and FROM the query uses as keywords (upper case). A lexical scan with
+    strings, IRIs and comments skipped: a SERVICE or FROM clause cannot be written without its
+    keyword token, so nothing is missed, and it costs microseconds where parsing the query with
+    rdflib costs 20–150 ms, on every internal query too."""
+    return {m.group(1).upper() for m in _TOKENS.finditer(sparql) if m.group(1)}
+
+
+def check_query(sparql: str) -> set[str]:
+    """Refuse SERVICE before evaluation: Oxigraph would fetch any URL a query names (a request
+    forgery from anyone who may send queries, LIBRARY-NOTES §7). Returns the keywords found."""
+    keywords = query_keywords(sparql)
+    if "SERVICE" in keywords:
+        raise QueryNotAllowed("SERVICE is not allowed: queries run on this store only, never fetch other servers")
+    return keywords
 
 
 @dataclass(frozen=True)
@@ -120,6 +156,38 @@ def default_store_path() -> Path:
         return Path(env)
     base = os.environ.get("XDG_DATA_HOME") or str(Path.home() / ".local" / "share")
     return Path(base) / "policykg" / "store"
+
+
+def open_read_only(path: str | Path) -> "OxigraphBackend":
+    """The embedded store at ``path`` opened read-only, for commands that only read: a mistyped
+    path is "no store at PATH" (never a new empty store), a store in a read-only folder can be
+    queried, and a store being written by another process is refused (reading beside a writer is
+    undefined behaviour in Oxigraph, LIBRARY-NOTES §7). Meant for a process that has not opened
+    the store read-write itself (the CLI): see ``writer_active``."""
+    path = Path(path)
+    if not (path / "CURRENT").is_file():
+        raise StoreError(f"no store at {path}")
+    if writer_active(path):
+        raise StoreError(f"cannot open the store at {path}: another policykg process is writing it; "
+                         "try again when it has finished")
+    return OxigraphBackend(path, read_only=True)
+
+
+def writer_active(path: Path) -> bool:
+    """Whether another process holds the store's RocksDB lock (a writer). Tests the lock without
+    taking it; closing the descriptor would drop a lock this process held on the file, so call it
+    only where this process has not opened the store read-write."""
+    try:
+        fd = os.open(path / "LOCK", os.O_RDONLY)
+    except OSError:
+        return False
+    try:
+        os.lockf(fd, os.F_TEST, 0)
+        return False
+    except OSError:
+        return True
+    finally:
+        os.close(fd)
 
 
 class OxigraphBackend:
@@ -226,8 +294,12 @@ class OxigraphBackend:
 
     # -- reading ------------------------------------------------------------------------
     def _query(self, sparql: str):
+        # The default graph is the union of every document's graph, unless the query declares
+        # its own dataset (FROM / FROM NAMED), which Oxigraph then honours: a graph that does not
+        # exist gives no triples. Oxigraph has no query timeout in 0.5 (serve has --timeout-s).
+        keywords = check_query(sparql)
         try:
-            return self.store.query(sparql, use_default_graph_as_union=True)
+            return self.store.query(sparql, use_default_graph_as_union="FROM" not in keywords)
         except SyntaxError as err:
             raise QuerySyntaxError(f"SPARQL syntax error: {err}") from None
         except OSError as err:

@@ -16,6 +16,7 @@ from .components.metadata import find_metadata
 from .components.structure import find_structure
 from .components.tables import apply_task_tables
 from .components.targets import find_targets
+from .limits import check_document
 from .readers import read
 from .record import PolicyDoc, Source
 from .text import normalize
@@ -74,8 +75,11 @@ def extract(source: Source) -> PolicyDoc:
 
 
 def ingest_file(path: str | Path) -> PolicyDoc:
-    """Read and extract one file. Raises IngestError with a one-line message."""
-    return extract(read(path))
+    """Read and extract one file. Raises IngestError with a one-line message, also for a
+    document over a limit (ingest/limits.py)."""
+    doc = extract(read(path))
+    check_document(doc)
+    return doc
 
 
 def as_record(doc: PolicyDoc) -> dict:

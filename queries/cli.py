@@ -12,11 +12,11 @@ from typing import Optional
 import typer
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
-from rich.markup import escape
 from rich.table import Table
+from rich.text import Text
 
-from ..graph.store import Backend, OxigraphBackend, Results, default_store_path
-from ..ingest.errors import PolicyKGError
+from ..graph.store import Backend, OxigraphBackend, Results, StoreError, default_store_path, open_read_only
+from ..ingest.errors import PolicyKGError, readable_path
 
 app = typer.Typer(
     name="policykg",
@@ -30,8 +30,10 @@ app.add_typer(viz_app, name="viz")
 analyze_app = typer.Typer(help="Agency and document analytics (networkx).", no_args_is_help=True)
 app.add_typer(analyze_app, name="analyze")
 
-out = Console(soft_wrap=True)
-err = Console(stderr=True, soft_wrap=True)
+# Markup and emoji codes off: file names, titles and parameters are data, and "[/b]" or ":x:" in
+# them must print as written (issue 17 item 7). Styled words are Text objects.
+out = Console(soft_wrap=True, markup=False, emoji=False)
+err = Console(stderr=True, soft_wrap=True, markup=False, emoji=False)
 
 
 class State:
@@ -53,20 +55,60 @@ class State:
                     user=os.environ.get("POLICYKG_USER"),
                     password=os.environ.get("POLICYKG_PASSWORD"),
                 )
+            elif read_only:
+                # Read commands never create a store, and can query one in a read-only folder.
+                self._backend = open_read_only(self.store or default_store_path())
             else:
                 self._backend = OxigraphBackend(self.store or default_store_path())
         return self._backend
 
     def where(self) -> str:
-        return self.endpoint or str(self.store or default_store_path())
+        if self.endpoint:
+            from ..graph.remote import without_credentials
+
+            return without_credentials(self.endpoint)
+        return str(self.store or default_store_path())
 
 
 state = State()
 
 
+def error_line(message: str, label: str = "error:", style: str = "red") -> Text:
+    """``error: MESSAGE`` on one line, the message as plain text whatever it holds."""
+    return Text.assemble((label, style), " ", " ".join(readable_path(message).split()))
+
+
 def fail(message: str, code: int = 1) -> None:
-    err.print(f"[red]error:[/red] {message}", highlight=False, markup=True)
+    err.print(error_line(message), highlight=False)
     raise typer.Exit(code)
+
+
+def output_path(path: Path, flag: str = "--out") -> Path:
+    """Where a command will write: missing parent folders are created (as for viz), an existing
+    folder is refused before any work is done. One line on failure."""
+    if path.is_dir():
+        fail(f"{flag} {path}: is a folder; give a file name inside it")
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+    except OSError as e:
+        fail(f"{flag} {path}: cannot create the folder {path.parent} ({e.strerror or e})")
+    return path
+
+
+def write_output(path: Path, chunks) -> None:
+    """Write through ``PATH.part`` renamed at the end: a reader never sees half a file, and a
+    failed write leaves nothing behind."""
+    output_path(path)
+    tmp = path.with_name(path.name + ".part")
+    try:
+        with open(tmp, "wb") as fh:
+            for c in chunks:
+                fh.write(c)
+        tmp.replace(path)
+    except OSError as e:
+        tmp.unlink(missing_ok=True)
+        fail(f"{path}: cannot write ({e.strerror or e})")
+    err.print(f"wrote {readable_path(path)}", highlight=False)
 
 
 @app.callback()
@@ -104,7 +146,8 @@ def ingest(
     backend = state.backend()
     total = len(collect_files(paths)[0])
     progress = Progress(
-        TextColumn("[bold]ingest"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(), TextColumn("{task.description}"),
+        TextColumn("[bold]ingest"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
+        TextColumn("{task.description}", markup=False),
         console=err, transient=True, disable=quiet or not err.is_terminal,
     )
     with progress:
@@ -112,13 +155,13 @@ def ingest(
 
         def on_progress(o) -> None:
             if o.status == "failed":
-                progress.console.print(f"[red]error:[/red] {escape(o.message)}", highlight=False, markup=True)
+                progress.console.print(error_line(o.message), highlight=False)
             elif o.status == "duplicate":
-                progress.console.print(f"[yellow]duplicate:[/yellow] {escape(o.message)}", highlight=False, markup=True)
+                progress.console.print(error_line(o.message, "duplicate:", "yellow"), highlight=False)
                 progress.advance(task)
             else:
                 progress.advance(task)
-                progress.update(task, description=Path(o.path).name)
+                progress.update(task, description=readable_path(Path(o.path).name))
 
         try:
             report = ingest_paths(backend, paths, jobs=jobs or None, force=force, on_progress=on_progress)
@@ -126,7 +169,7 @@ def ingest(
             fail(str(e))
     stored, unchanged, duplicate, failed = (report.by_status(s) for s in ("stored", "unchanged", "duplicate", "failed"))
     if not quiet and stored:
-        table = Table(title=f"Ingested into {state.where()}")
+        table = Table(title=f"Ingested into {readable_path(state.where())}")
         for col in ("source", "title", "measures", "assignments", "targets", "citations", "triples"):
             table.add_column(col, justify="right" if col not in ("source", "title") else "left", overflow="fold")
         for o in stored:
@@ -155,7 +198,7 @@ def remove(
             problems.append(found)
         else:
             graphs.append(found.graph)
-            err.print(f"removing {escape(found.path)}", highlight=False)
+            err.print(Text(f"removing {found.path}"), highlight=False)
     if graphs:
         try:
             runs = remove_sources(backend, graphs)
@@ -163,7 +206,7 @@ def remove(
             fail(str(e))
         err.print(f"{len(graphs)} removed, with {len(runs)} alignment runs that read them", highlight=False)
     for problem in problems:
-        err.print(f"[red]error:[/red] {escape(problem)}", highlight=False)
+        err.print(error_line(problem), highlight=False)
     if problems:
         raise typer.Exit(1)
 
@@ -241,6 +284,10 @@ def query(
         if "=" not in p:
             fail(f"--param {p!r}: expected key=value")
         k, v = p.split("=", 1)
+        try:
+            (k + v).encode("utf-8")
+        except UnicodeEncodeError:
+            fail(f"--param {readable_path(p)}: not valid UTF-8 text")
         params[k.strip()] = v
     try:
         if file is not None:
@@ -248,6 +295,8 @@ def query(
                 text = file.read_text(encoding="utf-8")
             except OSError as e:
                 fail(f"{file}: cannot read ({e.strerror or e})")
+            except UnicodeDecodeError as e:
+                fail(f"{file}: not UTF-8 text (byte {e.start}); save the query as UTF-8")
             sparql = bind(parse_query(text, str(file)), params)
         elif name:
             from .catalog import get_query
@@ -261,6 +310,8 @@ def query(
             sys.stdout.write(_turtle(lines))
             return
         results = backend.select(sparql)
+    except StoreError as e:
+        fail(str(e))
     except PolicyKGError as e:
         fail(_file_error(file, e) if file is not None else str(e))
     _render(results, fmt, limit)
@@ -371,8 +422,10 @@ def export(
     """Export the graph: extraction records read back by SPARQL, or all triples."""
     from .export import export_records
 
-    backend = state.backend(read_only=True)
+    if out_file is not None:
+        output_path(out_file)
     try:
+        backend = state.backend(read_only=True)
         if fmt in ("json", "jsonl"):
             records = export_records(backend)
             if fmt == "json":
@@ -391,12 +444,7 @@ def export(
             sys.stdout.buffer.write(c)
         sys.stdout.flush()
     else:
-        tmp = out_file.with_name(out_file.name + ".part")
-        with open(tmp, "wb") as fh:
-            for c in chunks:
-                fh.write(c)
-        tmp.replace(out_file)
-        err.print(f"wrote {out_file}")
+        write_output(out_file, chunks)
 
 
 # ----------------------------------------------------------------------------- validate, stats
@@ -421,7 +469,7 @@ def validate(
     except PolicyKGError as e:
         fail(str(e))
     if conforms:
-        out.print("[green]conforms[/green]: no SHACL violations")
+        out.print(Text.assemble(("conforms", "green"), ": no SHACL violations"))
         return
     for v in violations[:max_shown]:
         err.print(f"violation: {v}", highlight=False)
@@ -441,7 +489,7 @@ def stats(fmt: str = typer.Option("table", "--format", help="table | json")) -> 
     if fmt == "json":
         sys.stdout.write(json.dumps(rec, ensure_ascii=False) + "\n")
         return
-    table = Table(title=f"policykg store: {state.where()}")
+    table = Table(title=f"policykg store: {readable_path(state.where())}")
     table.add_column("what")
     table.add_column("count", justify="right")
     for k, v in rec.items():
@@ -454,11 +502,15 @@ def stats(fmt: str = typer.Option("table", "--format", help="table | json")) -> 
 
 def _write_view(write, out_file: Path, **options) -> None:
     """Write one HTML view of the store and say where, with its size."""
+    output_path(out_file)
     try:
         info = write(state.backend(read_only=True), out_file, **options)
     except PolicyKGError as e:
         fail(str(e))
-    out.print(f"wrote {out_file.resolve()} ({info['nodes']} nodes, {info['edges']} edges)")
+    except OSError as e:
+        out_file.with_name(out_file.name + ".part").unlink(missing_ok=True)
+        fail(f"{out_file}: cannot write ({e.strerror or e})")
+    out.print(f"wrote {readable_path(out_file.resolve())} ({info['nodes']} nodes, {info['edges']} edges)")
 
 
 @viz_app.command("agencies")
@@ -571,7 +623,7 @@ def _render_mix_table(rows: list[dict], columns: tuple[str, ...], title: str) ->
     for block in blocks.values():
         for i, r in enumerate(block):
             table.add_row(r["group"] if i == 0 else "", r["stage"], *(str(r[c]) for c in counts))
-        table.add_row("", "[bold]小计[/bold]", *(f"[bold]{sum(r[c] for r in block)}[/bold]" for c in counts),
+        table.add_row("", Text("小计", style="bold"), *(Text(str(sum(r[c] for r in block)), style="bold") for c in counts),
                       end_section=True)
     out.print(table)
 
@@ -591,6 +643,8 @@ def analyze_mix(
         fail(f"unknown --by {by!r} ({', '.join(GROUPINGS)})")
     if fmt not in ("table", "csv", "json"):
         fail(f"unknown format {fmt!r} (table, csv, json)")
+    if plot is not None:
+        output_path(plot, "--plot")
     try:
         backend = state.backend(read_only=True)
         records = mix_records(backend)
@@ -609,7 +663,7 @@ def analyze_mix(
     else:
         _render_rows(rows, columns, fmt, "")
     if plot is not None:
-        err.print(f"wrote {plot.resolve()} ({info['groups']} groups, {info['measures']} measures)")
+        err.print(f"wrote {readable_path(plot.resolve())} ({info['groups']} groups, {info['measures']} measures)")
 
 
 TABLE_ROWS = 50  # rows of the alignment summary table; every pair is one query away
@@ -633,9 +687,11 @@ def align(
         fail(f"unknown format {fmt!r} (table, json, jsonl)")
     if sources and len(sources) != 2:
         fail("give two source file names, or none to align every related pair")
+    if out_file is not None:
+        output_path(out_file)
     backend = state.backend()
     progress = Progress(
-        TextColumn("[bold]align"), TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
+        TextColumn("[bold]align"), TextColumn("{task.description}", markup=False), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
         console=err, transient=True, disable=not err.is_terminal,
     )
     try:
@@ -673,17 +729,14 @@ def align(
     if out_file is None:
         sys.stdout.write(data)
     else:
-        tmp = out_file.with_name(out_file.name + ".part")
-        tmp.write_text(data, encoding="utf-8")
-        tmp.replace(out_file)
-        err.print(f"wrote {out_file}")
+        write_output(out_file, [data.encode("utf-8")])
 
 
 def main() -> None:
     try:
         app()
     except PolicyKGError as e:  # a last guard: expected failures never show a traceback
-        err.print(f"[red]error:[/red] {e}", highlight=False)
+        err.print(error_line(str(e)), highlight=False)
         sys.exit(1)
 
 

@@ -11,6 +11,9 @@ import pytest
 
 from servers import start_oxigraph, start_virtuoso
 
+# The session fails if it leaves a process of the project running (tests/leftovers.py).
+from leftovers import pytest_sessionfinish  # noqa: E402,F401
+
 ROOT = Path(__file__).resolve().parents[1]
 CORPUS = ROOT / "corpus"
 SHARED = ROOT.parent / "shared"

@@ -15,6 +15,7 @@ from pathlib import Path
 import pytest
 
 from conftest import CORPUS, run_cli
+from leftovers import descendants, running, wait_gone
 
 HERE = Path(__file__).parent / "badinput"
 
@@ -121,10 +122,21 @@ def test_batch_sigkill_leaves_only_whole_documents_and_rerun_completes(tmp_path,
               f"ingest_paths(OxigraphBackend(sys.argv[1]), [sys.argv[2]], jobs={jobs}, "
               "on_progress=lambda o: print(o.status, flush=True))\n")
     proc = subprocess.Popen([sys.executable, "-c", script, str(store), str(folder)], stdout=subprocess.PIPE, text=True)
-    first = proc.stdout.readline()
-    assert first.strip() == "stored", first
-    os.kill(proc.pid, signal.SIGKILL)
-    proc.wait()
+    workers: set[int] = set()
+    try:
+        first = proc.stdout.readline()
+        assert first.strip() == "stored", first
+        workers = running(descendants(proc.pid))
+        os.kill(proc.pid, signal.SIGKILL)
+        proc.wait()
+        # its extraction workers die with it (graph/parallel.die_with_parent), never left running
+        assert not wait_gone(workers, 5)
+    finally:
+        for pid in running(workers | descendants(proc.pid)):
+            os.kill(pid, signal.SIGKILL)
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
 
     from policykg.graph.store import OxigraphBackend
     from policykg.ingest.pipeline import ingest_file
