@@ -116,11 +116,12 @@ def test_store_queries_keyword_scan_agrees_with_rdflibs_algebra(listener):
 
 
 def _graph_of(store: Path, name: str) -> str:
+    from policykg.graph.load import find_source, stored_sources
     from policykg.graph.store import open_read_only
 
     backend = open_read_only(store)
     try:
-        return next(g for g in backend.named_graphs() if g.endswith("/" + name))
+        return find_source(name, stored_sources(backend)).graph
     finally:
         backend.close()
 
