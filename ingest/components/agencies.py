@@ -30,6 +30,9 @@ _CLAUSE = re.compile(r"[^，。；,;：:！？!?\n（）()〔〕【】\[\]]+")
 _ITEM_SEP = re.compile(r"[、，,及]|以及")
 _NOT_IN_NAME = re.compile(r"[由的要将把对向从]")
 _SPACE = re.compile(r"\s")
+# A line break between two Chinese characters, the next line not opening a numbered item or a
+# labelled list: a hard wrap (PDF text, OCR), not the end of a clause.
+_WRAP = re.compile(r"(?<=[\u4e00-\u9fff])[ \t]*\n(?=[ \t]*[\u4e00-\u9fff])(?![ \t]*(?:[一二三四五六七八九十]+、|第[一二三四五六七八九十百]+[章条节]|(?:牵头|配合|责任|主责|参与|协办)(?:单位|部门)))")
 _QUALIFIER = re.compile(r"(?<=[\u4e00-\u9fff])[（(][\u4e00-\u9fff、]{1,8}[）)](?=[\u4e00-\u9fff])")
 _HIDE = str.maketrans("（()）、", "\x01\x01\x02\x02\x03")
 _SHOW = {1: "（", 2: "）", 3: "、"}
@@ -137,6 +140,8 @@ def find_roles(text: str, start: int, end: int, rules: RoleRules | None = None, 
     if not cue_rx.search(text, start, end) and not rules.field_any.search(text, start, end):
         return [], []
     work = list(text[start:end])
+    for m in _WRAP.finditer(text, start, end):  # 市市场监管局牵 / 头: a name or cue wrapped over lines
+        work[m.start() - start] = " "
     for m in rules.note.finditer(text, start, end):
         work[m.start() - start:m.end() - start] = " " * (m.end() - m.start())
     for m in _QUALIFIER.finditer("".join(work)):  # 各县（市、区）人民政府: brackets inside a name
@@ -209,7 +214,8 @@ def _head(s: str, rules: RoleRules) -> int:
 @lru_cache(maxsize=None)
 def _cue_words(rules: RoleRules) -> re.Pattern:
     words = {w for w, _ in rules.cues} | {w for w, _ in rules.infixes}
-    return re.compile("|".join(map(re.escape, sorted(words, key=len, reverse=True))))
+    # a wrapped line may leave blanks inside a cue (牵 / 头)
+    return re.compile("|".join(r"\s*".join(map(re.escape, w)) for w in sorted(words, key=len, reverse=True)))
 
 
 def _cue(clause: _Clause, a: int, rules: RoleRules, registry: Registry, base: int, lead: list, support: list) -> bool:

@@ -76,6 +76,9 @@ def _rx():
         "trim": re.compile(rules_by_label("targets", "INDICATOR_TRIM")[0].regex),
         "periods": ids_by_match("targets", "PERIOD_NAME"),
         "plan_period": re.compile(r"(?P<a>20\d\d)\s*[-—–－~至到]\s*(?P<b>20\d\d)\s*年"),
+        "past_sentence": re.compile(alternation("targets", "PAST_SENTENCE")),
+        "relative_year": re.compile(rules_by_label("targets", "RELATIVE_YEAR")[0].regex),
+        "value_split": re.compile("(?:" + alternation("targets", "VALUE_SPLIT") + r")(?=\s*(?:" + NUMBER + r"))"),
         "bare_year": re.compile(r"(?<![到至比较与\d])(?P<year>(?:19|20)\d\d)\s*年(?!\s*[-—–－~至到]\s*20)"),
     }
 
@@ -219,7 +222,9 @@ def sentence_has_past_year(sentence: str, goal_year: int | None) -> bool:
     return False
 
 
-def prose_candidates(text: str, goal: list, past: list, in_task, default_year: int | None) -> list[Candidate]:
+def prose_candidates(text: str, goal: list, past: list, in_task, default_year: int | None,
+                     base_year: int | None = None) -> list[Candidate]:
+    """Goals stated in sentences; ``base_year`` (the document's year) dates 三年内-style goals."""
     rx = _rx()
     out: list[Candidate] = []
     in_past, in_goal_zone = membership(past), membership(goal)
@@ -249,13 +254,17 @@ def prose_candidates(text: str, goal: list, past: list, in_task, default_year: i
         if not matches and not multiples:
             continue
         year_m = list(rx["year"].finditer(sent))
-        if sentence_has_past_year(sent, default_year):
+        if sentence_has_past_year(sent, default_year) or rx["past_sentence"].search(sent):
             continue
+        relative = rx["relative_year"].search(sent) if base_year and not year_m else None
         found: list[Candidate] = []
         year = zone_year(text, s0, goal) or default_year
         for m in matches:
             cand = _candidate(text, sent, s0, m, year_m, year)
             if cand:
+                if relative and relative.start() < m.start():  # 三年内认定…: years after the document's date
+                    n = relative.group("n")
+                    cand.year = base_year + int(n if n.isdigit() else parse_number(n))
                 found.append(cand)
         for m, v in multiples:
             a, _ = clause_bounds(sent, m.start(), 0, len(sent))
@@ -320,6 +329,9 @@ def _candidate(text, sent, s0, m, year_m, default_year, label: str | None = None
         k = sent.find(sep, end, b)
         if k != -1:
             seg_end = min(seg_end, k)
+    split_after = rx["value_split"].search(sent, end, seg_end)  # 2个A和6个B: A ends at 和
+    if split_after:
+        seg_end = split_after.start()
     if rx["value"].search(sent, end, seg_end) and rx["value"].search(sent, end, seg_end).group("num"):
         return None
     if m.group("pct"):
@@ -338,6 +350,9 @@ def _candidate(text, sent, s0, m, year_m, default_year, label: str | None = None
     # indicator: the clause before the number, or (培育60家X) the verb and the noun after it
     seg_start = a
     k = sent.rfind("、", a, m.start())
+    splits = [x for x in rx["value_split"].finditer(sent, a) if x.end() <= m.start()]
+    if splits and splits[-1].start() > k and rx["value"].search(sent, a, splits[-1].start()):
+        k = splits[-1].end() - 1  # the segment starts after 和 (a one-character stand-in for 、)
     before_text = sent[a:m.start()]
     # after a 、 only when the segment before has its own value (a list of goals)
     if k != -1 and rx["value"].search(sent, a, k):
@@ -347,11 +362,11 @@ def _candidate(text, sent, s0, m, year_m, default_year, label: str | None = None
     # where the indicator was read: [ind_lo, ind_hi) of the sentence, and where the span ends
     ind_lo, ind_hi, span_end = seg_start, m.start(), end
     verb_only = not indicator or (rx["goal_verb"].fullmatch(indicator) is not None) or len(indicator) <= 2 and rx["goal_verb"].search(indicator)
-    if verb_only or (m.group("unit") and not m.group("after") and _noun_follows(sent, end, b)):
-        noun = sent[end:b]
+    if verb_only or (m.group("unit") and not m.group("after") and _noun_follows(sent, end, seg_end)):
+        noun = sent[end:seg_end]
         if noun and not rx["value"].search(noun):
             indicator = clean_indicator(indicator + noun)
-            ind_hi = span_end = len(sent[:b].rstrip())
+            ind_hi = span_end = len(sent[:seg_end].rstrip())
     if label is not None:
         indicator = clean_indicator(label)
     if not indicator:
@@ -484,7 +499,8 @@ def find_targets(text: str, sections: tuple[Section, ...], measures: tuple[Measu
     def in_task(pos: int) -> bool:
         return in_tasks(pos) if task_spans else not in_past(pos)
 
-    cands = merge(prose_candidates(masked, goal, past, in_task, default_year) + table)
+    base_year = int(meta.date[:4]) if meta.date and meta.date[:4].isdigit() else None
+    cands = merge(prose_candidates(masked, goal, past, in_task, default_year, base_year) + table)
     targets = []
     for c in cands:
         owner = [i for i, m in enumerate(measures) if m.span.start <= c.start < m.span.end]
