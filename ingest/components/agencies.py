@@ -24,7 +24,7 @@ from ..registry import Jurisdiction, Registry, load_registry
 
 RULE_KEYS = {"label", "pattern", "regex", "role", "note"}
 RULE_LABELS = {"CUE", "INFIX", "FIELD", "FIRST_LEADS", "NOTE", "STRIP_HEAD", "STRIP_TAIL", "CUE_TAIL",
-               "NOT_AGENCY", "NOT_SUBJECT", "AGENCY_END", "SUBJECT"}
+               "NOT_AGENCY", "NOT_SUBJECT", "AGENCY_END", "SUBJECT", "DIAG_CUE", "DIAG_NOT_CUE"}
 ROLES = {"CUE": {"lead", "support"}, "INFIX": {"lead_support", "support_lead"}, "FIELD": {"lead", "support", "listed"}}
 _CLAUSE = re.compile(r"[^，。；,;：:！？!?\n（）()〔〕【】\[\]]+")
 _ITEM_SEP = re.compile(r"[、，,及]|以及")
