@@ -24,7 +24,7 @@ from ..text import squash
 
 RULE_KEYS = {"label", "id", "regex", "note"}
 RULE_LABELS = {"MARKER", "ARTICLE", "SKIP_SECTION", "SAFEGUARD_SECTION", "SAFEGUARD_ITEM", "SKIP_MEASURE", "END", "BULLET",
-               "RUN_ON_BREAK"}
+               "RUN_ON_BREAK", "TASK_HEADING"}
 SECTION_STYLES = {"cn_dun", "chapter"}  # numbering styles of top-level sections
 SAFEGUARD_CATEGORY = "保障措施"
 HEADING_MAX = 40  # longest first sentence still read as a paragraph's heading
@@ -49,6 +49,7 @@ class Rules:
     end: re.Pattern
     bullet: re.Pattern
     run_on_break: re.Pattern | None = None
+    task_heading: re.Pattern | None = None
 
 
 @lru_cache(maxsize=None)
@@ -65,6 +66,7 @@ def load_rules(path: str | None = None) -> Rules:
         end=alternation(rows, "END"),
         bullet=alternation(rows, "BULLET"),
         run_on_break=alternation(rows, "RUN_ON_BREAK"),
+        task_heading=alternation(rows, "TASK_HEADING"),
     )
 
 
@@ -272,6 +274,8 @@ def _rstrip(text: str, start: int, end: int) -> int:
 
 def _skipped(node: Node, rules: Rules) -> bool:
     if not rules.skip_section.search(node.heading):
+        return False
+    if rules.task_heading is not None and rules.task_heading.match(node.heading):
         return False
     return bool(node.children) or node.style in SECTION_STYLES or node.style.startswith("md") or len(node.heading) <= 12
 

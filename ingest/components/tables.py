@@ -41,8 +41,11 @@ def apply_task_tables(source: Source, text: str, measures: tuple[Measure, ...],
         columns = header_columns(rows[0]) if rows else {}
         if not columns:
             continue
+        bodies = [_PUNCT.sub("", text[m.span.start:m.span.end]) for m in measures]
         for row in rows[1:]:
-            index = _match(row, columns, measures)
+            if tuple(row) == tuple(rows[0]):
+                continue  # the header repeated after a page break
+            index = _match(row, columns, measures, bodies)
             if index is None or measures[index].lead or measures[index].support:
                 continue
             lead, support = found.setdefault(index, ([], []))
@@ -97,12 +100,16 @@ def split_agencies(cell: str) -> list[str]:
     return out
 
 
-def _match(row, columns, measures) -> int | None:
+def _match(row, columns, measures, bodies=None) -> int | None:
     task = row[columns["task"]] if columns["task"] < len(row) else ""
     best, best_score = None, 0.0
     if task:
+        key = _PUNCT.sub("", task)
         for i, m in enumerate(measures):
             score = dice(task, m.heading)
+            # an abbreviated task (行业监管专项整治) written out in the measure's own text
+            if len(key) >= 4 and bodies is not None:
+                score = max(score, 0.9 * coverage(key, bodies[i]))
             if score > best_score:
                 best, best_score = i, score
     number = _number(row[columns["number"]]) if "number" in columns and columns["number"] < len(row) else None
@@ -112,6 +119,13 @@ def _match(row, columns, measures) -> int | None:
     if len(by_number) == 1:
         return by_number[0]
     return None
+
+
+def coverage(part: str, whole: str) -> float:
+    """Share of ``part``'s character bigrams found in ``whole``: how much of an abbreviated task
+    (行业监管专项整治) a measure's text (…开展代理行业专项整治…) writes out."""
+    grams = [part[i:i + 2] for i in range(len(part) - 1)]
+    return sum(g in whole for g in grams) / len(grams) if grams else 0.0
 
 
 def dice(a: str, b: str) -> float:

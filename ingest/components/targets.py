@@ -76,6 +76,7 @@ def _rx():
         "trim": re.compile(rules_by_label("targets", "INDICATOR_TRIM")[0].regex),
         "periods": ids_by_match("targets", "PERIOD_NAME"),
         "plan_period": re.compile(r"(?P<a>20\d\d)\s*[-—–－~至到]\s*(?P<b>20\d\d)\s*年"),
+        "baseline_value": re.compile(rules_by_label("targets", "BASELINE_VALUE")[0].regex),
         "past_sentence": re.compile(alternation("targets", "PAST_SENTENCE")),
         "relative_year": re.compile(rules_by_label("targets", "RELATIVE_YEAR")[0].regex),
         "value_split": re.compile("(?:" + alternation("targets", "VALUE_SPLIT") + r")(?=\s*(?:" + NUMBER + r"))"),
@@ -318,6 +319,8 @@ def _candidate(text, sent, s0, m, year_m, default_year, label: str | None = None
     prev = sent[max(0, m.start() - 1):m.start()]
     if prev in ("第", "每", "前", "近", "后") and not m.group("before"):
         return None
+    if rx["baseline_value"].match(sent, end):
+        return None  # 由…的3.2件提高到5件: the starting value
     if nxt in ("的", "之") or re.match(r"[\d“”\"'‘’]", nxt):
         return None  # a modifier (30件以上的企业) or a name (5个100工程)
     if m.group("num") and re.fullmatch(r"[一二两三四五六七八九十百千〇零]+", m.group("num")) and not m.group("before"):
@@ -377,6 +380,8 @@ def _candidate(text, sent, s0, m, year_m, default_year, label: str | None = None
             indicator = stem.group("s") + indicator
             ind_lo = a
     base = rx["baseline"].search(sent, a, m.start())
+    if base and label is None and base.start() > ind_lo and rx["value"].search(sent, base.end(), m.start()):
+        indicator = clean_indicator(sent[ind_lo:base.start()]) or indicator  # 拥有量由2022年底的3.2件提高到…
     return Candidate(s0 + m.start(), s0 + m.end(), float(value), unit, comparator, indicator,
                      _year_before(year_m, m.start(), default_year) if year_m else default_year,
                      int(base.group("year")) if base else None,
@@ -446,6 +451,9 @@ def table_candidates(text: str, default_year: int | None) -> tuple[list[Candidat
                 continue
             indicator, _ = row[0]
             cell, pos = row[col] if col is not None and col < len(row) else row[-1]
+            unit = re.search(r"[(（]([^()（）]{1,6})[)）]$", indicator)
+            if unit and re.fullmatch(r"[\d.,]+", cell):
+                cell = cell + unit.group(1)  # the unit stated once in the indicator: 拥有量（件） | 2.5
             m = rx["value"].search(cell)
             if not m or rx["not_target"].search(indicator):
                 continue
