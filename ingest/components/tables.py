@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import replace
+from functools import lru_cache
 
 from ..readers.common import header_columns
 from ..record import Agency, Measure, Source, Span
@@ -33,12 +34,16 @@ def apply_task_tables(source: Source, text: str, measures: tuple[Measure, ...],
     ``jurisdiction``: a ``registry.Jurisdiction`` (what ``agencies.jurisdiction_of`` returns),
     a region name, or None to take the region the text mostly names.
     """
-    if not measures:
-        return measures
     tables = list(source.tables) or _tables_in_text(text)
+    if not measures:
+        # a plan published as its task table alone (分工方案, a table-only annex): one measure a row
+        measures = measures_from_tables(text, tables)
+        if not measures:
+            return measures
+    first_leads = bool(_first_leads().search(text))
     found: dict[int, tuple[list[str], list[str]]] = {}
     for rows in tables:
-        columns = header_columns(rows[0]) if rows else {}
+        columns = _columns(rows[0]) if rows else {}
         if not columns:
             continue
         bodies = [_PUNCT.sub("", text[m.span.start:m.span.end]) for m in measures]
@@ -51,7 +56,11 @@ def apply_task_tables(source: Source, text: str, measures: tuple[Measure, ...],
             lead, support = found.setdefault(index, ([], []))
             for role, bucket in (("lead", lead), ("support", support)):
                 if role in columns and columns[role] < len(row):
-                    for name in split_agencies(row[columns[role]]):
+                    names = split_agencies(row[columns[role]])
+                    if role == "lead" and columns.get("listed") and first_leads and "support" not in columns:
+                        names, rest = names[:1], names[1:]  # 责任单位 column, first unit leads
+                        support.extend(n for n in rest if n not in support)
+                    for name in names:
                         if name not in bucket:
                             bucket.append(name)
     if not found:
@@ -63,6 +72,83 @@ def apply_task_tables(source: Source, text: str, measures: tuple[Measure, ...],
                              lead=tuple(_agency(n, resolve, text) for n in lead),
                              support=tuple(_agency(n, resolve, text) for n in support))
     return tuple(out)
+
+
+def _columns(header) -> dict[str, int]:
+    """header_columns, plus the header cells of ``roles.jsonl`` TABLE_COLUMN (工作重点, 责任部门);
+    "listed" is set when the lead column is a 责任单位 list."""
+    extra = _extra_columns()
+    found = dict(header_columns(header))
+    for i, cell in enumerate(header):
+        cell = re.sub(r"\s+", "", cell)
+        for rx, role in extra:
+            if rx.match(cell):
+                if role in ("task", "number") and role not in found:
+                    found[role] = i
+                elif role == "listed":
+                    found.setdefault("lead", i)
+                    if found["lead"] == i:
+                        found["listed"] = i
+    if "task" in found and ("lead" in found or "support" in found):
+        return found
+    return {}
+
+
+@lru_cache(maxsize=1)
+def _extra_columns():
+    from .agencies import load_rules as _  # noqa: F401  (validates roles.jsonl)
+    from ..patternfile import load_jsonl, pattern_path
+    from .agencies import RULE_KEYS, RULE_LABELS
+
+    rows = load_jsonl(pattern_path("roles.jsonl"), RULE_KEYS, RULE_LABELS)
+    return tuple((r["rx"], r["role"]) for r in rows if r["label"] == "TABLE_COLUMN")
+
+
+@lru_cache(maxsize=1)
+def _first_leads():
+    from .agencies import load_rules
+
+    return load_rules().first_leads
+
+
+def measures_from_tables(text: str, tables) -> tuple[Measure, ...]:
+    """One task measure per task-table row (heading: the task cell's first sentence; number: its
+    序号), for a document whose body holds no numbered or heading-sentence measures."""
+    out: list[Measure] = []
+    pos = 0
+    for rows in tables:
+        columns = _columns(rows[0]) if rows else {}
+        if not columns:
+            continue
+        for row in rows[1:]:
+            if tuple(row) == tuple(rows[0]) or columns["task"] >= len(row):
+                continue
+            cell = row[columns["task"]].strip()
+            head = re.split(r"[。；;]", cell, maxsplit=1)[0].strip(" ，,、")
+            if len(squash_text(head)) < 4:
+                continue
+            at = _find(text, head, pos)
+            if at is None:
+                continue
+            pos = at[1]
+            number = row[columns["number"]].strip() if "number" in columns and columns["number"] < len(row) else None
+            line_end = text.find("\n", at[1])
+            row_end = len(text.rstrip()) if line_end == -1 else line_end  # the row: its other cells too
+            out.append(Measure(number or None, squash_text(head), None, "task", Span(at[0], row_end), Span(*at)))
+    return tuple(out)
+
+
+def squash_text(s: str) -> str:
+    return re.sub(r"\s+", "", s)
+
+
+def _find(text: str, cell: str, start: int) -> tuple[int, int] | None:
+    """[start, end) of ``cell`` in text, blanks inside it allowed (a wrapped cell)."""
+    chars = [re.escape(c) for c in squash_text(cell)]
+    if not chars:
+        return None
+    m = re.compile(r"\s*".join(chars)).search(text, start) or re.compile(r"\s*".join(chars)).search(text)
+    return (m.start(), m.end()) if m else None
 
 
 def _tables_in_text(text: str) -> list[tuple[tuple[str, ...], ...]]:
@@ -78,7 +164,7 @@ def _tables_in_text(text: str) -> list[tuple[tuple[str, ...], ...]]:
                     continue  # a caption or note between the heading and the table
                 continue
             rows.append(tuple(cell.strip() for cell in line.split("\t")))
-        while rows and not header_columns(rows[0]):
+        while rows and not _columns(rows[0]):
             rows.pop(0)
         if rows:
             tables.append(tuple(rows))

@@ -25,7 +25,7 @@ HEADING = re.compile(
     re.M,
 )
 HEAD_START = re.compile(r"^[ \t#*>\-]*[一二三四五六七八九十(（\d]", re.M)  # where HEADING may match
-SENTENCE = re.compile(r"[^。！？!?；;]+")
+SENTENCE = re.compile(r"[^。！？!?；;\t]+")  # a table cell (tab-separated) is a sentence of its own
 LEAD_SENTENCE = re.compile(r"^[ \t#*>\-]*(?P<head>[^。\n]{2,12})。", re.M)
 
 
@@ -168,6 +168,9 @@ def plan_end_year(text: str, meta: DocumentMeta) -> int | None:
         for prx, year in rx["periods"]:
             if prx.search(source):
                 return int(year)
+    years = set(re.findall(r"(20\d\d)\s*年", meta.title or ""))
+    if len(years) == 1:  # 2024年…工作要点 / 分工方案: a plan for that year
+        return int(years.pop())
     return None
 
 
@@ -432,8 +435,12 @@ def table_blocks(text: str) -> list[list[list[tuple[str, int]]]]:
 def table_candidates(text: str, default_year: int | None) -> tuple[list[Candidate], list[tuple[int, int]]]:
     rx = _rx()
     out, spans = [], []
+    from .tables import _columns
+
     for rows in table_blocks(text):
         header = rows[0]
+        if _columns([c for c, _ in header]):
+            continue  # a task table: its cells are read as sentences of the tasks they describe
         if any(rx["value"].search(c) and not re.search(r"20\d\d\s*年", c) for c, _ in header[1:]):
             header = None
         col, year = None, default_year
