@@ -132,10 +132,25 @@ def measures_from_tables(text: str, tables) -> tuple[Measure, ...]:
                 continue
             pos = at[1]
             number = row[columns["number"]].strip() if "number" in columns and columns["number"] < len(row) else None
-            line_end = text.find("\n", at[1])
-            row_end = len(text.rstrip()) if line_end == -1 else line_end  # the row: its other cells too
-            out.append(Measure(number or None, squash_text(head), None, "task", Span(at[0], row_end), Span(*at)))
+            out.append(Measure(number or None, squash_text(head), None, "task", Span(at[0], _row_end(text, at[1])), Span(*at)))
+    # a row runs to the next row (cells wrapped over lines in a column layout belong to it)
+    for k in range(len(out) - 1):
+        if out[k].span.end < out[k + 1].span.start:
+            out[k] = replace(out[k], span=Span(out[k].span.start, max(out[k].span.end, _line_start(text, out[k + 1].span.start) - 1)))
     return tuple(out)
+
+
+def _line_start(text: str, pos: int) -> int:
+    return text.rfind("\n", 0, pos) + 1
+
+
+def _row_end(text: str, pos: int) -> int:
+    """End of the line holding ``pos``, and of the indented lines after it (a wrapped row)."""
+    end = text.find("\n", pos)
+    while end != -1 and re.match(r"\n[ \t]+\S", text[end:end + 40]):
+        nxt = text.find("\n", end + 1)
+        end = nxt
+    return len(text.rstrip()) if end == -1 else end
 
 
 def squash_text(s: str) -> str:
@@ -148,6 +163,8 @@ def _find(text: str, cell: str, start: int) -> tuple[int, int] | None:
     if not chars:
         return None
     m = re.compile(r"\s*".join(chars)).search(text, start) or re.compile(r"\s*".join(chars)).search(text)
+    if m is None and len(chars) > 6:  # wrapped inside a column layout: where the cell begins
+        m = re.compile("".join(chars[:6])).search(text, start) or re.compile("".join(chars[:6])).search(text)
     return (m.start(), m.end()) if m else None
 
 
@@ -168,6 +185,78 @@ def _tables_in_text(text: str) -> list[tuple[tuple[str, ...], ...]]:
             rows.pop(0)
         if rows:
             tables.append(tuple(rows))
+    return tables or _layout_tables(text)
+
+
+_CHUNK = re.compile(r"\S+(?: \S+)*")  # a cell in a column layout: text between runs of 2+ blanks
+_RUNNING = re.compile(r"^(?:\d{1,3}\s*/\s*\d{1,3}|第\s*\d+\s*页.*|[-—]\s*\d+\s*[-—])$")  # running page marks
+_ROW_NUMBER = re.compile(r"^(?:\d{1,3}|[一二三四五六七八九十]{1,3})[.、．]?$")
+
+
+def _width(s: str) -> int:
+    """Display width: a CJK character takes two columns."""
+    return sum(2 if "\u2e80" <= ch <= "\uffef" else 1 for ch in s)
+
+
+def _column_at(line: str, pos: int, header: str, starts: list[int]) -> int:
+    """The column a cell starting at ``pos`` sits in. Column layouts align either by characters
+    (pdftotext places each piece at a character column) or by display width (a layout typed
+    or shown in a CJK editor): the reading under which the cell sits closest to a column wins."""
+    best = None
+    for measure in (lambda s: len(s), _width):
+        p = measure(line[:pos])
+        cols = [measure(header[:st]) for st in starts]
+        k = min(range(len(cols)), key=lambda j: abs(cols[j] - p))
+        d = abs(cols[k] - p)
+        if best is None or d < best[0]:
+            best = (d, k)
+    return best[1]
+
+
+def _layout_tables(text: str) -> list[tuple[tuple[str, ...], ...]]:
+    """Task tables laid out in columns of blanks (``pdftotext -layout``, some plain-text copies).
+    A cell wrapped over lines (省市场监管局、省知识产权 / 局) continues on the next line in its
+    column: lines without a new row number are folded into the row above, cell by cell; a header
+    repeated after a page break and running page marks are dropped."""
+    lines = text.split("\n")
+    tables, i = [], 0
+    while i < len(lines):
+        chunks = [(m.start(), m.group()) for m in _CHUNK.finditer(lines[i])]
+        columns = _columns([c for _, c in chunks]) if len(chunks) >= 3 else {}
+        i += 1
+        if not columns:
+            continue
+        header = tuple(c for _, c in chunks)
+        starts = [p for p, _ in chunks]
+        header_line = i - 1
+        number_col = columns.get("number")
+        rows: list[list[str]] = []
+        while i < len(lines):
+            line = lines[i]
+            cells = [(m.start(), m.group()) for m in _CHUNK.finditer(line)]
+            if not cells or len(cells) == 1 and _RUNNING.match(cells[0][1]):
+                i += 1
+                continue
+            if tuple(c for _, c in cells) == header:
+                i += 1
+                continue  # the header again, after a page break
+            if len(cells) == 1 and cells[0][0] < 2 and len(cells[0][1]) > starts[1] + 2:
+                break  # a prose line across the columns: the table is over
+            row = [""] * len(header)
+            if len(cells) == len(header):
+                for k, (_, cell) in enumerate(cells):
+                    row[k] = cell
+            else:
+                for pos, cell in cells:
+                    row[_column_at(line, pos, lines[header_line], starts)] += cell
+            first = row[number_col] if number_col is not None else ""
+            if not rows or (number_col is not None and _ROW_NUMBER.match(first)):
+                rows.append(row)
+            else:
+                rows[-1] = [a + b for a, b in zip(rows[-1], row)]
+            i += 1
+        if rows:
+            tables.append((header, *(tuple(r) for r in rows)))
     return tables
 
 

@@ -227,7 +227,7 @@ def sentence_has_past_year(sentence: str, goal_year: int | None) -> bool:
 
 
 def prose_candidates(text: str, goal: list, past: list, in_task, default_year: int | None,
-                     base_year: int | None = None) -> list[Candidate]:
+                     base_year: int | None = None, task_starts: list[int] = ()) -> list[Candidate]:
     """Goals stated in sentences; ``base_year`` (the document's year) dates 三年内-style goals."""
     rx = _rx()
     out: list[Candidate] = []
@@ -249,7 +249,9 @@ def prose_candidates(text: str, goal: list, past: list, in_task, default_year: i
             continue
         in_goal = in_goal_zone(s0) or in_goal_zone(s1 - 1)
         if not in_goal:
-            if not in_task(s0) or not rx["goal_verb"].search(text, s0, s1):
+            k2 = bisect_left(task_starts, s0)
+            inside = in_task(s0) or in_task(s1 - 1) or k2 < len(task_starts) and task_starts[k2] < s1
+            if not inside or not rx["goal_verb"].search(text, s0, s1):
                 continue
         sent = text[s0:s1]
         # every value holds a numeral: a sentence without one has none (found at C speed)
@@ -515,7 +517,10 @@ def find_targets(text: str, sections: tuple[Section, ...], measures: tuple[Measu
         return in_tasks(pos) if task_spans else not in_past(pos)
 
     base_year = int(meta.date[:4]) if meta.date and meta.date[:4].isdigit() else None
-    cands = merge(prose_candidates(masked, goal, past, in_task, default_year, base_year) + table)
+    starts = sorted(a for a, _ in task_spans)  # a sentence running over table rows may hold a task
+    cands = [c for c in prose_candidates(masked, goal, past, in_task, default_year, base_year, starts)
+             if not task_spans or in_task(c.start) or inside(c.start, goal)]
+    cands = merge(cands + table)
     targets = []
     for c in cands:
         owner = [i for i, m in enumerate(measures) if m.span.start <= c.start < m.span.end]
