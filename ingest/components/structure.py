@@ -273,11 +273,13 @@ def _rstrip(text: str, start: int, end: int) -> int:
 
 
 def _skipped(node: Node, rules: Rules) -> bool:
-    if not rules.skip_section.search(node.heading):
+    heading = re.split(r"[：:]", node.heading, maxsplit=1)[0]  # （一）指导思想：坚持… is headed 指导思想
+    if not rules.skip_section.search(heading):
         return False
     if rules.task_heading is not None and rules.task_heading.match(node.heading):
         return False
-    return bool(node.children) or node.style in SECTION_STYLES or node.style.startswith("md") or len(node.heading) <= 12
+    labelled = heading != node.heading and len(heading) <= 20  # a label before ：names the paragraph
+    return bool(node.children) or node.style in SECTION_STYLES or node.style.startswith("md") or len(heading) <= 12 or labelled
 
 
 def _heading_paras(text: str, node: Node, rules: Rules, minimum: int) -> list[tuple[Para, str, Span]] | None:
