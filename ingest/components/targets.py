@@ -43,6 +43,7 @@ class Candidate:
     # provenance: [span_start, span_end) holds the indicator and the value (a table row: the row)
     span_start: int | None = None
     span_end: int | None = None
+    lower: float | None = None  # the lower bound of a range (2—3家)
 
 
 @lru_cache(maxsize=1)
@@ -387,10 +388,16 @@ def _candidate(text, sent, s0, m, year_m, default_year, label: str | None = None
     base = rx["baseline"].search(sent, a, m.start())
     if base and label is None and base.start() > ind_lo and rx["value"].search(sent, base.end(), m.start()):
         indicator = clean_indicator(sent[ind_lo:base.start()]) or indicator  # 拥有量由2022年底的3.2件提高到…
+    lower = None
+    if m.group("num2"):
+        lower = parse_number(m.group("num") + (m.group("mult") or ""))
+        if m.group("unit") in ("亿元", "万元", "千元"):
+            lower *= {"亿元": 1e8, "万元": 1e4, "千元": 1e3}[m.group("unit")]
     return Candidate(s0 + m.start(), s0 + m.end(), float(value), unit, comparator, indicator,
                      _year_before(year_m, m.start(), default_year) if year_m else default_year,
                      int(base.group("year")) if base else None,
-                     span_start=s0 + locate(sent, ind_lo, ind_hi, indicator), span_end=s0 + max(end, span_end))
+                     span_start=s0 + locate(sent, ind_lo, ind_hi, indicator), span_end=s0 + max(end, span_end),
+                     lower=lower)
 
 
 def _noun_follows(sent: str, end: int, b: int) -> bool:
@@ -530,5 +537,6 @@ def find_targets(text: str, sections: tuple[Section, ...], measures: tuple[Measu
             comparator=c.comparator, baseline_year=c.baseline_year,
             span=Span(c.start if c.span_start is None else min(c.start, c.span_start), max(c.end, c.span_end or c.end)),
             measure=owner[0] if owner else None,
+            lower=None if c.lower is None else clean_value(c.lower),
         ))
     return tuple(targets)
