@@ -132,7 +132,12 @@ def measures_from_tables(text: str, tables) -> tuple[Measure, ...]:
                 continue
             pos = at[1]
             number = row[columns["number"]].strip() if "number" in columns and columns["number"] < len(row) else None
-            out.append(Measure(number or None, squash_text(head), None, "task", Span(at[0], _row_end(text, at[1])), Span(*at)))
+            row_end = _row_end(text, at[1])
+            filled = [c for c in row if c.strip()]
+            last = _find(text, filled[-1], at[1]) if filled else None  # the row's last cell, wrapped
+            if last and last[0] >= at[0]:
+                row_end = max(row_end, last[1])
+            out.append(Measure(number or None, squash_text(head), None, "task", Span(at[0], row_end), Span(*at)))
     # a row runs to the next row (cells wrapped over lines in a column layout belong to it)
     for k in range(len(out) - 1):
         if out[k].span.end < out[k + 1].span.start:
@@ -185,12 +190,73 @@ def _tables_in_text(text: str) -> list[tuple[tuple[str, ...], ...]]:
             rows.pop(0)
         if rows:
             tables.append(tuple(rows))
-    return tables or _layout_tables(text)
+    return tables or _layout_tables(text) or _stream_tables(text)
 
 
 _CHUNK = re.compile(r"\S+(?: \S+)*")  # a cell in a column layout: text between runs of 2+ blanks
 _RUNNING = re.compile(r"^(?:\d{1,3}\s*/\s*\d{1,3}|第\s*\d+\s*页.*|[-—]\s*\d+\s*[-—])$")  # running page marks
 _ROW_NUMBER = re.compile(r"^(?:\d{1,3}|[一二三四五六七八九十]{1,3})[.、．]?$")
+
+
+_OPENS_LIST = re.compile(r"^(?:省|市|县|区|自治区|国家|中央|国务院|[\u4e00-\u9fff]{2,4}(?:省|市|县|区))")
+
+
+def _agency_list(s: str) -> bool:
+    """Whether s (blanks removed) is a list of agency names: 省信用办、知识产权局、工商局."""
+    from .agencies import load_rules
+
+    end = load_rules().agency_end
+    names = [n for n in re.split(r"[、，,；;]", s) if n]
+    return bool(names) and all(2 <= len(n) <= 20 and end.search(n) for n in names)
+
+
+def _stream_tables(text: str) -> list[tuple[tuple[str, ...], ...]]:
+    """Task tables as plain ``pdftotext`` writes them: the header words on one line, then every
+    cell's wrapped lines one after another, row by row. A row is read from its first cell (the
+    task: lines no wider than its first line) to the run of lines that together make an agency
+    list (the 责任单位 cell, 省市场监管局、省知识产权 / 局), which closes it."""
+    lines = text.split("\n")
+    for h, line in enumerate(lines):
+        words = line.split()
+        columns = _columns(words) if 3 <= len(words) <= 8 else {}
+        if not columns or "lead" not in columns:
+            continue
+        body = [(i, squash_text(lines[i])) for i in range(h + 1, len(lines)) if lines[i].strip()]
+        rows, k = [], 0
+        while k < len(body):
+            first_width = len(body[k][1])
+            j = k + 1
+            while j < len(body) and len(body[j][1]) <= first_width + 1 and not _agency_list(body[j][1]):
+                j += 1
+                if len(body[j - 1][1]) < first_width - 1:
+                    break  # a short line closes the cell
+            task = "".join(t for _, t in body[k:j])
+            end = None
+            for a in range(j, len(body)):  # the agency cell: the first run of lines forming a list
+                joined = ""
+                for b in range(a, min(a + 4, len(body))):
+                    joined += body[b][1]
+                    if _agency_list(joined) and (b + 1 == len(body) or not _agency_list(joined + body[b + 1][1])):
+                        end = (a, b)
+                        break
+                if end:
+                    break
+            if end is None:
+                break
+            # a list opens with a body carrying its jurisdiction (省…、市…): the cell before it may
+            # end on a line that glues onto the list (…办法》 / 省信用办、…)
+            starts = [a for a in range(end[0], end[1] + 1)
+                      if _OPENS_LIST.match(body[a][1]) and _agency_list("".join(t for _, t in body[a:end[1] + 1]))]
+            if starts:
+                end = (starts[0], end[1])
+            row = [""] * len(words)
+            row[columns["task"]] = task
+            row[columns["lead"]] = "".join(t for _, t in body[end[0]:end[1] + 1])
+            rows.append(tuple(row))
+            k = end[1] + 1
+        if rows:
+            return [(tuple(words), *rows)]
+    return []
 
 
 def _width(s: str) -> int:
