@@ -3,7 +3,7 @@
 After extraction, the text is scanned again for cues of the facts the record should carry:
 
 - ``assignment``: words that assign work (牵头, 负责, 配合, 责任单位…) — *found* when an extracted
-  agency sits in the same sentence near the cue, *dismissed* when a rule says the word assigns
+  agency sits in the clause the cue assigns in (A、B负责; 配合单位：C、D), *dismissed* when a rule says the word assigns
   nobody here (负责人, 高度负责, 各牵头单位要…), else *skipped*;
 - ``goal``: sentences holding a year, a number and a unit — *found* when a target was taken from
   the sentence, *dismissed* when the targets stage reads it as a report of the past, a subsidy or
@@ -27,7 +27,7 @@ from .record import PolicyDoc, Span
 from .text import normalize, squash
 
 KINDS = ("assignment", "goal", "title", "metadata")
-NEAR = 40  # an agency this close to a cue, in the same sentence, is the cue's assignment
+NEAR = 60  # how far a cue's clause may reach either way
 _SENTENCE = re.compile(r"[^。！？!?；;\n]+")
 _TITLE = re.compile(r"《([^《》\n]{2,80})》")
 _GOAL_YEAR = re.compile(r"20\d\d\s*年")
@@ -94,6 +94,22 @@ def _sentence_of(text: str, pos: int) -> tuple[int, int]:
     return a, (m.start() if m else len(text))
 
 
+_CLAUSE_END = re.compile(r"[，,。；;！？!?（）()\n]")
+
+
+def _clause_of(text: str, p: int, q: int) -> tuple[int, int]:
+    """The clause a cue assigns in: its own clause (A、B牵头 / 由A负责), running on past a ：
+    after a label (配合单位：B、C), at most NEAR characters either way."""
+    a = p
+    while a > max(0, p - NEAR) and not _CLAUSE_END.match(text, a - 1):
+        a -= 1
+    b = q
+    if re.match(r"\s*[：:]", text[q:q + 3]):
+        b = text.index(":" if ":" in text[q:q + 3] else "：", q) + 1
+    m = _CLAUSE_END.search(text, b, min(len(text), b + NEAR))
+    return a, (m.start() if m else min(len(text), b + NEAR))
+
+
 def _assignments(text: str, doc: PolicyDoc) -> list[Finding]:
     cues = _cues()
     spans = sorted({(a.span.start, a.span.end) for m in doc.measures for a in (*m.lead, *m.support) if a.span})
@@ -104,8 +120,7 @@ def _assignments(text: str, doc: PolicyDoc) -> list[Finding]:
         if any(x.start() < q and x.end() > p for x in cues.not_cue.finditer(text, max(0, p - 8), q + 8)):
             out.append(Finding("assignment", "dismissed", Span(p, q), local, "the word assigns nobody here"))
             continue
-        s0, s1 = _sentence_of(text, p)
-        lo, hi = max(s0, p - NEAR), min(s1, q + NEAR)
+        lo, hi = _clause_of(text, p, q)
         near = any(a < hi and b > lo for a, b in spans)
         status = "found" if near else "skipped"
         note = "" if near else "an assignment cue with no agency taken near it"
