@@ -133,20 +133,22 @@ def _goals(text: str, doc: PolicyDoc) -> list[Finding]:
 
     rx = stage._rx()
     taken = [(t.span.start, t.span.end) for t in doc.targets]
+    goal_year = stage.plan_end_year(text, doc.meta) or stage.doc_goal_year(text)
     out = []
     for sm in _SENTENCE.finditer(text):
         s0, s1 = sm.start(), sm.end()
         sentence = sm.group()
         if not _GOAL_YEAR.search(sentence):
             continue
-        values = [v for v in rx["value"].finditer(sentence) if v.group("unit") or v.group("pct")]
+        values = [v for v in rx["value"].finditer(sentence) if (v.group("unit") or v.group("pct"))
+                  and sentence[max(0, v.start() - 1):v.start()] not in ("第", "每", "前", "近")]  # 第八条: no quantity
         if not values and not rx["any_multiple"].search(sentence):
             continue
         span = Span(s0 + len(sentence) - len(sentence.lstrip()), s1)
         shown = squash(sentence)[:80]
         if any(a < s1 and b > s0 for a, b in taken):
             out.append(Finding("goal", "found", span, shown))
-        elif rx["past_sentence"].search(sentence) or all(rx["not_target"].search(sentence[max(0, v.start() - 20):v.end()]) for v in values) and values:
+        elif rx["past_sentence"].search(sentence) or stage.sentence_has_past_year(sentence, goal_year) or all(rx["not_target"].search(sentence[max(0, v.start() - 20):v.end()]) for v in values) and values:
             out.append(Finding("goal", "dismissed", span, shown, "a report of the past, a subsidy or a threshold"))
         else:
             out.append(Finding("goal", "skipped", span, shown, "a year, a number and a unit gave no target"))
