@@ -78,6 +78,7 @@ def _rx():
         "periods": ids_by_match("targets", "PERIOD_NAME"),
         "plan_period": re.compile(r"(?P<a>20\d\d)\s*[-—–－~至到]\s*(?P<b>20\d\d)\s*年"),
         "baseline_value": re.compile(rules_by_label("targets", "BASELINE_VALUE")[0].regex),
+        "goal_marker": re.compile(alternation("targets", "GOAL_MARKER")),
         "past_sentence": re.compile(alternation("targets", "PAST_SENTENCE")),
         "relative_year": re.compile(rules_by_label("targets", "RELATIVE_YEAR")[0].regex),
         "value_split": re.compile("(?:" + alternation("targets", "VALUE_SPLIT") + r")(?=\s*(?:" + NUMBER + r"))"),
@@ -228,7 +229,7 @@ def sentence_has_past_year(sentence: str, goal_year: int | None) -> bool:
 
 
 def prose_candidates(text: str, goal: list, past: list, in_task, default_year: int | None,
-                     base_year: int | None = None, task_starts: list[int] = ()) -> list[Candidate]:
+                     base_year: int | None = None, task_starts: list[int] = (), free_text: bool = False) -> list[Candidate]:
     """Goals stated in sentences; ``base_year`` (the document's year) dates 三年内-style goals."""
     rx = _rx()
     out: list[Candidate] = []
@@ -254,6 +255,8 @@ def prose_candidates(text: str, goal: list, past: list, in_task, default_year: i
             inside = in_task(s0) or in_task(s1 - 1) or k2 < len(task_starts) and task_starts[k2] < s1
             if not inside or not rx["goal_verb"].search(text, s0, s1):
                 continue
+            if free_text and not rx["goal_marker"].search(text, s0, s1):
+                continue  # no tasks, no goals part (a news item): only sentences saying they are goals
         sent = text[s0:s1]
         # every value holds a numeral: a sentence without one has none (found at C speed)
         matches = list(rx["value"].finditer(sent)) if rx["numeral"].search(sent) else []
@@ -525,7 +528,7 @@ def find_targets(text: str, sections: tuple[Section, ...], measures: tuple[Measu
 
     base_year = int(meta.date[:4]) if meta.date and meta.date[:4].isdigit() else None
     starts = sorted(a for a, _ in task_spans)  # a sentence running over table rows may hold a task
-    cands = [c for c in prose_candidates(masked, goal, past, in_task, default_year, base_year, starts)
+    cands = [c for c in prose_candidates(masked, goal, past, in_task, default_year, base_year, starts, not task_spans)
              if not task_spans or in_task(c.start) or inside(c.start, goal)]
     cands = merge(cands + table)
     targets = []
