@@ -78,6 +78,7 @@ def _rx():
         "periods": ids_by_match("targets", "PERIOD_NAME"),
         "plan_period": re.compile(r"(?P<a>20\d\d)\s*[-—–－~至到]\s*(?P<b>20\d\d)\s*年"),
         "baseline_value": re.compile(rules_by_label("targets", "BASELINE_VALUE")[0].regex),
+        "duration": re.compile(rules_by_label("targets", "DURATION")[0].regex),
         "goal_marker": re.compile(alternation("targets", "GOAL_MARKER")),
         "past_sentence": re.compile(alternation("targets", "PAST_SENTENCE")),
         "relative_year": re.compile(rules_by_label("targets", "RELATIVE_YEAR")[0].regex),
@@ -261,7 +262,8 @@ def prose_candidates(text: str, goal: list, past: list, in_task, default_year: i
         # every value holds a numeral: a sentence without one has none (found at C speed)
         matches = list(rx["value"].finditer(sent)) if rx["numeral"].search(sent) else []
         multiples = [(m, v) for mrx, v in rx["multiple"] for m in mrx.finditer(sent)] if rx["any_multiple"].search(sent) else []
-        if not matches and not multiples:
+        durations = list(rx["duration"].finditer(sent)) if matches or "年" in sent else []
+        if not matches and not multiples and not durations:
             continue
         year_m = list(rx["year"].finditer(sent))
         if sentence_has_past_year(sent, default_year) or rx["past_sentence"].search(sent):
@@ -286,6 +288,13 @@ def prose_candidates(text: str, goal: list, past: list, in_task, default_year: i
                 ind += f"(比{by}年)"
             found.append(Candidate(s0 + m.start(), s0 + m.end(), float(v), "倍", "=", ind, _year_before(year_m, m.start(), year), by,
                                    span_start=s0 + locate(sent, a, base.start() if base else m.start(), ind)))
+        for m in durations:  # 平均生存周期达到5年
+            a, _ = clause_bounds(sent, m.start(), 0, len(sent))
+            ind = clean_indicator(sent[a:m.start()])
+            if ind and not rx["not_target"].search(sent[a:m.end()]):
+                comp = comparator_of(m.group("before"), rx["before_ids"]) or "="
+                found.append(Candidate(s0 + m.start(), s0 + m.end(), float(m.group("num")), "年", comp, ind,
+                                       _year_before(year_m, m.start(), year), span_start=s0 + locate(sent, a, m.start(), ind)))
         found.sort(key=lambda c: c.start)
         # growth-only indicators borrow the subject of the clause before
         for i, c in enumerate(found):
