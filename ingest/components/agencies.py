@@ -142,8 +142,11 @@ def find_roles(text: str, start: int, end: int, rules: RoleRules | None = None, 
     if not cue_rx.search(text, start, end) and not rules.field_any.search(text, start, end):
         return [], []
     work = list(text[start:end])
-    for m in _WRAP.finditer(text, start, end):  # 市市场监管局牵 / 头: a name or cue wrapped over lines
-        work[m.start() - start] = " "
+    for a, b in _page_marks(text, start, end):  # …市公安局 / 1、 / 配合: a page mark inside
+        work[a - start:b - start] = " " * (b - a)
+    unmarked = "".join(work)
+    for m in _WRAP.finditer(unmarked):  # 市市场监管局牵 / 头: a name or cue wrapped over lines
+        work[m.start():m.end()] = " " * (m.end() - m.start())
     for m in rules.note.finditer(text, start, end):
         work[m.start() - start:m.end() - start] = " " * (m.end() - m.start())
     for m in _QUALIFIER.finditer("".join(work)):  # 各县（市、区）人民政府: brackets inside a name
@@ -197,6 +200,22 @@ def find_roles(text: str, start: int, end: int, rules: RoleRules | None = None, 
 
 
 _DELIM = re.compile(r"[，。；,;：:！？!?\n（）()〔〕【】\[\]]")
+
+
+_LINE = re.compile(r"\n([^\n]*)(?=\n)")
+
+
+def _page_marks(text: str, start: int, end: int):
+    """(start, end) of each line holding only a page mark (structure.jsonl PAGE_MARK), the line
+    break before it included."""
+    from .structure import load_rules as structure_rules
+
+    mark = structure_rules().page_mark
+    if mark is None:
+        return
+    for m in _LINE.finditer(text, start, end):
+        if m.group(1).strip() and mark.match(m.group(1).strip()):
+            yield m.start(), m.end()
 
 
 def _clause_at(w: str, i: int) -> tuple[int, int]:

@@ -24,7 +24,7 @@ from ..text import squash
 
 RULE_KEYS = {"label", "id", "regex", "note"}
 RULE_LABELS = {"MARKER", "ARTICLE", "SKIP_SECTION", "SAFEGUARD_SECTION", "SAFEGUARD_ITEM", "SKIP_MEASURE", "END", "BULLET",
-               "RUN_ON_BREAK", "TASK_HEADING"}
+               "RUN_ON_BREAK", "TASK_HEADING", "PAGE_MARK"}
 SECTION_STYLES = {"cn_dun", "chapter"}  # numbering styles of top-level sections
 SAFEGUARD_CATEGORY = "保障措施"
 HEADING_MAX = 40  # longest first sentence still read as a paragraph's heading
@@ -50,6 +50,7 @@ class Rules:
     bullet: re.Pattern
     run_on_break: re.Pattern | None = None
     task_heading: re.Pattern | None = None
+    page_mark: re.Pattern | None = None
 
 
 @lru_cache(maxsize=None)
@@ -67,6 +68,7 @@ def load_rules(path: str | None = None) -> Rules:
         bullet=alternation(rows, "BULLET"),
         run_on_break=alternation(rows, "RUN_ON_BREAK"),
         task_heading=alternation(rows, "TASK_HEADING"),
+        page_mark=alternation(rows, "PAGE_MARK"),
     )
 
 
@@ -108,6 +110,8 @@ def _lines(text: str, rules: Rules):
         e = len(line.rstrip())
         if s >= e:
             continue
+        if rules.page_mark is not None and rules.page_mark.match(line[s:e]):
+            continue  # a page mark between two halves of a paragraph
         m = _MARKDOWN.match(line, s)
         md = _HASHES.match(line, s)
         c = m.end() if m else s
