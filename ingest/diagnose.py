@@ -22,7 +22,6 @@ import re
 from dataclasses import dataclass
 from functools import lru_cache
 
-from .patternfile import alternation, load_jsonl, pattern_path
 from .record import PolicyDoc, Span
 from .text import normalize, squash
 
@@ -67,10 +66,10 @@ class _Cues:
 
 @lru_cache(maxsize=None)
 def _cues() -> _Cues:
-    from .components.agencies import RULE_KEYS, RULE_LABELS
+    from .components.agencies import load_rules
 
-    rows = load_jsonl(pattern_path("roles.jsonl"), RULE_KEYS, RULE_LABELS)
-    return _Cues(alternation(rows, "DIAG_CUE"), alternation(rows, "DIAG_NOT_CUE"))
+    rules = load_rules()
+    return _Cues(rules.diag_cue or re.compile("(?!)"), rules.diag_not_cue or re.compile("(?!)"))
 
 
 def diagnose(doc: PolicyDoc) -> Diagnosis:
@@ -84,14 +83,6 @@ def _metadata(doc: PolicyDoc) -> list[Finding]:
     m = doc.meta
     missing = [("title", m.title), ("发文字号", m.doc_number), ("date", m.date)]
     return [Finding("metadata", "skipped", None, name, f"no {name} found") for name, value in missing if not value]
-
-
-def _sentence_of(text: str, pos: int) -> tuple[int, int]:
-    a = pos
-    while a > 0 and text[a - 1] not in "。！？!?；;":
-        a -= 1
-    m = re.compile(r"[。！？!?；;]").search(text, pos)
-    return a, (m.start() if m else len(text))
 
 
 _CLAUSE_END = re.compile(r"[，,。；;！？!?（）()\n]")

@@ -55,6 +55,9 @@ class RoleRules:
     not_subject: re.Pattern
     agency_end: re.Pattern
     subject: re.Pattern
+    table_columns: tuple[tuple[re.Pattern, str], ...] = ()  # task-table header cells: (regex, role)
+    diag_cue: re.Pattern | None = None  # policykg diagnose: words that should come with an assignment
+    diag_not_cue: re.Pattern | None = None  # ... and the same words where they assign nobody
 
 
 @lru_cache(maxsize=None)
@@ -86,6 +89,9 @@ def load_rules(path: str | None = None) -> RoleRules:
         not_subject=alternation(rows, "NOT_SUBJECT"),
         agency_end=alternation(rows, "AGENCY_END"),
         subject=alternation(rows, "SUBJECT"),
+        table_columns=tuple((r["rx"], r["role"]) for r in by("TABLE_COLUMN")),
+        diag_cue=alternation(rows, "DIAG_CUE"),
+        diag_not_cue=alternation(rows, "DIAG_NOT_CUE"),
     )
 
 

@@ -43,7 +43,7 @@ def apply_task_tables(source: Source, text: str, measures: tuple[Measure, ...],
     first_leads = bool(_first_leads().search(text))
     found: dict[int, tuple[list[str], list[str]]] = {}
     for rows in tables:
-        columns = _columns(rows[0]) if rows else {}
+        columns = task_columns(rows[0]) if rows else {}
         if not columns:
             continue
         bodies = [_PUNCT.sub("", text[m.span.start:m.span.end]) for m in measures]
@@ -74,10 +74,12 @@ def apply_task_tables(source: Source, text: str, measures: tuple[Measure, ...],
     return tuple(out)
 
 
-def _columns(header) -> dict[str, int]:
+def task_columns(header) -> dict[str, int]:
     """header_columns, plus the header cells of ``roles.jsonl`` TABLE_COLUMN (工作重点, 责任部门);
     "listed" is set when the lead column is a 责任单位 list."""
-    extra = _extra_columns()
+    from .agencies import load_rules
+
+    extra = load_rules().table_columns
     found = dict(header_columns(header))
     for i, cell in enumerate(header):
         cell = re.sub(r"\s+", "", cell)
@@ -95,16 +97,6 @@ def _columns(header) -> dict[str, int]:
 
 
 @lru_cache(maxsize=1)
-def _extra_columns():
-    from .agencies import load_rules as _  # noqa: F401  (validates roles.jsonl)
-    from ..patternfile import load_jsonl, pattern_path
-    from .agencies import RULE_KEYS, RULE_LABELS
-
-    rows = load_jsonl(pattern_path("roles.jsonl"), RULE_KEYS, RULE_LABELS)
-    return tuple((r["rx"], r["role"]) for r in rows if r["label"] == "TABLE_COLUMN")
-
-
-@lru_cache(maxsize=1)
 def _first_leads():
     from .agencies import load_rules
 
@@ -117,7 +109,7 @@ def measures_from_tables(text: str, tables) -> tuple[Measure, ...]:
     out: list[Measure] = []
     pos = 0
     for rows in tables:
-        columns = _columns(rows[0]) if rows else {}
+        columns = task_columns(rows[0]) if rows else {}
         if not columns:
             continue
         for row in rows[1:]:
@@ -186,7 +178,7 @@ def _tables_in_text(text: str) -> list[tuple[tuple[str, ...], ...]]:
                     continue  # a caption or note between the heading and the table
                 continue
             rows.append(tuple(cell.strip() for cell in line.split("\t")))
-        while rows and not _columns(rows[0]):
+        while rows and not task_columns(rows[0]):
             rows.pop(0)
         if rows:
             tables.append(tuple(rows))
@@ -218,7 +210,7 @@ def _stream_tables(text: str) -> list[tuple[tuple[str, ...], ...]]:
     lines = text.split("\n")
     for h, line in enumerate(lines):
         words = line.split()
-        columns = _columns(words) if 3 <= len(words) <= 8 else {}
+        columns = task_columns(words) if 3 <= len(words) <= 8 else {}
         if not columns or "lead" not in columns:
             continue
         body = [(i, squash_text(lines[i])) for i in range(h + 1, len(lines)) if lines[i].strip()]
@@ -288,7 +280,7 @@ def _layout_tables(text: str) -> list[tuple[tuple[str, ...], ...]]:
     tables, i = [], 0
     while i < len(lines):
         chunks = [(m.start(), m.group()) for m in _CHUNK.finditer(lines[i])]
-        columns = _columns([c for _, c in chunks]) if len(chunks) >= 3 else {}
+        columns = task_columns([c for _, c in chunks]) if len(chunks) >= 3 else {}
         i += 1
         if not columns:
             continue
@@ -433,4 +425,4 @@ def _agency(name: str, resolve, text: str) -> Agency:
     return Agency(name=name, canonical=None, key="unresolved/" + name, jurisdiction=None, span=span)
 
 
-__all__ = ["apply_task_tables", "split_agencies", "dice"]
+__all__ = ["apply_task_tables", "split_agencies", "dice", "task_columns", "measures_from_tables"]

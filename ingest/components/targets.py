@@ -456,11 +456,11 @@ def table_blocks(text: str) -> list[list[list[tuple[str, int]]]]:
 def table_candidates(text: str, default_year: int | None) -> tuple[list[Candidate], list[tuple[int, int]]]:
     rx = _rx()
     out, spans = [], []
-    from .tables import _columns
+    from .tables import task_columns
 
     for rows in table_blocks(text):
         header = rows[0]
-        if _columns([c for c, _ in header]):
+        if task_columns([c for c, _ in header]):
             continue  # a task table: its cells are read as sentences of the tasks they describe
         if any(rx["value"].search(c) and not re.search(r"20\d\d\s*年", c) for c, _ in header[1:]):
             header = None
