@@ -79,6 +79,8 @@ class Target:
     span: Span
     baseline_year: int | None = None
     measure: int | None = None  # index into PolicyDoc.measures when stated inside a task
+    # a range (2—3家) is recorded as its upper bound with "<="; its lower bound is kept here
+    lower: float | None = None
 
 
 @dataclass(frozen=True)

@@ -18,6 +18,7 @@ from ..graph.load import StoredSource, alignment_graphs_of, load_reference, stor
 from ..graph.parallel import Background, bounded_map
 from ..graph.store import Backend
 from ..ingest.errors import IngestError, PolicyKGError
+from ..ingest.diagnose import diagnose
 from ..ingest.pipeline import EXTRACTOR, ingest_file
 
 
@@ -111,6 +112,7 @@ def process_file(path: str) -> Outcome:
         "citations": len(doc.citations),
         "triples": len(lines),
         "characters": len(doc.source.text),
+        "warnings": len(diagnose(doc).warnings),  # what looks extractable but was not (policykg diagnose)
     }
     return Outcome(path, "stored", source=doc.source.name, graph=graph_iri(doc), ntriples=lines, summary=summary,
                    sha256=doc.source.sha256, document=document_iri(doc))

@@ -170,11 +170,11 @@ def ingest(
     stored, unchanged, duplicate, failed = (report.by_status(s) for s in ("stored", "unchanged", "duplicate", "failed"))
     if not quiet and stored:
         table = Table(title=f"Ingested into {readable_path(state.where())}")
-        for col in ("source", "title", "measures", "assignments", "targets", "citations", "triples"):
+        for col in ("source", "title", "measures", "assignments", "targets", "citations", "triples", "warnings"):
             table.add_column(col, justify="right" if col not in ("source", "title") else "left", overflow="fold")
         for o in stored:
             s = o.summary
-            table.add_row(s["source"], s["title"] or "—", *(str(s[k]) for k in ("measures", "assignments", "targets", "citations", "triples")))
+            table.add_row(s["source"], s["title"] or "—", *(str(s.get(k, 0)) for k in ("measures", "assignments", "targets", "citations", "triples", "warnings")))
         out.print(table)
     err.print(f"{len(stored)} stored, {len(unchanged)} unchanged, {len(failed)} failed"
               + (f", {len(duplicate)} duplicate (not counted twice)" if duplicate else ""), highlight=False)
@@ -445,6 +445,67 @@ def export(
         sys.stdout.flush()
     else:
         write_output(out_file, chunks)
+
+
+# ----------------------------------------------------------------------------- diagnose
+
+
+@app.command()
+def diagnose(
+    files: list[Path] = typer.Argument(..., help="Documents to read (.txt .md .html .docx .pdf); nothing is stored."),
+    fmt: str = typer.Option("text", "--format", help="text (the text with what was found and what was skipped) | json"),
+    show_text: bool = typer.Option(True, "--text/--no-text", help="With --format text: print the document's text, spans marked."),
+) -> None:
+    """What each document seems to hold that extraction did not take: assignment cues, goal
+    sentences, 《》 titles, missing title / 发文字号 / date (warnings are the skipped ones)."""
+    from rich.text import Text
+
+    from ..ingest.diagnose import diagnose as run_diagnosis, record
+    from ..ingest.pipeline import ingest_file
+
+    if fmt not in ("text", "json"):
+        fail(f"unknown format {fmt!r} (text, json)")
+    records, failed = [], 0
+    for file in files:
+        try:
+            doc = ingest_file(file)
+        except PolicyKGError as e:
+            err.print(f"error: {e}", highlight=False, markup=False)
+            failed += 1
+            continue
+        d = run_diagnosis(doc)
+        if fmt == "json":
+            records.append(record(d))
+            continue
+        counts = d.counts()
+        summary = ", ".join(f"{k} {v['found']} found / {v['dismissed']} dismissed / {v['skipped']} skipped"
+                            for k, v in counts.items() if k != "metadata")
+        out.print(Text(f"{doc.source.name}: {len(d.warnings)} warnings ({summary})", style="bold"))
+        if show_text:
+            # a Text object is never parsed for markup: the document's own [brackets] print as written
+            body = Text(doc.source.text)
+            for m in doc.measures:
+                body.stylize("bold", m.heading_span.start, m.heading_span.end)
+                for a in (*m.lead, *m.support):
+                    if a.span:
+                        body.stylize("green" if a in m.lead else "cyan", a.span.start, a.span.end)
+            for t in doc.targets:
+                body.stylize("magenta", t.span.start, t.span.end)
+            for c in doc.citations:
+                body.stylize("blue", c.span.start, c.span.end)
+            for f in d.warnings:
+                if f.span:
+                    body.stylize("reverse red", f.span.start, f.span.end)
+            out.print(body)
+            out.print(Text("bold: measure  green: lead  cyan: support  magenta: target  blue: citation  "
+                           "reverse red: skipped", style="dim"))
+        for f in d.warnings:
+            where = f"{f.span.start}-{f.span.end}" if f.span else "-"
+            out.print(Text(f"  {f.kind:10} {where:>11}  {f.text}  ({f.note})"))
+    if fmt == "json":
+        sys.stdout.write(json.dumps(records, ensure_ascii=False, indent=1) + "\n")
+    if failed:
+        raise typer.Exit(1)
 
 
 # ----------------------------------------------------------------------------- validate, stats

@@ -1,5 +1,6 @@
-"""Style documents of the structure and agency stages (tests/styles/style_struct_*), scored by the
-shared scorer: each .txt is extracted in memory and its record scored against the sibling .json."""
+"""Style documents of the structure, agency and target stages (tests/styles/style_struct_*,
+style_assign_*, style_target_*; .txt, .md, .html), scored by the shared scorer: each is extracted in
+memory and its record scored against the sibling .json."""
 from __future__ import annotations
 
 import json
@@ -16,7 +17,8 @@ SCORER = ROOT.parent / "shared" / "eval" / "score.py"
 
 
 def test_styles_struct_scores(tmp_path):
-    files = sorted(STYLES.glob("style_struct_*.txt"))
+    files = sorted(f for prefix in ("style_struct_", "style_assign_", "style_target_") for suffix in (".txt", ".md", ".html")
+                   for f in STYLES.glob(f"{prefix}*{suffix}"))
     assert files
     gold = tmp_path / "gold"
     gold.mkdir()

@@ -24,12 +24,17 @@ from ..registry import Jurisdiction, Registry, load_registry
 
 RULE_KEYS = {"label", "pattern", "regex", "role", "note"}
 RULE_LABELS = {"CUE", "INFIX", "FIELD", "FIRST_LEADS", "NOTE", "STRIP_HEAD", "STRIP_TAIL", "CUE_TAIL",
-               "NOT_AGENCY", "NOT_SUBJECT", "AGENCY_END", "SUBJECT"}
-ROLES = {"CUE": {"lead", "support"}, "INFIX": {"lead_support", "support_lead"}, "FIELD": {"lead", "support", "listed"}}
+               "NOT_AGENCY", "NOT_SUBJECT", "AGENCY_END", "SUBJECT", "DIAG_CUE", "DIAG_NOT_CUE",
+               "TABLE_COLUMN"}
+ROLES = {"CUE": {"lead", "support"}, "INFIX": {"lead_support", "support_lead"}, "FIELD": {"lead", "support", "listed"},
+         "TABLE_COLUMN": {"task", "listed", "number"}}
 _CLAUSE = re.compile(r"[^，。；,;：:！？!?\n（）()〔〕【】\[\]]+")
 _ITEM_SEP = re.compile(r"[、，,及]|以及")
 _NOT_IN_NAME = re.compile(r"[由的要将把对向从]")
 _SPACE = re.compile(r"\s")
+# A line break between two Chinese characters, the next line not opening a numbered item or a
+# labelled list: a hard wrap (PDF text, OCR), not the end of a clause.
+_WRAP = re.compile(r"(?<=[\u4e00-\u9fff])[ \t]*\n(?=[ \t]*[\u4e00-\u9fff])(?![ \t]*(?:[一二三四五六七八九十]+、|第[一二三四五六七八九十百]+[章条节]|(?:牵头|配合|责任|主责|参与|协办)(?:单位|部门)))")
 _QUALIFIER = re.compile(r"(?<=[\u4e00-\u9fff])[（(][\u4e00-\u9fff、]{1,8}[）)](?=[\u4e00-\u9fff])")
 _HIDE = str.maketrans("（()）、", "\x01\x01\x02\x02\x03")
 _SHOW = {1: "（", 2: "）", 3: "、"}
@@ -50,6 +55,9 @@ class RoleRules:
     not_subject: re.Pattern
     agency_end: re.Pattern
     subject: re.Pattern
+    table_columns: tuple[tuple[re.Pattern, str], ...] = ()  # task-table header cells: (regex, role)
+    diag_cue: re.Pattern | None = None  # policykg diagnose: words that should come with an assignment
+    diag_not_cue: re.Pattern | None = None  # ... and the same words where they assign nobody
 
 
 @lru_cache(maxsize=None)
@@ -81,6 +89,9 @@ def load_rules(path: str | None = None) -> RoleRules:
         not_subject=alternation(rows, "NOT_SUBJECT"),
         agency_end=alternation(rows, "AGENCY_END"),
         subject=alternation(rows, "SUBJECT"),
+        table_columns=tuple((r["rx"], r["role"]) for r in by("TABLE_COLUMN")),
+        diag_cue=alternation(rows, "DIAG_CUE"),
+        diag_not_cue=alternation(rows, "DIAG_NOT_CUE"),
     )
 
 
@@ -137,6 +148,11 @@ def find_roles(text: str, start: int, end: int, rules: RoleRules | None = None, 
     if not cue_rx.search(text, start, end) and not rules.field_any.search(text, start, end):
         return [], []
     work = list(text[start:end])
+    for a, b in _page_marks(text, start, end):  # …市公安局 / 1、 / 配合: a page mark inside
+        work[a - start:b - start] = " " * (b - a)
+    unmarked = "".join(work)
+    for m in _WRAP.finditer(unmarked):  # 市市场监管局牵 / 头: a name or cue wrapped over lines
+        work[m.start():m.end()] = " " * (m.end() - m.start())
     for m in rules.note.finditer(text, start, end):
         work[m.start() - start:m.end() - start] = " " * (m.end() - m.start())
     for m in _QUALIFIER.finditer("".join(work)):  # 各县（市、区）人民政府: brackets inside a name
@@ -192,6 +208,22 @@ def find_roles(text: str, start: int, end: int, rules: RoleRules | None = None, 
 _DELIM = re.compile(r"[，。；,;：:！？!?\n（）()〔〕【】\[\]]")
 
 
+_LINE = re.compile(r"\n([^\n]*)(?=\n)")
+
+
+def _page_marks(text: str, start: int, end: int):
+    """(start, end) of each line holding only a page mark (structure.jsonl PAGE_MARK), the line
+    break before it included."""
+    from .structure import load_rules as structure_rules
+
+    mark = structure_rules().page_mark
+    if mark is None:
+        return
+    for m in _LINE.finditer(text, start, end):
+        if m.group(1).strip() and mark.match(m.group(1).strip()):
+            yield m.start(), m.end()
+
+
 def _clause_at(w: str, i: int) -> tuple[int, int]:
     """[start, end) of the clause holding w[i]."""
     a = i
@@ -209,7 +241,8 @@ def _head(s: str, rules: RoleRules) -> int:
 @lru_cache(maxsize=None)
 def _cue_words(rules: RoleRules) -> re.Pattern:
     words = {w for w, _ in rules.cues} | {w for w, _ in rules.infixes}
-    return re.compile("|".join(map(re.escape, sorted(words, key=len, reverse=True))))
+    # a wrapped line may leave blanks inside a cue (牵 / 头)
+    return re.compile("|".join(r"\s*".join(map(re.escape, w)) for w in sorted(words, key=len, reverse=True)))
 
 
 def _cue(clause: _Clause, a: int, rules: RoleRules, registry: Registry, base: int, lead: list, support: list) -> bool:

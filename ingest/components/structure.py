@@ -23,10 +23,15 @@ from ..record import Measure, Section, Span
 from ..text import squash
 
 RULE_KEYS = {"label", "id", "regex", "note"}
-RULE_LABELS = {"MARKER", "ARTICLE", "SKIP_SECTION", "SAFEGUARD_SECTION", "SAFEGUARD_ITEM", "SKIP_MEASURE", "END", "BULLET"}
+RULE_LABELS = {"MARKER", "ARTICLE", "SKIP_SECTION", "SAFEGUARD_SECTION", "SAFEGUARD_ITEM", "SKIP_MEASURE", "END", "BULLET",
+               "RUN_ON_BREAK", "TASK_HEADING", "PAGE_MARK"}
 SECTION_STYLES = {"cn_dun", "chapter"}  # numbering styles of top-level sections
 SAFEGUARD_CATEGORY = "保障措施"
 HEADING_MAX = 40  # longest first sentence still read as a paragraph's heading
+# A line this long holding at least RUN_ON_ITEMS numbered-item starts has lost its line breaks
+# (doc-sharing copies, some scrapes): it is read as one line per item.
+RUN_ON_LINE = 240
+RUN_ON_ITEMS = 2
 TERMINAL = "。！？；：:!?;"
 _MARKDOWN = re.compile(r"(?:#{1,6}[ \t]*|>[ \t]*|[-*+][ \t]+|\*\*|__)*")
 _HASHES = re.compile(r"#{1,6}")
@@ -43,6 +48,9 @@ class Rules:
     skip_measure: re.Pattern
     end: re.Pattern
     bullet: re.Pattern
+    run_on_break: re.Pattern | None = None
+    task_heading: re.Pattern | None = None
+    page_mark: re.Pattern | None = None
 
 
 @lru_cache(maxsize=None)
@@ -58,6 +66,9 @@ def load_rules(path: str | None = None) -> Rules:
         skip_measure=alternation(rows, "SKIP_MEASURE"),
         end=alternation(rows, "END"),
         bullet=alternation(rows, "BULLET"),
+        run_on_break=alternation(rows, "RUN_ON_BREAK"),
+        task_heading=alternation(rows, "TASK_HEADING"),
+        page_mark=alternation(rows, "PAGE_MARK"),
     )
 
 
@@ -93,14 +104,14 @@ def _number(marker: str) -> str:
 
 def _lines(text: str, rules: Rules):
     """(content_start, content_end, style, number, body, md_heading) for each non-blank line."""
-    pos = 0
-    for line in text.split("\n"):
-        start, end = pos, pos + len(line)
-        pos = end + 1
+    for start, end in _physical_lines(text, rules):
+        line = text[start:end]
         s = len(line) - len(line.lstrip())
         e = len(line.rstrip())
         if s >= e:
             continue
+        if rules.page_mark is not None and rules.page_mark.match(line[s:e]):
+            continue  # a page mark between two halves of a paragraph
         m = _MARKDOWN.match(line, s)
         md = _HASHES.match(line, s)
         c = m.end() if m else s
@@ -125,6 +136,26 @@ def _lines(text: str, rules: Rules):
             body += 1
         bulleted = bool(m and m.end() > s and line[s] in "-*+")
         yield start + c, start + e, style, number, start + body, bulleted
+
+
+def _physical_lines(text: str, rules: Rules):
+    """[start, end) of each line; a run-on line (its breaks lost) is cut where numbered items start."""
+    pos = 0
+    for line in text.split("\n"):
+        start, end = pos, pos + len(line)
+        pos = end + 1
+        cuts = []
+        if len(line) >= RUN_ON_LINE and rules.run_on_break is not None:
+            cuts = [m.start() for m in rules.run_on_break.finditer(line) if 0 < m.start() < len(line)]
+        if len(cuts) < RUN_ON_ITEMS:
+            yield start, end
+            continue
+        last = 0
+        for c in cuts:
+            if c > last:
+                yield start + last, start + c
+            last = c
+        yield start + last, end
 
 
 def _complete(text: str, para: Para) -> bool:
@@ -233,6 +264,12 @@ def _ends(nodes: list[Node], body_end: int) -> None:
         node.end = end
 
 
+def _opening(text: str, node: Node) -> str:
+    """The item's first sentence as written (its heading may be cut shorter)."""
+    k = _first_sentence(text, node.para.body, node.para.end)
+    return squash(text[node.para.body:k if k is not None else node.para.end])
+
+
 def _rstrip(text: str, start: int, end: int) -> int:
     while end > start and text[end - 1].isspace():
         end -= 1
@@ -240,9 +277,13 @@ def _rstrip(text: str, start: int, end: int) -> int:
 
 
 def _skipped(node: Node, rules: Rules) -> bool:
-    if not rules.skip_section.search(node.heading):
+    heading = re.split(r"[：:]", node.heading, maxsplit=1)[0]  # （一）指导思想：坚持… is headed 指导思想
+    if not rules.skip_section.search(heading):
         return False
-    return bool(node.children) or node.style in SECTION_STYLES or node.style.startswith("md") or len(node.heading) <= 12
+    if rules.task_heading is not None and rules.task_heading.match(node.heading):
+        return False
+    labelled = heading != node.heading and len(heading) <= 20  # a label before ：names the paragraph
+    return bool(node.children) or node.style in SECTION_STYLES or node.style.startswith("md") or len(heading) <= 12 or labelled
 
 
 def _heading_paras(text: str, node: Node, rules: Rules, minimum: int) -> list[tuple[Para, str, Span]] | None:
@@ -299,7 +340,7 @@ def find_structure(text: str) -> tuple[tuple[Section, ...], tuple[Measure, ...]]
             continue
         if not has_body and node.style in SECTION_STYLES:
             continue
-        if not node.heading or rules.skip_measure.search(node.heading):
+        if not node.heading or rules.skip_measure.search(node.heading) or rules.skip_measure.search(_opening(text, node)):
             continue
         category = node.parent.heading if node.parent else None
         span = Span(node.para.start, _rstrip(text, node.para.start, node.end))

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import replace
+from functools import lru_cache
 
 from ..readers.common import header_columns
 from ..record import Agency, Measure, Source, Span
@@ -33,22 +34,33 @@ def apply_task_tables(source: Source, text: str, measures: tuple[Measure, ...],
     ``jurisdiction``: a ``registry.Jurisdiction`` (what ``agencies.jurisdiction_of`` returns),
     a region name, or None to take the region the text mostly names.
     """
-    if not measures:
-        return measures
     tables = list(source.tables) or _tables_in_text(text)
+    if not measures:
+        # a plan published as its task table alone (分工方案, a table-only annex): one measure a row
+        measures = measures_from_tables(text, tables)
+        if not measures:
+            return measures
+    first_leads = bool(_first_leads().search(text))
     found: dict[int, tuple[list[str], list[str]]] = {}
     for rows in tables:
-        columns = header_columns(rows[0]) if rows else {}
+        columns = task_columns(rows[0]) if rows else {}
         if not columns:
             continue
+        bodies = [_PUNCT.sub("", text[m.span.start:m.span.end]) for m in measures]
         for row in rows[1:]:
-            index = _match(row, columns, measures)
+            if tuple(row) == tuple(rows[0]):
+                continue  # the header repeated after a page break
+            index = _match(row, columns, measures, bodies)
             if index is None or measures[index].lead or measures[index].support:
                 continue
             lead, support = found.setdefault(index, ([], []))
             for role, bucket in (("lead", lead), ("support", support)):
                 if role in columns and columns[role] < len(row):
-                    for name in split_agencies(row[columns[role]]):
+                    names = split_agencies(row[columns[role]])
+                    if role == "lead" and columns.get("listed") and first_leads and "support" not in columns:
+                        names, rest = names[:1], names[1:]  # 责任单位 column, first unit leads
+                        support.extend(n for n in rest if n not in support)
+                    for name in names:
                         if name not in bucket:
                             bucket.append(name)
     if not found:
@@ -60,6 +72,97 @@ def apply_task_tables(source: Source, text: str, measures: tuple[Measure, ...],
                              lead=tuple(_agency(n, resolve, text) for n in lead),
                              support=tuple(_agency(n, resolve, text) for n in support))
     return tuple(out)
+
+
+def task_columns(header) -> dict[str, int]:
+    """header_columns, plus the header cells of ``roles.jsonl`` TABLE_COLUMN (工作重点, 责任部门);
+    "listed" is set when the lead column is a 责任单位 list."""
+    from .agencies import load_rules
+
+    extra = load_rules().table_columns
+    found = dict(header_columns(header))
+    for i, cell in enumerate(header):
+        cell = re.sub(r"\s+", "", cell)
+        for rx, role in extra:
+            if rx.match(cell):
+                if role in ("task", "number") and role not in found:
+                    found[role] = i
+                elif role == "listed":
+                    found.setdefault("lead", i)
+                    if found["lead"] == i:
+                        found["listed"] = i
+    if "task" in found and ("lead" in found or "support" in found):
+        return found
+    return {}
+
+
+@lru_cache(maxsize=1)
+def _first_leads():
+    from .agencies import load_rules
+
+    return load_rules().first_leads
+
+
+def measures_from_tables(text: str, tables) -> tuple[Measure, ...]:
+    """One task measure per task-table row (heading: the task cell's first sentence; number: its
+    序号), for a document whose body holds no numbered or heading-sentence measures."""
+    out: list[Measure] = []
+    pos = 0
+    for rows in tables:
+        columns = task_columns(rows[0]) if rows else {}
+        if not columns:
+            continue
+        for row in rows[1:]:
+            if tuple(row) == tuple(rows[0]) or columns["task"] >= len(row):
+                continue
+            cell = row[columns["task"]].strip()
+            head = re.split(r"[。；;]", cell, maxsplit=1)[0].strip(" ，,、")
+            if len(squash_text(head)) < 4:
+                continue
+            at = _find(text, head, pos)
+            if at is None:
+                continue
+            pos = at[1]
+            number = row[columns["number"]].strip() if "number" in columns and columns["number"] < len(row) else None
+            row_end = _row_end(text, at[1])
+            filled = [c for c in row if c.strip()]
+            last = _find(text, filled[-1], at[1]) if filled else None  # the row's last cell, wrapped
+            if last and last[0] >= at[0]:
+                row_end = max(row_end, last[1])
+            out.append(Measure(number or None, squash_text(head), None, "task", Span(at[0], row_end), Span(*at)))
+    # a row runs to the next row (cells wrapped over lines in a column layout belong to it)
+    for k in range(len(out) - 1):
+        if out[k].span.end < out[k + 1].span.start:
+            out[k] = replace(out[k], span=Span(out[k].span.start, max(out[k].span.end, _line_start(text, out[k + 1].span.start) - 1)))
+    return tuple(out)
+
+
+def _line_start(text: str, pos: int) -> int:
+    return text.rfind("\n", 0, pos) + 1
+
+
+def _row_end(text: str, pos: int) -> int:
+    """End of the line holding ``pos``, and of the indented lines after it (a wrapped row)."""
+    end = text.find("\n", pos)
+    while end != -1 and re.match(r"\n[ \t]+\S", text[end:end + 40]):
+        nxt = text.find("\n", end + 1)
+        end = nxt
+    return len(text.rstrip()) if end == -1 else end
+
+
+def squash_text(s: str) -> str:
+    return re.sub(r"\s+", "", s)
+
+
+def _find(text: str, cell: str, start: int) -> tuple[int, int] | None:
+    """[start, end) of ``cell`` in text, blanks inside it allowed (a wrapped cell)."""
+    chars = [re.escape(c) for c in squash_text(cell)]
+    if not chars:
+        return None
+    m = re.compile(r"\s*".join(chars)).search(text, start) or re.compile(r"\s*".join(chars)).search(text)
+    if m is None and len(chars) > 6:  # wrapped inside a column layout: where the cell begins
+        m = re.compile("".join(chars[:6])).search(text, start) or re.compile("".join(chars[:6])).search(text)
+    return (m.start(), m.end()) if m else None
 
 
 def _tables_in_text(text: str) -> list[tuple[tuple[str, ...], ...]]:
@@ -75,10 +178,143 @@ def _tables_in_text(text: str) -> list[tuple[tuple[str, ...], ...]]:
                     continue  # a caption or note between the heading and the table
                 continue
             rows.append(tuple(cell.strip() for cell in line.split("\t")))
-        while rows and not header_columns(rows[0]):
+        while rows and not task_columns(rows[0]):
             rows.pop(0)
         if rows:
             tables.append(tuple(rows))
+    return tables or _layout_tables(text) or _stream_tables(text)
+
+
+_CHUNK = re.compile(r"\S+(?: \S+)*")  # a cell in a column layout: text between runs of 2+ blanks
+_RUNNING = re.compile(r"^(?:\d{1,3}\s*/\s*\d{1,3}|第\s*\d+\s*页.*|[-—]\s*\d+\s*[-—])$")  # running page marks
+_ROW_NUMBER = re.compile(r"^(?:\d{1,3}|[一二三四五六七八九十]{1,3})[.、．]?$")
+
+
+_OPENS_LIST = re.compile(r"^(?:省|市|县|区|自治区|国家|中央|国务院|[\u4e00-\u9fff]{2,4}(?:省|市|县|区))")
+
+
+def _agency_list(s: str) -> bool:
+    """Whether s (blanks removed) is a list of agency names: 省信用办、知识产权局、工商局."""
+    from .agencies import load_rules
+
+    end = load_rules().agency_end
+    names = [n for n in re.split(r"[、，,；;]", s) if n]
+    return bool(names) and all(2 <= len(n) <= 20 and end.search(n) for n in names)
+
+
+def _stream_tables(text: str) -> list[tuple[tuple[str, ...], ...]]:
+    """Task tables as plain ``pdftotext`` writes them: the header words on one line, then every
+    cell's wrapped lines one after another, row by row. A row is read from its first cell (the
+    task: lines no wider than its first line) to the run of lines that together make an agency
+    list (the 责任单位 cell, 省市场监管局、省知识产权 / 局), which closes it."""
+    lines = text.split("\n")
+    for h, line in enumerate(lines):
+        words = line.split()
+        columns = task_columns(words) if 3 <= len(words) <= 8 else {}
+        if not columns or "lead" not in columns:
+            continue
+        body = [(i, squash_text(lines[i])) for i in range(h + 1, len(lines)) if lines[i].strip()]
+        rows, k = [], 0
+        while k < len(body):
+            first_width = len(body[k][1])
+            j = k + 1
+            while j < len(body) and len(body[j][1]) <= first_width + 1 and not _agency_list(body[j][1]):
+                j += 1
+                if len(body[j - 1][1]) < first_width - 1:
+                    break  # a short line closes the cell
+            task = "".join(t for _, t in body[k:j])
+            end = None
+            for a in range(j, len(body)):  # the agency cell: the first run of lines forming a list
+                joined = ""
+                for b in range(a, min(a + 4, len(body))):
+                    joined += body[b][1]
+                    if _agency_list(joined) and (b + 1 == len(body) or not _agency_list(joined + body[b + 1][1])):
+                        end = (a, b)
+                        break
+                if end:
+                    break
+            if end is None:
+                break
+            # a list opens with a body carrying its jurisdiction (省…、市…): the cell before it may
+            # end on a line that glues onto the list (…办法》 / 省信用办、…)
+            starts = [a for a in range(end[0], end[1] + 1)
+                      if _OPENS_LIST.match(body[a][1]) and _agency_list("".join(t for _, t in body[a:end[1] + 1]))]
+            if starts:
+                end = (starts[0], end[1])
+            row = [""] * len(words)
+            row[columns["task"]] = task
+            row[columns["lead"]] = "".join(t for _, t in body[end[0]:end[1] + 1])
+            rows.append(tuple(row))
+            k = end[1] + 1
+        if rows:
+            return [(tuple(words), *rows)]
+    return []
+
+
+def _width(s: str) -> int:
+    """Display width: a CJK character takes two columns."""
+    return sum(2 if "\u2e80" <= ch <= "\uffef" else 1 for ch in s)
+
+
+def _column_at(line: str, pos: int, header: str, starts: list[int]) -> int:
+    """The column a cell starting at ``pos`` sits in. Column layouts align either by characters
+    (pdftotext places each piece at a character column) or by display width (a layout typed
+    or shown in a CJK editor): the reading under which the cell sits closest to a column wins."""
+    best = None
+    for measure in (lambda s: len(s), _width):
+        p = measure(line[:pos])
+        cols = [measure(header[:st]) for st in starts]
+        k = min(range(len(cols)), key=lambda j: abs(cols[j] - p))
+        d = abs(cols[k] - p)
+        if best is None or d < best[0]:
+            best = (d, k)
+    return best[1]
+
+
+def _layout_tables(text: str) -> list[tuple[tuple[str, ...], ...]]:
+    """Task tables laid out in columns of blanks (``pdftotext -layout``, some plain-text copies).
+    A cell wrapped over lines (省市场监管局、省知识产权 / 局) continues on the next line in its
+    column: lines without a new row number are folded into the row above, cell by cell; a header
+    repeated after a page break and running page marks are dropped."""
+    lines = text.split("\n")
+    tables, i = [], 0
+    while i < len(lines):
+        chunks = [(m.start(), m.group()) for m in _CHUNK.finditer(lines[i])]
+        columns = task_columns([c for _, c in chunks]) if len(chunks) >= 3 else {}
+        i += 1
+        if not columns:
+            continue
+        header = tuple(c for _, c in chunks)
+        starts = [p for p, _ in chunks]
+        header_line = i - 1
+        number_col = columns.get("number")
+        rows: list[list[str]] = []
+        while i < len(lines):
+            line = lines[i]
+            cells = [(m.start(), m.group()) for m in _CHUNK.finditer(line)]
+            if not cells or len(cells) == 1 and _RUNNING.match(cells[0][1]):
+                i += 1
+                continue
+            if tuple(c for _, c in cells) == header:
+                i += 1
+                continue  # the header again, after a page break
+            if len(cells) == 1 and cells[0][0] < 2 and len(cells[0][1]) > starts[1] + 2:
+                break  # a prose line across the columns: the table is over
+            row = [""] * len(header)
+            if len(cells) == len(header):
+                for k, (_, cell) in enumerate(cells):
+                    row[k] = cell
+            else:
+                for pos, cell in cells:
+                    row[_column_at(line, pos, lines[header_line], starts)] += cell
+            first = row[number_col] if number_col is not None else ""
+            if not rows or (number_col is not None and _ROW_NUMBER.match(first)):
+                rows.append(row)
+            else:
+                rows[-1] = [a + b for a, b in zip(rows[-1], row)]
+            i += 1
+        if rows:
+            tables.append((header, *(tuple(r) for r in rows)))
     return tables
 
 
@@ -97,12 +333,16 @@ def split_agencies(cell: str) -> list[str]:
     return out
 
 
-def _match(row, columns, measures) -> int | None:
+def _match(row, columns, measures, bodies=None) -> int | None:
     task = row[columns["task"]] if columns["task"] < len(row) else ""
     best, best_score = None, 0.0
     if task:
+        key = _PUNCT.sub("", task)
         for i, m in enumerate(measures):
             score = dice(task, m.heading)
+            # an abbreviated task (行业监管专项整治) written out in the measure's own text
+            if len(key) >= 4 and bodies is not None:
+                score = max(score, 0.9 * coverage(key, bodies[i]))
             if score > best_score:
                 best, best_score = i, score
     number = _number(row[columns["number"]]) if "number" in columns and columns["number"] < len(row) else None
@@ -112,6 +352,13 @@ def _match(row, columns, measures) -> int | None:
     if len(by_number) == 1:
         return by_number[0]
     return None
+
+
+def coverage(part: str, whole: str) -> float:
+    """Share of ``part``'s character bigrams found in ``whole``: how much of an abbreviated task
+    (行业监管专项整治) a measure's text (…开展代理行业专项整治…) writes out."""
+    grams = [part[i:i + 2] for i in range(len(part) - 1)]
+    return sum(g in whole for g in grams) / len(grams) if grams else 0.0
 
 
 def dice(a: str, b: str) -> float:
@@ -178,4 +425,4 @@ def _agency(name: str, resolve, text: str) -> Agency:
     return Agency(name=name, canonical=None, key="unresolved/" + name, jurisdiction=None, span=span)
 
 
-__all__ = ["apply_task_tables", "split_agencies", "dice"]
+__all__ = ["apply_task_tables", "split_agencies", "dice", "task_columns", "measures_from_tables"]

@@ -25,7 +25,7 @@ HEADING = re.compile(
     re.M,
 )
 HEAD_START = re.compile(r"^[ \t#*>\-]*[一二三四五六七八九十(（\d]", re.M)  # where HEADING may match
-SENTENCE = re.compile(r"[^。！？!?；;]+")
+SENTENCE = re.compile(r"[^。！？!?；;\t]+")  # a table cell (tab-separated) is a sentence of its own
 LEAD_SENTENCE = re.compile(r"^[ \t#*>\-]*(?P<head>[^。\n]{2,12})。", re.M)
 
 
@@ -43,6 +43,7 @@ class Candidate:
     # provenance: [span_start, span_end) holds the indicator and the value (a table row: the row)
     span_start: int | None = None
     span_end: int | None = None
+    lower: float | None = None  # the lower bound of a range (2—3家)
 
 
 @lru_cache(maxsize=1)
@@ -76,6 +77,12 @@ def _rx():
         "trim": re.compile(rules_by_label("targets", "INDICATOR_TRIM")[0].regex),
         "periods": ids_by_match("targets", "PERIOD_NAME"),
         "plan_period": re.compile(r"(?P<a>20\d\d)\s*[-—–－~至到]\s*(?P<b>20\d\d)\s*年"),
+        "baseline_value": re.compile(rules_by_label("targets", "BASELINE_VALUE")[0].regex),
+        "duration": re.compile(rules_by_label("targets", "DURATION")[0].regex),
+        "goal_marker": re.compile(alternation("targets", "GOAL_MARKER")),
+        "past_sentence": re.compile(alternation("targets", "PAST_SENTENCE")),
+        "relative_year": re.compile(rules_by_label("targets", "RELATIVE_YEAR")[0].regex),
+        "value_split": re.compile("(?:" + alternation("targets", "VALUE_SPLIT") + r")(?=\s*(?:" + NUMBER + r"))"),
         "bare_year": re.compile(r"(?<![到至比较与\d])(?P<year>(?:19|20)\d\d)\s*年(?!\s*[-—–－~至到]\s*20)"),
     }
 
@@ -164,6 +171,9 @@ def plan_end_year(text: str, meta: DocumentMeta) -> int | None:
         for prx, year in rx["periods"]:
             if prx.search(source):
                 return int(year)
+    years = set(re.findall(r"(20\d\d)\s*年", meta.title or ""))
+    if len(years) == 1:  # 2024年…工作要点 / 分工方案: a plan for that year
+        return int(years.pop())
     return None
 
 
@@ -219,7 +229,9 @@ def sentence_has_past_year(sentence: str, goal_year: int | None) -> bool:
     return False
 
 
-def prose_candidates(text: str, goal: list, past: list, in_task, default_year: int | None) -> list[Candidate]:
+def prose_candidates(text: str, goal: list, past: list, in_task, default_year: int | None,
+                     base_year: int | None = None, task_starts: list[int] = (), free_text: bool = False) -> list[Candidate]:
+    """Goals stated in sentences; ``base_year`` (the document's year) dates 三年内-style goals."""
     rx = _rx()
     out: list[Candidate] = []
     in_past, in_goal_zone = membership(past), membership(goal)
@@ -240,22 +252,31 @@ def prose_candidates(text: str, goal: list, past: list, in_task, default_year: i
             continue
         in_goal = in_goal_zone(s0) or in_goal_zone(s1 - 1)
         if not in_goal:
-            if not in_task(s0) or not rx["goal_verb"].search(text, s0, s1):
+            k2 = bisect_left(task_starts, s0)
+            inside = in_task(s0) or in_task(s1 - 1) or k2 < len(task_starts) and task_starts[k2] < s1
+            if not inside or not rx["goal_verb"].search(text, s0, s1):
                 continue
+            if free_text and not rx["goal_marker"].search(text, s0, s1):
+                continue  # no tasks, no goals part (a news item): only sentences saying they are goals
         sent = text[s0:s1]
         # every value holds a numeral: a sentence without one has none (found at C speed)
         matches = list(rx["value"].finditer(sent)) if rx["numeral"].search(sent) else []
         multiples = [(m, v) for mrx, v in rx["multiple"] for m in mrx.finditer(sent)] if rx["any_multiple"].search(sent) else []
-        if not matches and not multiples:
+        durations = list(rx["duration"].finditer(sent)) if matches or "年" in sent else []
+        if not matches and not multiples and not durations:
             continue
         year_m = list(rx["year"].finditer(sent))
-        if sentence_has_past_year(sent, default_year):
+        if sentence_has_past_year(sent, default_year) or rx["past_sentence"].search(sent):
             continue
+        relative = rx["relative_year"].search(sent) if base_year and not year_m else None
         found: list[Candidate] = []
         year = zone_year(text, s0, goal) or default_year
         for m in matches:
             cand = _candidate(text, sent, s0, m, year_m, year)
             if cand:
+                if relative and relative.start() < m.start():  # 三年内认定…: years after the document's date
+                    n = relative.group("n")
+                    cand.year = base_year + int(n if n.isdigit() else parse_number(n))
                 found.append(cand)
         for m, v in multiples:
             a, _ = clause_bounds(sent, m.start(), 0, len(sent))
@@ -267,6 +288,13 @@ def prose_candidates(text: str, goal: list, past: list, in_task, default_year: i
                 ind += f"(比{by}年)"
             found.append(Candidate(s0 + m.start(), s0 + m.end(), float(v), "倍", "=", ind, _year_before(year_m, m.start(), year), by,
                                    span_start=s0 + locate(sent, a, base.start() if base else m.start(), ind)))
+        for m in durations:  # 平均生存周期达到5年
+            a, _ = clause_bounds(sent, m.start(), 0, len(sent))
+            ind = clean_indicator(sent[a:m.start()])
+            if ind and not rx["not_target"].search(sent[a:m.end()]):
+                comp = comparator_of(m.group("before"), rx["before_ids"]) or "="
+                found.append(Candidate(s0 + m.start(), s0 + m.end(), float(m.group("num")), "年", comp, ind,
+                                       _year_before(year_m, m.start(), year), span_start=s0 + locate(sent, a, m.start(), ind)))
         found.sort(key=lambda c: c.start)
         # growth-only indicators borrow the subject of the clause before
         for i, c in enumerate(found):
@@ -309,6 +337,8 @@ def _candidate(text, sent, s0, m, year_m, default_year, label: str | None = None
     prev = sent[max(0, m.start() - 1):m.start()]
     if prev in ("第", "每", "前", "近", "后") and not m.group("before"):
         return None
+    if rx["baseline_value"].match(sent, end):
+        return None  # 由…的3.2件提高到5件: the starting value
     if nxt in ("的", "之") or re.match(r"[\d“”\"'‘’]", nxt):
         return None  # a modifier (30件以上的企业) or a name (5个100工程)
     if m.group("num") and re.fullmatch(r"[一二两三四五六七八九十百千〇零]+", m.group("num")) and not m.group("before"):
@@ -320,6 +350,9 @@ def _candidate(text, sent, s0, m, year_m, default_year, label: str | None = None
         k = sent.find(sep, end, b)
         if k != -1:
             seg_end = min(seg_end, k)
+    split_after = rx["value_split"].search(sent, end, seg_end)  # 2个A和6个B: A ends at 和
+    if split_after:
+        seg_end = split_after.start()
     if rx["value"].search(sent, end, seg_end) and rx["value"].search(sent, end, seg_end).group("num"):
         return None
     if m.group("pct"):
@@ -338,6 +371,9 @@ def _candidate(text, sent, s0, m, year_m, default_year, label: str | None = None
     # indicator: the clause before the number, or (培育60家X) the verb and the noun after it
     seg_start = a
     k = sent.rfind("、", a, m.start())
+    splits = [x for x in rx["value_split"].finditer(sent, a) if x.end() <= m.start()]
+    if splits and splits[-1].start() > k and rx["value"].search(sent, a, splits[-1].start()):
+        k = splits[-1].end() - 1  # the segment starts after 和 (a one-character stand-in for 、)
     before_text = sent[a:m.start()]
     # after a 、 only when the segment before has its own value (a list of goals)
     if k != -1 and rx["value"].search(sent, a, k):
@@ -347,11 +383,11 @@ def _candidate(text, sent, s0, m, year_m, default_year, label: str | None = None
     # where the indicator was read: [ind_lo, ind_hi) of the sentence, and where the span ends
     ind_lo, ind_hi, span_end = seg_start, m.start(), end
     verb_only = not indicator or (rx["goal_verb"].fullmatch(indicator) is not None) or len(indicator) <= 2 and rx["goal_verb"].search(indicator)
-    if verb_only or (m.group("unit") and not m.group("after") and _noun_follows(sent, end, b)):
-        noun = sent[end:b]
+    if verb_only or (m.group("unit") and not m.group("after") and _noun_follows(sent, end, seg_end)):
+        noun = sent[end:seg_end]
         if noun and not rx["value"].search(noun):
             indicator = clean_indicator(indicator + noun)
-            ind_hi = span_end = len(sent[:b].rstrip())
+            ind_hi = span_end = len(sent[:seg_end].rstrip())
     if label is not None:
         indicator = clean_indicator(label)
     if not indicator:
@@ -362,10 +398,18 @@ def _candidate(text, sent, s0, m, year_m, default_year, label: str | None = None
             indicator = stem.group("s") + indicator
             ind_lo = a
     base = rx["baseline"].search(sent, a, m.start())
+    if base and label is None and base.start() > ind_lo and rx["value"].search(sent, base.end(), m.start()):
+        indicator = clean_indicator(sent[ind_lo:base.start()]) or indicator  # 拥有量由2022年底的3.2件提高到…
+    lower = None
+    if m.group("num2"):
+        lower = parse_number(m.group("num") + (m.group("mult") or ""))
+        if m.group("unit") in ("亿元", "万元", "千元"):
+            lower *= {"亿元": 1e8, "万元": 1e4, "千元": 1e3}[m.group("unit")]
     return Candidate(s0 + m.start(), s0 + m.end(), float(value), unit, comparator, indicator,
                      _year_before(year_m, m.start(), default_year) if year_m else default_year,
                      int(base.group("year")) if base else None,
-                     span_start=s0 + locate(sent, ind_lo, ind_hi, indicator), span_end=s0 + max(end, span_end))
+                     span_start=s0 + locate(sent, ind_lo, ind_hi, indicator), span_end=s0 + max(end, span_end),
+                     lower=lower)
 
 
 def _noun_follows(sent: str, end: int, b: int) -> bool:
@@ -412,8 +456,12 @@ def table_blocks(text: str) -> list[list[list[tuple[str, int]]]]:
 def table_candidates(text: str, default_year: int | None) -> tuple[list[Candidate], list[tuple[int, int]]]:
     rx = _rx()
     out, spans = [], []
+    from .tables import task_columns
+
     for rows in table_blocks(text):
         header = rows[0]
+        if task_columns([c for c, _ in header]):
+            continue  # a task table: its cells are read as sentences of the tasks they describe
         if any(rx["value"].search(c) and not re.search(r"20\d\d\s*年", c) for c, _ in header[1:]):
             header = None
         col, year = None, default_year
@@ -431,6 +479,9 @@ def table_candidates(text: str, default_year: int | None) -> tuple[list[Candidat
                 continue
             indicator, _ = row[0]
             cell, pos = row[col] if col is not None and col < len(row) else row[-1]
+            unit = re.search(r"[(（]([^()（）]{1,6})[)）]$", indicator)
+            if unit and re.fullmatch(r"[\d.,]+", cell):
+                cell = cell + unit.group(1)  # the unit stated once in the indicator: 拥有量（件） | 2.5
             m = rx["value"].search(cell)
             if not m or rx["not_target"].search(indicator):
                 continue
@@ -484,7 +535,11 @@ def find_targets(text: str, sections: tuple[Section, ...], measures: tuple[Measu
     def in_task(pos: int) -> bool:
         return in_tasks(pos) if task_spans else not in_past(pos)
 
-    cands = merge(prose_candidates(masked, goal, past, in_task, default_year) + table)
+    base_year = int(meta.date[:4]) if meta.date and meta.date[:4].isdigit() else None
+    starts = sorted(a for a, _ in task_spans)  # a sentence running over table rows may hold a task
+    cands = [c for c in prose_candidates(masked, goal, past, in_task, default_year, base_year, starts, not task_spans)
+             if not task_spans or in_task(c.start) or inside(c.start, goal)]
+    cands = merge(cands + table)
     targets = []
     for c in cands:
         owner = [i for i, m in enumerate(measures) if m.span.start <= c.start < m.span.end]
@@ -494,5 +549,6 @@ def find_targets(text: str, sections: tuple[Section, ...], measures: tuple[Measu
             comparator=c.comparator, baseline_year=c.baseline_year,
             span=Span(c.start if c.span_start is None else min(c.start, c.span_start), max(c.end, c.span_end or c.end)),
             measure=owner[0] if owner else None,
+            lower=None if c.lower is None else clean_value(c.lower),
         ))
     return tuple(targets)

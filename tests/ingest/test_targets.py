@@ -45,3 +45,14 @@ def test_targets_table_and_prose_are_one():
     text = ("二、主要目标\n到2020年,年发明专利授权量达到400件。\n具体目标表\n\t指标\n\t2020年目标\n\n"
             "\t年发明专利授权量\n\t400件\n\n三、任务\n推进。")
     assert targets(text) == [(400, "件", 2020, ">=")]
+
+
+def test_a_range_keeps_its_lower_bound_beside_the_record():
+    from policykg.ingest.pipeline import as_record, extract
+    from policykg.ingest.record import Source
+
+    text = "某市知识产权工作方案\n一、工作目标\n到2025年，培育知识产权密集型产业1至2个，建设服务网点3—5个。\n"
+    doc = extract(Source(path="t.txt", name="t.txt", text=text, media_type="text/plain", sha256="0" * 64))
+    got = [(t.value, t.lower, t.comparator) for t in doc.targets]
+    assert got == [(2, 1, "<="), (5, 3, "<=")]
+    assert all(set(t) == {"indicator", "value", "unit", "year", "comparator"} for t in as_record(doc)["targets"])

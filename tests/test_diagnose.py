@@ -1,0 +1,57 @@
+"""policykg diagnose: the cues extraction left behind, in memory and through the CLI."""
+from __future__ import annotations
+
+import json
+
+from policykg.ingest.diagnose import diagnose
+from policykg.ingest.pipeline import extract, ingest_file
+from policykg.ingest.record import Source
+
+from conftest import run_cli
+
+
+def _doc(text: str, name: str = "d.txt"):
+    return extract(Source(path=name, name=name, text=text, media_type="text/plain", sha256="0" * 64))
+
+
+def test_an_assignment_cue_without_an_agency_is_a_warning():
+    d = diagnose(_doc("某市工作方案\n一、重点任务\n1.建设服务平台。整合检索功能。由有关方面负责。\n"
+                      "2.开展专项行动。严厉打击侵权行为。（市市场监管局负责）\n"))
+    cues = [f for f in d.findings if f.kind == "assignment"]
+    assert [f.status for f in cues] == ["skipped", "found"]
+    assert cues[0].span is not None and cues[0].text == "负责"
+
+
+def test_words_that_assign_nobody_are_dismissed_not_warned():
+    d = diagnose(_doc("某市工作方案\n一、工作要求\n各牵头单位要高度负责，主要负责同志亲自部署。\n"))
+    cues = [f for f in d.findings if f.kind == "assignment"]
+    assert cues and all(f.status == "dismissed" for f in cues)
+
+
+def test_goal_sentences_found_and_dismissed():
+    text = ("某市工作方案\n一、工作目标\n到2025年，新建维权工作站10个。\n"
+            "截至2023年底，全市已建成工作站5个。\n")
+    d = diagnose(_doc(text))
+    goals = [(f.text[:2], f.status) for f in d.findings if f.kind == "goal"]
+    assert goals == [("到2", "found"), ("截至", "dismissed")]
+
+
+def test_missing_metadata_and_uncited_titles_are_listed():
+    d = diagnose(_doc("一、重点任务\n1.开展宣传。\n"))
+    assert {f.text for f in d.findings if f.kind == "metadata"} == {"title", "发文字号", "date"}
+    assert len(d.warnings) == 3
+
+
+def test_cli_json_and_text(tmp_path):
+    f = tmp_path / "plan.txt"
+    f.write_text("某市[bold]工作方案\n一、重点任务\n1.建设平台。整合资源。由有关方面负责。\n", encoding="utf-8")
+    run = run_cli("diagnose", "--format", "json", str(f))
+    assert run.returncode == 0, run.stderr
+    rec = json.loads(run.stdout)[0]
+    assert rec["source"] == "plan.txt" and rec["counts"]["assignment"]["skipped"] == 1
+    assert rec["warnings"] == len([x for x in rec["findings"] if x["status"] == "skipped"])
+    text = run_cli("diagnose", str(f))
+    assert text.returncode == 0, text.stderr
+    assert "[bold]工作方案" in text.stdout  # the document's own brackets are text, not markup
+    bad = run_cli("diagnose", str(tmp_path / "missing.txt"), str(f))
+    assert bad.returncode == 1 and "missing.txt" in bad.stderr and "plan.txt" in bad.stdout
