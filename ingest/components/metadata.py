@@ -12,7 +12,8 @@ import re
 from dataclasses import dataclass
 from functools import lru_cache
 
-from ..catalog import Region, county_region, issuer_for_doc_number, region_for, region_regex, regions
+from ..catalog import (Region, county_region, county_regex, find_county, issuer_for_doc_number, region_for,
+                       region_regex, regions)
 from ..numbers import cn_integer
 from ..record import DocumentMeta, Source, Span
 from ..rules import alternation, ids_by_match, rules_by_label
@@ -317,11 +318,18 @@ def signature_issuers(lines: list[Line]) -> tuple[list[str], Line | None]:
 
 
 def region_of_name(name: str, text: str) -> Region | None:
-    """The jurisdiction an organ or title names: its leading region (深圳市…), a county
-    (…县/区/旗), or a national body."""
+    """The jurisdiction an organ or title names: its leading region (深圳市…), a county-level unit
+    after it or alone (南通市通州区…, 太仓市…, 平阳县…; from the division data), or None."""
     m = region_regex().match(name)
     region = regions()[m.group(0)] if m else None
     rest = name[m.end():] if m else name
+    if region is not None and region.kind == "province" and rest[:1] in "省":
+        rest = rest[1:]
+    c = county_regex().match(rest)
+    if c and (region is None or region.kind in ("prefecture", "municipality", "province")):
+        unit = find_county(c.group(0), within=region, hint=None if region else most_mentioned_region(text))
+        if unit is not None:
+            return unit
     c = COUNTY.match(rest)
     if c and not rest.startswith(("市区", "地区", "自治区")) and (region is None or region.kind == "prefecture" or region.kind == "municipality"):
         county = c.group("county")
