@@ -131,7 +131,8 @@ def repair(text: str) -> Repaired:
 def _is_noise_line(body: str, rx) -> bool:
     if len(body) <= 160 and rx["noise_line"].fullmatch(body):
         return True
-    return len(body) <= 120 and len(rx["news_meta"].findall(body)) >= 2 and not re.search(r"[。；]", body)
+    return (len(body) <= 120 and len(rx["news_meta"].findall(body)) >= 2 and not re.search(r"[。；]", body)
+            and not re.search(r"成文|颁布|发文|文号|发布机构|索引号", body))  # a portal's metadata is kept
 
 
 def _wrapped_across(lines, noise, i: int) -> bool:
