@@ -15,7 +15,7 @@ from ..catalog import find_known, normalize_title, region_regex
 from ..record import Citation, DocumentMeta, Measure, Span
 from ..rules import alternation, rules_by_label
 from ..text import squash
-from .metadata import doc_number_of, finditer_doc_numbers, simplified
+from .metadata import doc_number_of, finditer_doc_numbers, simplified, title_key
 
 # a title may wrap onto the next line once (《\n国家知识产权战略纲要》)
 TITLE = re.compile(r"《(?P<title>[^《》\n]{0,150}\n?[^《》\n]{1,150}(?:《[^《》\n]{1,60}》[^《》\n]{0,60})?)》")
@@ -145,7 +145,7 @@ def is_self(mt: Mention, meta: DocumentMeta) -> bool:
     if mt.doc_number and meta.doc_number and mt.doc_number == meta.doc_number:
         return True
     if mt.title and meta.title:
-        a, b = normalize_title(mt.title), normalize_title(meta.title)
+        a, b = title_key(mt.title), title_key(meta.title)
         return a == b or (len(a) >= 8 and (a in b or b in a) and abs(len(a) - len(b)) <= 6)
     return False
 

@@ -379,6 +379,12 @@ def find_title(text: str, lines: list[Line], fields) -> tuple[str | None, Span |
             title, span = candidates[0]
     notice = rx["notice_title"].match(squash(title)) if title else None
     issuer_part = (notice.group("issuer") or None) if notice else None
+    if issuer_part is None and "title" not in fields:  # the notice's title line below a page's own heading
+        for other, _ in title_candidates(lines)[1:]:
+            wrapper = rx["notice_title"].match(other)
+            if wrapper and wrapper.group("issuer"):
+                issuer_part = wrapper.group("issuer")
+                break
     body = rx["notice_body"].search(text[:6000])
     if body:
         group = next(g for g in ("plan", "plan2", "plan3") if body.group(g))
@@ -479,6 +485,8 @@ def signature_issuers(lines: list[Line]) -> tuple[list[str], Line | None]:
         if rx["date_line"].match(line.text):
             names = []
             j = i - 1
+            while j >= 0 and re.fullmatch(r"[(（][^()（）]{2,30}代章[)）]", lines[j].text.strip()):
+                j -= 1  # a seal note between the signature and the date
             while j >= 0 and len(names) < 4 and is_issuer_name(lines[j].text) and len(lines[j].text) <= 40:
                 names = split_issuers(lines[j].text) + names
                 j -= 1
