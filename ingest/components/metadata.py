@@ -544,8 +544,10 @@ def find_metadata(text: str, source: Source) -> DocumentMeta:
     issuers += title_issuers(notice_issuer + "关于" if notice_issuer else title)
     issuers += header_issuers(lines, title_span)
     published = _rx()["published_by"].search(text[:3000])
-    if published and not issuers and is_issuer_name(published.group("issuer")):
-        issuers.append(published.group("issuer"))
+    reported = None  # the body a news item says issued the document (市市场监督管理局印发《…》)
+    if published and not issuers and is_issuer_name(published.group("issuer")) and published.group("issuer") not in ("市政府", "省政府"):
+        reported = published.group("issuer")
+        issuers.append(reported)
     by_number = issuer_for_doc_number(doc_number)
     if by_number and not issuers:
         issuers.append(by_number.issuer)
@@ -562,7 +564,7 @@ def find_metadata(text: str, source: Source) -> DocumentMeta:
             doc_number, doc_number_span = number, number_span
         if date is None and dated:
             date, date_span = dated, dated_span
-    if date is None and published:
+    if date is None and published and published.group("date"):
         date, date_span = parse_date(published.group("date")), Span(published.start("date"), published.end("date"))
 
     region = level = None
@@ -585,6 +587,8 @@ def find_metadata(text: str, source: Source) -> DocumentMeta:
             region = regions()[m.group(0)] if m else None
     if level is None and region is not None:
         level = region.level
+    if reported and reported[:1] in "市省区县" and region is not None and region.name.endswith(reported[:1]):
+        issuers = [region.name + reported[1:] if i == reported else i for i in issuers]  # 市… of the page's city
     if not issuers and level != "national":
         inferred = local_issuer(doc_number, region)
         issuers = [inferred] if inferred else []
