@@ -241,7 +241,23 @@ def find_doc_number(lines: list[Line], fields) -> tuple[str | None, Span | None]
             inner = _rx()["doc_number"].search(line.text)
             return doc_number_of(inner), Span(line.start + inner.start(), line.start + inner.end())
     number, span, _, _ = number_with_date(lines)
+    if number is None:
+        for line in lines[:8]:
+            glued = glued_number(line.text)
+            if glued:
+                return doc_number_of(glued), Span(line.start + glued.start(), line.start + glued.end())
     return number, span
+
+
+def glued_number(t: str):
+    """A 发文字号 closing a title line (…的通知粤办函〔2019〕267号, …意见（某府〔2020〕3号）), or None."""
+    for m in finditer_doc_numbers(t):
+        if t[m.end():].strip(" )）") == "" and m.start() > 0:
+            code = trim_code(m.group("code"))
+            cut = m.start() + len(m.group("code")) - len(code)
+            if _rx()["doc_type_end"].search(squash(t[:cut])):
+                return DocNumberMatch(cut, m.end(), {"code": code, "year": m.group("year"), "serial": m.group("serial")})
+    return None
 
 
 def number_with_date(lines: list[Line]) -> tuple[str | None, Span | None, str | None, Span | None]:
@@ -280,6 +296,9 @@ def title_line(t: str) -> str | None:
     number = rx["doc_number"].match(t)
     if number and number.end() < len(t):
         t = t[number.end():].lstrip(" )）")
+    glued = glued_number(t)  # …的通知粤办函〔2019〕267号
+    if glued:
+        t = t[:glued.start()].rstrip(" (（")
     label = re.match(r"^[^：:\s]{1,8}[:：]\s*(?=\S)", t)
     if label and rx["doc_type_end"].search(squash(t[label.end():])):
         t = t[label.end():]
