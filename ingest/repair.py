@@ -84,6 +84,7 @@ def _rx():
         "noise_inline": re.compile(alternation("repair", "NOISE_INLINE")),
         "related": re.compile(r"(?:相关阅读|相关文章|相关新闻|相关链接|热点推荐|推荐阅读|最新资讯|热门文章)[:：]?\s*$"),
         "pinyin": re.compile(alternation("repair", "PINYIN_RUBY")),
+        "replace": [(re.compile(r.regex), r.id or "") for r in rules_by_label("repair", "REPLACE")],
         "breaks": [(re.compile(r.regex), r.id) for r in rules_by_label("repair", "BREAK_BEFORE")],
         "heading_before": re.compile(r"(?:[一二三四五六七八九十]{1,3}、|[（(][一二三四五六七八九十]{1,3}[)）])[^。；;\n]{1,24}$"),
         # OCR and PDF text: digits spaced apart ("2 0 2 5年"), a number set off by spaces ("到 2027 年")
@@ -94,7 +95,7 @@ def _rx():
         "glued_heading": re.compile(r"[一二三四五六七八九十]{1,3}、[\u4e00-\u9fff]{0,8}?(?:目标|任务|措施|原则|思想|要求|保障|实施)(?=[^\n。；，,、）)（(])"),
         "spaced_number": re.compile(r"(?<=[\u4e00-\u9fff]) +(\d(?:[\d.,]| (?=\d))*) *(?=[年月日件个家项次万亿元%倍人户所座条款批])|(?<=[\u4e00-\u9fff]) *(\d(?:[\d.,]| (?=\d))*) +(?=[年月日件个家项次万亿元%倍人户所座条款批])"),
         "spaced_bracket": re.compile(r"(?<=[（(]) +(?=[一二三四五六七八九十]{1,3}[)）])"),
-        "any": re.compile("[" + _TONE + r"_/:>＞»›]|第\s*\d+\s*页|\d \d|[\u4e00-\u9fff] +\d|\d +[\u4e00-\u9fff]|[（(] +[一二三四五六七八九十]|下载|阅读|来源|首页|欢迎|打印|分享|版权|\n[\u4e00-\u9fff]{1,2}(?:\n|$)|[^\n]{" + str(LONG_LINE) + ",}"),
+        "any": re.compile("[" + _TONE + r"\u2e3a\u2e3b_/:>＞»›]|第\s*\d+\s*页|\d \d|[\u4e00-\u9fff] +\d|\d +[\u4e00-\u9fff]|[（(] +[一二三四五六七八九十]|下载|阅读|来源|首页|欢迎|打印|分享|版权|\n[\u4e00-\u9fff]{1,2}(?:\n|$)|[^\n]{" + str(LONG_LINE) + ",}"),
     }
 
 
@@ -146,6 +147,9 @@ def _cleaning_edits(text: str) -> list[tuple[int, int, str]]:
         edits.append((m.start(), m.end(), ""))
     for m in rx["pinyin"].finditer(text):
         edits.append((m.start(), m.end(), ""))
+    for pattern, replacement in rx["replace"]:
+        for m in pattern.finditer(text):
+            edits.append((m.start(), m.end(), replacement))
     for m in list(rx["spaced_digits"].finditer(text)) + list(rx["spaced_serial"].finditer(text)):
         for k in range(m.start(), m.end()):
             if text[k] == " ":
@@ -222,7 +226,8 @@ def _apply(text: str, edits: list[tuple[int, int, str]]) -> Repaired:
         starts.extend(range(pos, s))
         ends.extend(range(pos + 1, s + 1))
         pieces.append(new)
-        starts.extend([e] * len(new))  # an inserted character sits before the next character read
+        # a replacement stands for what it replaced; an inserted character sits before the next one read
+        starts.extend([s if e > s else e] * len(new))
         ends.extend([e] * len(new))
         pos = e
     pieces.append(text[pos:])
