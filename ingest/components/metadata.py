@@ -69,6 +69,8 @@ def _rx():
         "headline": re.compile(rules_by_label("metadata", "HEADLINE")[0].regex),
         "chrome": re.compile(alternation("metadata", "SITE_CHROME")),
         "published_by": re.compile(rules_by_label("metadata", "PUBLISHED_BY")[0].regex),
+        "addressee": [(re.compile(rx.pattern), level) for rx, level in ids_by_match("metadata", "ADDRESSEE_LEVEL")],
+        "inline_signature": re.compile(r"(?:^|\s)(?P<issuer>[\u4e00-\u9fff]{0,30}?(?:人民政府|办公厅|办公室|国务院|局|委员会|部))\s*(?P<date>" + date.replace("?P<", "?P<s") + r")(?=\s|$)"),
         "doc_type_end": re.compile(alternation("metadata", "DOC_TYPE") + r"(?:\s*[(（][^()（）]{2,30}[)）])?$"),
         "breadcrumb": re.compile(alternation("metadata", "BREADCRUMB")),
         "issuer_name": re.compile(r"^[\u4e00-\u9fff（）()、\s]{2,40}?" + alternation("metadata", "ISSUER_SUFFIX") + r"$"),
@@ -246,6 +248,14 @@ def find_doc_number(lines: list[Line], fields) -> tuple[str | None, Span | None]
             glued = glued_number(line.text)
             if glued:
                 return doc_number_of(glued), Span(line.start + glued.start(), line.start + glued.end())
+    long_lines = [line for line in lines[:3] if len(line.text) >= 200]
+    if number is None and long_lines:  # a page run into one line: the number set off by blanks near its start
+        head = long_lines[0]
+        for m in finditer_doc_numbers(head.text[:300]):
+            before = head.text[:m.start()]
+            if before.count("《") == before.count("》") and before.count("(") + before.count("（") == before.count(")") + before.count("）") \
+                    and (not before or before[-1].isspace() or _rx()["doc_type_end"].search(squash(before))):
+                return doc_number_of(m), Span(head.start + m.start(), head.start + m.end())
     return number, span
 
 
@@ -338,6 +348,7 @@ def title_candidates(lines: list[Line]) -> list[tuple[str, Span]]:
             nxt = header[i + 1] if i + 1 < len(header) else None
             # "市政府关于大力实施商标战略" / "推进创新型城市建设的意见": a 关于 title ends with 的 + type
             if ("关于" in joined and "的" not in joined.split("关于", 1)[1] and nxt is not None
+                    and title_key(nxt.text) not in title_key(joined) and title_key(joined) not in title_key(nxt.text)
                     and not rx["doc_number_line"].match(nxt.text) and not is_field_line(nxt.text)
                     and title_line(nxt.text) and rx["doc_type_end"].search(squash(joined + nxt.text))):
                 joined, end = joined + nxt.text, nxt.end
@@ -398,17 +409,23 @@ def find_title(text: str, lines: list[Line], fields) -> tuple[str | None, Span |
             title, span = candidates[0]
     notice = rx["notice_title"].match(squash(title)) if title else None
     issuer_part = (notice.group("issuer") or None) if notice else None
+    # a portal's title of the notice may lose its 的通知: 某办公厅关于印发某工作方案
+    wrapper = notice or (title is not None and re.search(r"关于(?:印发|转发|批转)", title))
     if issuer_part is None and "title" not in fields:  # the notice's title line below a page's own heading
         for other, _ in title_candidates(lines)[1:]:
-            wrapper = rx["notice_title"].match(other)
-            if wrapper and wrapper.group("issuer"):
-                issuer_part = wrapper.group("issuer")
+            other_notice = rx["notice_title"].match(other)
+            if other_notice and other_notice.group("issuer"):
+                issuer_part = other_notice.group("issuer")
                 break
     body = rx["notice_body"].search(text[:6000])
     if body:
         group = next(g for g in ("plan", "plan2", "plan3") if body.group(g))
         plan = squash(body.group(group))
-        if title is None or notice or title_key(plan) == title_key(title):
+        listed = re.search(r"(?:《[^《》]{4,120}》[、，,和及]?\s*)+$", text[max(0, body.start(group) - 400):body.start(group) - 1])
+        if group == "plan2" and listed:  # 《A》《B》《C》已经…通过，现印发: the notice prints A first
+            first = re.match(r"《([^《》]{4,120})》", listed.group(0))
+            plan = squash(first.group(1))
+        if title is None or wrapper or title_key(plan) == title_key(title):
             return (*(own_title_line(plan, lines) or (plan, Span(body.start(group), body.end(group)))), issuer_part)
     if notice:
         plan = unwrap_plan(squash(notice.group("plan")))
@@ -441,6 +458,9 @@ def clean_issuer(name: str) -> str:
     half = len(name) // 2
     if len(name) % 2 == 0 and half >= 3 and name[:half] == name[half:]:
         name = name[:half]
+    place = region_regex().match(name) or county_regex().match(name)
+    if place and name[place.end():] in ("政府", "政府办公室", "政府办公厅"):  # 连云港市政府 is 连云港市人民政府
+        name = name[:place.end()] + "人民" + name[place.end():]
     m = region_regex().match(name)  # 广东省惠州市人民政府 is 惠州市人民政府 (a prefecture's name is unique)
     if m and regions()[m.group(0)].kind == "province":
         inner = region_regex().match(name, m.end())
@@ -467,6 +487,28 @@ def settle_issuers(names: list[str]) -> list[str]:
     if any(has_place(n) for n in names):
         names = [n for n in names if has_place(n)]
     return names
+
+
+_ROLE_CLAUSE = re.compile(r"[（(]([^（）()]{2,80}?)(?:按职责分工)?(?:负责|牵头)")
+_NATIONAL_BODY = re.compile(r"^(?:国家|中央|最高人民|全国)|(?<!部门)部$|总局$|^国务院")
+
+
+def national_assignments(text: str) -> bool:
+    """Whether the tasks are given to national bodies (（国家知识产权局、司法部负责）) and to no local one:
+    a national plan that names no issuer."""
+    names = [n for m in _ROLE_CLAUSE.finditer(text) for n in re.split(r"[、，,]", m.group(1)) if n]
+    national = {n for n in names if _NATIONAL_BODY.search(n)}
+    local = [n for n in names if n not in national and (n[:1] in "市省区县" or region_regex().match(n))]
+    return len(national) >= 2 and not local
+
+
+def addressee_level(lines: list[Line]) -> str | None:
+    for line in lines[:30]:
+        if line.text.endswith(("：", ":")) or "：" in line.text[-3:] or ":" in line.text[-3:]:
+            for rx, level in _rx()["addressee"]:
+                if rx.match(line.text):
+                    return level
+    return None
 
 
 def local_issuer(doc_number: str | None, region: Region | None) -> str | None:
@@ -564,7 +606,7 @@ def find_metadata(text: str, source: Source) -> DocumentMeta:
     issuers += header_issuers(lines, title_span)
     published = _rx()["published_by"].search(text[:3000])
     reported = None  # the body a news item says issued the document (市市场监督管理局印发《…》)
-    if published and not issuers and is_issuer_name(published.group("issuer")) and published.group("issuer") not in ("市政府", "省政府"):
+    if published and not issuers and is_issuer_name(published.group("issuer")) and published.group("issuer") not in ("市政府", "省政府", "区政府", "县政府"):
         reported = published.group("issuer")
         issuers.append(reported)
     by_number = issuer_for_doc_number(doc_number)
@@ -583,6 +625,10 @@ def find_metadata(text: str, source: Source) -> DocumentMeta:
             doc_number, doc_number_span = number, number_span
         if date is None and dated:
             date, date_span = dated, dated_span
+    if date is None:  # 國務院 2021年10月9日 inside a page run into one line
+        inline = _rx()["inline_signature"].search(text[:3000])
+        if inline and is_issuer_name(inline.group("issuer")):
+            date, date_span = parse_date(inline.group("date")), Span(inline.start("date"), inline.end("date"))
     if date is None and published and published.group("date"):
         date, date_span = parse_date(published.group("date")), Span(published.start("date"), published.end("date"))
 
@@ -606,6 +652,8 @@ def find_metadata(text: str, source: Source) -> DocumentMeta:
             region = regions()[m.group(0)] if m else None
     if level is None and region is not None:
         level = region.level
+    if level is None:  # no issuer or region: who the document is sent to (各省、自治区、直辖市 / 各县（市、区）…)
+        level = addressee_level(lines) or ("national" if national_assignments(text) else None)
     if reported and reported[:1] in "市省区县" and region is not None and region.name.endswith(reported[:1]):
         issuers = [region.name + reported[1:] if i == reported else i for i in issuers]  # 市… of the page's city
     if not issuers and level != "national":

@@ -42,6 +42,24 @@ def document(text: str) -> dict:
      "issuers", ["南通市通州区人民政府"]),
     # a local number names its government when nothing else does
     ("东莞市知识产权专项资金管理办法\n东府办〔2020〕52号\n第一条　为推动建设，制定本办法。", "issuers", ["东莞市人民政府办公室"]),
+    # no issuer: who the text is sent to, or whom it gives its tasks, tells the level
+    ("某年度推进计划\n各省、自治区、直辖市知识产权局：\n正文。", "level", "national"),
+    ("某工作方案\n各区人民政府，市政府各部门：\n正文。", "level", "municipal"),
+    ("2025年推进计划\n为落实纲要，制定本计划。\n1.修改商标法。（国家知识产权局、司法部负责）\n2.加强执法。（市场监管总局负责）",
+     "level", "national"),
+    # several plans printed by one notice: the first is the document
+    ("各县、区人民政府：\n《开封市推动制造业发展实施方案》《开封市若干财政支持措施》已经市政府常务会议研究通过，现印发给你们。\n"
+     "2020年11月17日\n开封市推动制造业发展实施方案\n正文。", "title", "开封市推动制造业发展实施方案"),
+    # portal labels of other sites
+    ("发布机构 | 国家知识产权局 | ||\n文件号 | 国知发运字〔2025〕16号 | 制发日期 | 2025-05-21 |\n各省知识产权局：\n正文。",
+     "doc_number", "国知发运字〔2025〕16号"),
+    ("发文标题: 金华市人民政府关于补齐科技创新短板的若干意见\n发文文号: 金政发[2016]54号\n发文时间: 2016-10-18\n正文。", "date", "2016-10-18"),
+    # a news item: 某市政府出台《…》 is 某市人民政府's document
+    ("【连网】日前，连云港市政府出台《关于进一步加强知识产权工作的实施意见》。\n正文。", "issuers", ["连云港市人民政府"]),
+    # a page run into one line: the number and the signed date inside it
+    ("“十四五”某规划国务院关于印发“十四五”某规划的通知 国发〔2021〕20号 各省、自治区、直辖市人民政府,国务院各部委、各直属机构:"
+     " 现将《“十四五”某规划》印发给你们,请认真贯彻执行。 国务院 2021年10月9日 (此件公开发布) “十四五”某规划 为贯彻落实党中央、国务院关于"
+     "知识产权工作的决策部署,全面加强知识产权保护,高效促进知识产权运用,激发全社会创新活力,推动构建新发展格局,制定本规划。", "date", "2021-10-09"),
 ])
 def test_page_metadata(text, field, expected):
     assert document(text)[field] == expected
