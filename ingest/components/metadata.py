@@ -580,13 +580,17 @@ def region_of_name(name: str, text: str) -> Region | None:
     return region
 
 
-def most_mentioned_region(text: str) -> Region | None:
+def most_mentioned_region(text: str, kind: tuple[str, ...] | None = None) -> Region | None:
+    """The region the text names most (of these kinds; named at least twice when a kind is asked)."""
     counts: dict[str, int] = {}
     for m in region_regex().finditer(text):
-        counts[m.group(0)] = counts.get(m.group(0), 0) + 1
+        name = regions()[m.group(0)].name
+        if kind is None or regions()[name].kind in kind:
+            counts[name] = counts.get(name, 0) + 1
     if not counts:
         return None
-    return regions()[max(counts, key=counts.get)]
+    best = max(counts, key=counts.get)
+    return regions()[best] if kind is None or counts[best] >= 2 else None
 
 
 def find_metadata(text: str, source: Source) -> DocumentMeta:
@@ -654,6 +658,8 @@ def find_metadata(text: str, source: Source) -> DocumentMeta:
         level = region.level
     if level is None:  # no issuer or region: who the document is sent to (各省、自治区、直辖市 / 各县（市、区）…)
         level = addressee_level(lines) or ("national" if national_assignments(text) else None)
+        if level in ("provincial", "municipal") and region is None:  # whose: the unit of that kind it names most
+            region = most_mentioned_region(text, kind=("province", "municipality") if level == "provincial" else ("prefecture",))
     if reported and reported[:1] in "市省区县" and region is not None and region.name.endswith(reported[:1]):
         issuers = [region.name + reported[1:] if i == reported else i for i in issuers]  # 市… of the page's city
     if not issuers and level != "national":
