@@ -101,7 +101,9 @@ def mark_implements(text: str, mentions: list[Mention], zones: list[tuple[int, i
             cue = rx["basis_cue"].search(text, s0, s1)
             if not cue:
                 continue
-            ends = [e.start() for e in rx["basis_end"].finditer(text, cue.end(), s1)]
+            # a verb inside a quoted title (《关于确定…的通知》) says nothing of this text
+            ends = [e.start() for e in rx["basis_end"].finditer(text, cue.end(), s1)
+                    if not any(mt.start <= e.start() < mt.end for mt in mentions)]
             if not ends:
                 continue
             limit = ends[-1]
