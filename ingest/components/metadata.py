@@ -599,67 +599,12 @@ def find_metadata(text: str, source: Source) -> DocumentMeta:
     fields = portal_fields(lines, source)
     doc_number, doc_number_span = find_doc_number(lines, fields)
     title, title_span, notice_issuer = find_title(text, lines, fields)
-
     signed, date_line = signature_issuers(lines)
-    issuers: list[str] = []
-    if signed:  # the signature block names the issuers; a portal's 发布机构 is often the office that posted it
-        issuers += signed
-    elif "issuer" in fields:
-        issuers += [n for n in split_issuers(fields["issuer"][0]) if not _rx()["not_issuer"].search(n)]
-    issuers += title_issuers(notice_issuer + "关于" if notice_issuer else title)
-    issuers += header_issuers(lines, title_span)
+    # a news item: 某领导小组于2023年4月12日印发《…》, 市市场监督管理局印发《…》
     published = _rx()["published_by"].search(text[:3000])
-    reported = None  # the body a news item says issued the document (市市场监督管理局印发《…》)
-    if published and not issuers and is_issuer_name(published.group("issuer")) and published.group("issuer") not in ("市政府", "省政府", "区政府", "县政府"):
-        reported = published.group("issuer")
-        issuers.append(reported)
-    by_number = issuer_for_doc_number(doc_number)
-    if by_number and not issuers:
-        issuers.append(by_number.issuer)
-    issuers = settle_issuers(issuers)
-
-    date, date_span = None, None
-    if "date" in fields:
-        date, date_span = parse_date(fields["date"][0]), fields["date"][1]
-    if date is None and date_line is not None:
-        date, date_span = parse_date(date_line.text), Span(date_line.start, date_line.end)
-    if date is None or doc_number is None:
-        number, number_span, dated, dated_span = number_with_date(lines)
-        if doc_number is None and number:
-            doc_number, doc_number_span = number, number_span
-        if date is None and dated:
-            date, date_span = dated, dated_span
-    if date is None:  # 國務院 2021年10月9日 inside a page run into one line
-        inline = _rx()["inline_signature"].search(text[:3000])
-        if inline and is_issuer_name(inline.group("issuer")):
-            date, date_span = parse_date(inline.group("date")), Span(inline.start("date"), inline.end("date"))
-    if date is None and published and published.group("date"):
-        date, date_span = parse_date(published.group("date")), Span(published.start("date"), published.end("date"))
-
-    region = level = None
-    for name in issuers:
-        if NATIONAL.match(name):
-            level = "national"
-            break
-        region = region_of_name(name, text)
-        if region:
-            break
-    if level is None and region is None and by_number:
-        if by_number.region is None:
-            level = "national"
-        else:
-            region = region_for(by_number.region)
-    if level is None and region is None and title:
-        region = region_of_name(title, text)
-        if region is None:
-            m = region_regex().search(title)
-            region = regions()[m.group(0)] if m else None
-    if level is None and region is not None:
-        level = region.level
-    if level is None:  # no issuer or region: who the document is sent to (各省、自治区、直辖市 / 各县（市、区）…)
-        level = addressee_level(lines) or ("national" if national_assignments(text) else None)
-        if level in ("provincial", "municipal") and region is None:  # whose: the unit of that kind it names most
-            region = most_mentioned_region(text, kind=("province", "municipality") if level == "provincial" else ("prefecture",))
+    issuers, reported = find_issuers(lines, fields, title, title_span, notice_issuer, signed, published, doc_number)
+    date, date_span = find_date(text, lines, fields, date_line, published)
+    region, level = find_jurisdiction(text, lines, issuers, doc_number, title)
     if reported and reported[:1] in "市省区县" and region is not None and region.name.endswith(reported[:1]):
         issuers = [region.name + reported[1:] if i == reported else i for i in issuers]  # 市… of the page's city
     if not issuers and level != "national":
@@ -677,3 +622,76 @@ def find_metadata(text: str, source: Source) -> DocumentMeta:
         doc_number_span=doc_number_span,
         date_span=date_span,
     )
+
+
+def find_issuers(lines: list[Line], fields, title, title_span, notice_issuer, signed, published,
+                 doc_number) -> tuple[list[str], str | None]:
+    """(issuers, the one a news item reported). The signature block names the issuers; a portal's
+    发布机构 is often only the office that posted the page."""
+    issuers: list[str] = []
+    if signed:
+        issuers += signed
+    elif "issuer" in fields:
+        issuers += [n for n in split_issuers(fields["issuer"][0]) if not _rx()["not_issuer"].search(n)]
+    issuers += title_issuers(notice_issuer + "关于" if notice_issuer else title)
+    issuers += header_issuers(lines, title_span)
+    reported = None
+    if (published and not issuers and is_issuer_name(published.group("issuer"))
+            and published.group("issuer") not in ("市政府", "省政府", "区政府", "县政府")):
+        reported = published.group("issuer")
+        issuers.append(reported)
+    by_number = issuer_for_doc_number(doc_number)
+    if by_number and not issuers:
+        issuers.append(by_number.issuer)
+    return settle_issuers(issuers), reported
+
+
+def find_date(text: str, lines: list[Line], fields, date_line: Line | None, published) -> tuple[str | None, Span | None]:
+    """成文日期, else the signed date line, else a date beside the number (苏政发〔2009〕1号 2009年1月5日),
+    after a signature inside a run-on page (國務院 2021年10月9日), or in 于…印发."""
+    if "date" in fields:
+        date = parse_date(fields["date"][0])
+        if date:
+            return date, fields["date"][1]
+    if date_line is not None:
+        date = parse_date(date_line.text)
+        if date:
+            return date, Span(date_line.start, date_line.end)
+    _, _, date, date_span = number_with_date(lines)
+    if date:
+        return date, date_span
+    inline = _rx()["inline_signature"].search(text[:3000])
+    if inline and is_issuer_name(inline.group("issuer")):
+        return parse_date(inline.group("date")), Span(inline.start("date"), inline.end("date"))
+    if published and published.group("date"):
+        return parse_date(published.group("date")), Span(published.start("date"), published.end("date"))
+    return None, None
+
+
+def find_jurisdiction(text: str, lines: list[Line], issuers: list[str], doc_number: str | None,
+                      title: str | None) -> tuple[Region | None, str | None]:
+    """(region, level): the first issuer's, else the number's issuer's, else the title's; with
+    none of them, who the text is sent to (各省、自治区、直辖市 / 各县（市、区）…) or whom it tasks."""
+    region = level = None
+    for name in issuers:
+        if NATIONAL.match(name):
+            return None, "national"
+        region = region_of_name(name, text)
+        if region:
+            return region, region.level
+    by_number = issuer_for_doc_number(doc_number)
+    if by_number:
+        if by_number.region is None:
+            return None, "national"
+        region = region_for(by_number.region)
+    if region is None and title:
+        region = region_of_name(title, text)
+        if region is None:
+            m = region_regex().search(title)
+            region = regions()[m.group(0)] if m else None
+    if region is not None:
+        return region, region.level
+    level = addressee_level(lines) or ("national" if national_assignments(text) else None)
+    if level in ("provincial", "municipal"):  # whose: the unit of that kind it names most
+        region = most_mentioned_region(text, kind=("province", "municipality") if level == "provincial" else ("prefecture",))
+    return region, level
