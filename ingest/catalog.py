@@ -51,8 +51,39 @@ def region_for(name: str) -> Region | None:
     return regions().get(name)
 
 
+@lru_cache(maxsize=1)
+def counties() -> dict[str, tuple[Region, ...]]:
+    """Every county-level unit (县, 县级市, 市辖区, 旗, …) by name; a name can repeat across provinces
+    (通州区 in 北京市 and in 南通市), so each name maps to all its units."""
+    by_name: dict[str, list[Region]] = {}
+    for row in catalog_table("counties.tsv", ("name", "province", "parent", "adcode")):
+        by_name.setdefault(row["name"], []).append(Region(row["name"], "county", row["province"], row["parent"], None))
+    return {name: tuple(units) for name, units in by_name.items()}
+
+
+@lru_cache(maxsize=1)
+def county_regex() -> re.Pattern:
+    return re.compile("|".join(map(re.escape, sorted(counties(), key=len, reverse=True))))
+
+
+def find_county(name: str, within: Region | None = None, hint: Region | None = None) -> Region | None:
+    """The county-level unit called ``name``: inside ``within`` (its prefecture or province) when
+    given, else the only one of that name, else the one in the region ``hint`` (what the text is about)."""
+    units = counties().get(name, ())
+    if within is not None:
+        units = tuple(u for u in units if within.name in (u.parent, u.province))
+    if len(units) > 1 and hint is not None:
+        near = tuple(u for u in units if hint.name in (u.parent, u.province) or u.province == hint.province)
+        units = near or units
+    return units[0] if len(units) == 1 else None
+
+
 def county_region(name: str, province: str) -> Region:
-    return Region(name, "county", province, None, None)
+    """The county ``name`` in ``province`` (from the division data; a unit the data lacks is kept
+    with the province alone)."""
+    within = regions().get(province)
+    unit = find_county(name, within) if within is not None else None
+    return unit or Region(name, "county", province, None, None)
 
 
 @dataclass(frozen=True)

@@ -19,6 +19,7 @@ from .components.targets import find_targets
 from .limits import check_document
 from .readers import read
 from .record import PolicyDoc, Source
+from .repair import repair
 from .text import normalize
 
 # What extraction reads besides the text: this package, the RDF building, the ontology and its
@@ -55,7 +56,10 @@ EXTRACTOR = _extractor()
 
 def extract(source: Source) -> PolicyDoc:
     """Run every stage over one source."""
-    text = normalize(source.text)
+    # normalize maps one character to one; repair deletes page noise and restores lost breaks,
+    # keeping a map so that every span is moved back into the text as read at the end
+    repaired = repair(normalize(source.text))
+    text = repaired.text
     meta = find_metadata(text, source)
     sections, measures = find_structure(text)
     measures = assign_agencies(text, measures, meta, source)
@@ -63,7 +67,7 @@ def extract(source: Source) -> PolicyDoc:
     citations, measures = find_citations(text, meta, measures)
     targets = find_targets(text, sections, measures, meta, source)
     measures = classify_measures(text, measures)
-    return PolicyDoc(
+    return repaired.restore(PolicyDoc(
         source=source,
         meta=meta,
         sections=sections,
@@ -71,7 +75,7 @@ def extract(source: Source) -> PolicyDoc:
         targets=targets,
         citations=citations,
         extractor=EXTRACTOR,
-    )
+    ))
 
 
 def ingest_file(path: str | Path) -> PolicyDoc:

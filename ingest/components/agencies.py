@@ -332,7 +332,8 @@ def _items(clause: _Clause, a: int, b: int, rules: RoleRules, registry: Registry
             return []
         if rules.not_agency.search(name):
             continue
-        own, _ = registry.admin_prefix(name)
+        # 市场监管总局 is a national body, not 市 + 场监管总局: its 市 is no prefix to share
+        own = "" if name in registry.national else registry.admin_prefix(name)[0]
         region, written, _ = registry.split_place(name)
         if own:
             prefix = own

@@ -15,9 +15,12 @@ from ..catalog import find_known, normalize_title, region_regex
 from ..record import Citation, DocumentMeta, Measure, Span
 from ..rules import alternation, rules_by_label
 from ..text import squash
-from .metadata import doc_number_of, finditer_doc_numbers, simplified
+from .metadata import doc_number_of, finditer_doc_numbers, simplified, title_key
 
-TITLE = re.compile(r"《(?P<title>[^《》\n]{2,150}(?:《[^《》\n]{1,60}》[^《》\n]{0,60})?)》")
+# a title may wrap onto the next line once (《\n国家知识产权战略纲要》)
+TITLE = re.compile(r"《(?P<title>[^《》\n]{0,150}\n?[^《》\n]{1,150}(?:《[^《》\n]{1,60}》[^《》\n]{0,60})?)》")
+# 《纲要》, 《若干意见》: a document type alone names a document given in full before it
+ALIAS_CUE = re.compile(r"(?:以下|下文)?简称[“\"]?$|下称[“\"]?$")
 
 
 @dataclass
@@ -47,7 +50,7 @@ def find_mentions(text: str) -> list[Mention]:
     paired: list[tuple[int, int]] = []
     for m in TITLE.finditer(text):
         title = squash(m.group("title"))
-        if rx["not_document"].search(title) or not re.search(r"[\u4e00-\u9fff]", title):
+        if len(title) < 2 or rx["not_document"].search(title) or not re.search(r"[\u4e00-\u9fff]", title):
             continue
         numbers, end = [], m.end()
         after = rx["paren_after"].match(text, m.end())
@@ -98,7 +101,9 @@ def mark_implements(text: str, mentions: list[Mention], zones: list[tuple[int, i
             cue = rx["basis_cue"].search(text, s0, s1)
             if not cue:
                 continue
-            ends = [e.start() for e in rx["basis_end"].finditer(text, cue.end(), s1)]
+            # a verb inside a quoted title (《关于确定…的通知》) says nothing of this text
+            ends = [e.start() for e in rx["basis_end"].finditer(text, cue.end(), s1)
+                    if not any(mt.start <= e.start() < mt.end for mt in mentions)]
             if not ends:
                 continue
             limit = ends[-1]
@@ -108,20 +113,53 @@ def mark_implements(text: str, mentions: list[Mention], zones: list[tuple[int, i
                     mt.implements = True
 
 
+def fold_aliases(text: str, mentions: list[Mention]) -> list[Mention]:
+    """Short names are no documents of their own: 《纲要》 declared as one (以下简称《纲要》) or a bare
+    document type (《方案》, 《若干意见》) stands for the nearest document named in full before it (which
+    takes its basis role); one with nothing to stand for is the text naming itself, and goes."""
+    generic = re.compile(alternation("metadata", "DOC_TYPE") + "$")
+    out: list[Mention] = []
+    declared: dict[str, Mention] = {}
+    for mt in mentions:
+        key = normalize_title(mt.title) if mt.title else ""
+        if not key or mt.doc_number:
+            out.append(mt)
+            continue
+        ref = declared.get(key)
+        if ref is None and (ALIAS_CUE.search(text[max(0, mt.start - 6):mt.start]) or generic.fullmatch(key)):
+            named = [o for o in out if o.title and normalize_title(o.title) != key]
+            if ALIAS_CUE.search(text[max(0, mt.start - 6):mt.start]):
+                ref = named[-1] if named else None
+                if ref is not None:
+                    declared[key] = ref
+            else:
+                ref = next((o for o in reversed(named) if normalize_title(o.title).endswith(key)), None)
+            if ref is None:
+                continue
+        if ref is not None:
+            ref.implements = ref.implements or mt.implements
+            continue
+        out.append(mt)
+    return out
+
+
 def is_self(mt: Mention, meta: DocumentMeta) -> bool:
     if mt.doc_number and meta.doc_number and mt.doc_number == meta.doc_number:
         return True
     if mt.title and meta.title:
-        a, b = normalize_title(mt.title), normalize_title(meta.title)
+        a, b = title_key(mt.title), title_key(meta.title)
         return a == b or (len(a) >= 8 and (a in b or b in a) and abs(len(a) - len(b)) <= 6)
     return False
 
 
 def same_document(a_title: str, b_title: str) -> bool:
-    """Two names of one document: equal, or one is the other behind a region prefix
-    (《汕头市专利…办法》 = 《专利…办法》)."""
+    """Two names of one document: equal, with and without its period (《…纲要》(2021-2035年)), or one
+    is the other behind a region prefix (《汕头市专利…办法》 = 《专利…办法》)."""
     a, b = normalize_title(a_title), normalize_title(b_title)
     if a == b:
+        return True
+    period = re.compile(r"\d{4}年?\d{4}年?$")
+    if len(a) >= 6 and period.sub("", a) == period.sub("", b):
         return True
     short, long = sorted((a, b), key=len)
     if len(short) < 8 or not long.endswith(short):
@@ -134,6 +172,7 @@ def find_citations(text: str, meta: DocumentMeta, measures: tuple[Measure, ...])
     text = simplified(text)
     mentions = [m for m in find_mentions(text) if not is_self(m, meta)]
     mark_implements(text, mentions, basis_zones(text, meta))
+    mentions = fold_aliases(text, mentions)
 
     groups: list[dict] = []  # {"number", "title", "implements", "spans"}
     for mt in mentions:

@@ -12,7 +12,8 @@ import re
 from dataclasses import dataclass
 from functools import lru_cache
 
-from ..catalog import Region, county_region, issuer_for_doc_number, region_for, region_regex, regions
+from ..catalog import (Region, county_region, county_regex, find_county, issuer_for_doc_number, normalize_title,
+                       region_for, region_regex, regions)
 from ..numbers import cn_integer
 from ..record import DocumentMeta, Source, Span
 from ..rules import alternation, ids_by_match, rules_by_label
@@ -54,13 +55,22 @@ class Line:
 @lru_cache(maxsize=1)
 def _rx():
     doc_number = rules_by_label("doc_number", "DOC_NUMBER")[0].regex
-    date = r"(?P<y>\d{4}|[〇零○一二三四五六七八九]{4})\s*年\s*(?P<m>\d{1,2}|[一二三四五六七八九十]{1,3})\s*月\s*(?P<d>\d{1,2}|[一二三四五六七八九十]{1,3})\s*日"
+    date = r"(?P<y>\d{4}|[〇零○OoＯ一二三四五六七八九]{4})\s*年\s*(?P<m>\d{1,2}|[一二三四五六七八九十]{1,3})\s*月\s*(?P<d>\d{1,2}|[一二三四五六七八九十]{1,3})\s*日"
+    # a date line whose 年月日 an OCR or a scraper lost: 20141229
+    compact = r"(?P<cy>(?:19|20)\d\d)(?P<cm>0[1-9]|1[0-2])(?P<cd>0[1-9]|[12]\d|3[01])"
     return {
         "doc_number": re.compile(doc_number),
         "doc_number_line": re.compile(r"^[\s\[【（(]*(?:" + doc_number + r")[\s\]】）)]*$"),
         "stop_code": re.compile(alternation("doc_number", "STOP_BEFORE_CODE")),
         "date": re.compile(date),
-        "date_line": re.compile(r"^[\s(（]*" + date + r"[\s)）]*$"),
+        "date_line": re.compile(r"^[\s(（]*(?:" + date + "|" + compact + r")[\s)）]*$"),
+        "compact_date": re.compile(compact),
+        "number_date": re.compile(r"(?:^|\s)[\s(（]*(?P<number>" + doc_number + r")[\s)）]*(?P<date>" + date.replace("?P<", "?P<n") + r")(?:\s|$)"),
+        "headline": re.compile(rules_by_label("metadata", "HEADLINE")[0].regex),
+        "chrome": re.compile(alternation("metadata", "SITE_CHROME")),
+        "published_by": re.compile(rules_by_label("metadata", "PUBLISHED_BY")[0].regex),
+        "addressee": [(re.compile(rx.pattern), level) for rx, level in ids_by_match("metadata", "ADDRESSEE_LEVEL")],
+        "inline_signature": re.compile(r"(?:^|\s)(?P<issuer>[\u4e00-\u9fff]{0,30}?(?:人民政府|办公厅|办公室|国务院|局|委员会|部))\s*(?P<date>" + date.replace("?P<", "?P<s") + r")(?=\s|$)"),
         "doc_type_end": re.compile(alternation("metadata", "DOC_TYPE") + r"(?:\s*[(（][^()（）]{2,30}[)）])?$"),
         "breadcrumb": re.compile(alternation("metadata", "BREADCRUMB")),
         "issuer_name": re.compile(r"^[\u4e00-\u9fff（）()、\s]{2,40}?" + alternation("metadata", "ISSUER_SUFFIX") + r"$"),
@@ -69,7 +79,8 @@ def _rx():
         "notice_body": re.compile(rules_by_label("metadata", "NOTICE_BODY")[0].regex),
         "own_title": re.compile(rules_by_label("metadata", "OWN_TITLE_IN_PREAMBLE")[0].regex),
         "fields": [(re.compile(r"^\s*(?:" + rx.pattern + r")\s*[:：]\s*(?P<value>.*?)\s*$"), fid) for rx, fid in ids_by_match("metadata", "FIELD")],
-        "field_inline": re.compile(r"(?P<label>" + alternation("metadata", "FIELD") + r")\s*[:：]\s*"),
+        # "文号：…", "文号 | …", "[ 发文字号 ] | …" (portal tables flattened into lines)
+        "field_inline": re.compile(r"(?P<label>" + alternation("metadata", "FIELD") + r")\s*(?:[:：]|\]\s*[|｜]|[|｜])\s*"),
     }
 
 
@@ -149,9 +160,16 @@ ISO_DATE = re.compile(r"(?P<y>(?:19|20)\d\d)\s*[-/.]\s*(?P<m>\d{1,2})\s*[-/.]\s*
 
 def parse_date(text: str) -> str | None:
     m = _rx()["date"].search(text) or ISO_DATE.search(text)
-    if not m:
-        return None
-    y, mo, d = (int(g) if g.isdigit() else cn_integer(g) for g in m.group("y", "m", "d"))
+    if m:
+        parts = m.group("y", "m", "d")
+    else:  # a bare 20141229 (a date line that lost its 年月日)
+        c = _rx()["compact_date"].fullmatch(text.strip(" \t()（）"))
+        if not c:
+            return None
+        parts = c.group("cy", "cm", "cd")
+    # OCR and typists write the zero of 二〇〇九 as a letter O
+    parts = [re.sub(r"[OoＯ]", "〇", g) for g in parts]
+    y, mo, d = (int(g) if g.isdigit() else cn_integer(g) for g in parts)
     if not 1949 <= y <= 2100:
         return None
     try:  # a day the month does not have (6月31日, a typo or an OCR slip) is no xsd:date
@@ -186,21 +204,31 @@ def portal_fields(lines: list[Line], source: Source) -> dict[str, tuple[str, Spa
         for rx, fid in _rx()["fields"]:
             if rx.match(f"{label}:") and value.strip() and fid not in found:
                 found[fid] = (to_simplified(value.strip()), None)
-    for line in lines[:80]:
+    head = lines[:80]
+    for k, line in enumerate(head):
         if len(line.text) > 160:
             continue
-        # a line may hold several pairs: "索引号：… 发布机构：…"
+        # a line may hold several pairs: "索引号：… 发布机构：…", "[ 发文字号 ] | 某府发〔2025〕12号 |"
         labels = list(_rx()["field_inline"].finditer(line.text))
         for i, m in enumerate(labels):
-            if m.start() > 0 and not line.text[m.start() - 1].isspace() and line.text[m.start() - 1] not in "|\t":
+            if m.start() > 0 and not line.text[m.start() - 1].isspace() and line.text[m.start() - 1] not in "|｜[【\t":
                 continue
             end = labels[i + 1].start() if i + 1 < len(labels) else len(line.text)
-            value = line.text[m.end():end].strip(" \t|")
+            raw = line.text[m.end():end]
+            value = raw.strip(_FIELD_JUNK)
+            where = line.start + m.end() + (len(raw) - len(raw.lstrip(_FIELD_JUNK)))
+            if not value and i + 1 == len(labels) and k + 1 < len(head) and not is_field_line(head[k + 1].text):
+                nxt = head[k + 1]  # a label on its line, the value on the next ("發文字號:" / "融政規〔2021〕1號")
+                value, where = nxt.text.strip(_FIELD_JUNK), nxt.start
             for rx, fid in _rx()["fields"]:
                 if rx.match(m.group("label") + ":") and value and fid not in found:
-                    found[fid] = (value, Span(line.start + m.end(), line.start + m.end() + len(value)))
+                    found[fid] = (value, Span(where, where + len(value)))
                     break
+    found.pop("other", None)
     return found
+
+
+_FIELD_JUNK = " \t|｜[]【】"
 
 
 def find_doc_number(lines: list[Line], fields) -> tuple[str | None, Span | None]:
@@ -214,7 +242,45 @@ def find_doc_number(lines: list[Line], fields) -> tuple[str | None, Span | None]
         if m:
             inner = _rx()["doc_number"].search(line.text)
             return doc_number_of(inner), Span(line.start + inner.start(), line.start + inner.end())
-    return None, None
+    number, span, _, _ = number_with_date(lines)
+    if number is None:
+        for line in lines[:8]:
+            glued = glued_number(line.text)
+            if glued:
+                return doc_number_of(glued), Span(line.start + glued.start(), line.start + glued.end())
+    long_lines = [line for line in lines[:3] if len(line.text) >= 200]
+    if number is None and long_lines:  # a page run into one line: the number set off by blanks near its start
+        head = long_lines[0]
+        for m in finditer_doc_numbers(head.text[:300]):
+            before = head.text[:m.start()]
+            if before.count("《") == before.count("》") and before.count("(") + before.count("（") == before.count(")") + before.count("）") \
+                    and (not before or before[-1].isspace() or _rx()["doc_type_end"].search(squash(before))):
+                return doc_number_of(m), Span(head.start + m.start(), head.start + m.end())
+    return number, span
+
+
+def glued_number(t: str):
+    """A 发文字号 closing a title line (…的通知粤办函〔2019〕267号, …意见（某府〔2020〕3号）), or None."""
+    for m in finditer_doc_numbers(t):
+        if t[m.end():].strip(" )）") == "" and m.start() > 0:
+            code = trim_code(m.group("code"))
+            cut = m.start() + len(m.group("code")) - len(code)
+            if _rx()["doc_type_end"].search(squash(t[:cut])):
+                return DocNumberMatch(cut, m.end(), {"code": code, "year": m.group("year"), "serial": m.group("serial")})
+    return None
+
+
+def number_with_date(lines: list[Line]) -> tuple[str | None, Span | None, str | None, Span | None]:
+    """A header line giving the 发文字号 followed by the date (苏政发〔2009〕1号 2009年1月5日, also after
+    the title on one line): (number, its span, ISO date, its span)."""
+    for line in lines[:8]:
+        m = _rx()["number_date"].search(line.text)
+        if m:
+            inner = _rx()["doc_number"].search(m.group("number"))
+            n0 = line.start + m.start("number") + inner.start()
+            return (doc_number_of(inner), Span(n0, n0 + len(inner.group(0))),
+                    parse_date(m.group("date")), Span(line.start + m.start("date"), line.start + m.end("date")))
+    return None, None, None, None
 
 
 def is_issuer_name(s: str) -> bool:
@@ -231,6 +297,34 @@ def is_field_line(s: str) -> bool:
     return bool(m)
 
 
+def title_line(t: str) -> str | None:
+    """The title a header line can hold, or None for a headline or a line of the page's frame.
+    A leading 发文字号 (融政规〔2021〕1号关于印发…), a category label (管理办法:…) and site-frame
+    chunks before the title (EHS中国 法规首页 某市…意见) are left out."""
+    rx = _rx()
+    t = t.strip()
+    number = rx["doc_number"].match(t)
+    if number and number.end() < len(t):
+        t = t[number.end():].lstrip(" )）")
+    glued = glued_number(t)  # …的通知粤办函〔2019〕267号
+    if glued:
+        t = t[:glued.start()].rstrip(" (（")
+    label = re.match(r"^[^：:\s]{1,8}[:：]\s*(?=\S)", t)
+    if label and rx["doc_type_end"].search(squash(t[label.end():])):
+        t = t[label.end():]
+    chunks = t.split()
+    if len(chunks) > 1 and rx["chrome"].search(t):
+        for i in range(1, len(chunks)):
+            tail = " ".join(chunks[i:])
+            if not rx["chrome"].search(tail):
+                t = tail
+                break
+    flat = squash(t)
+    if not flat or rx["headline"].match(flat) or (rx["chrome"].search(flat) and not rx["doc_type_end"].search(flat)):
+        return None
+    return t
+
+
 def title_candidates(lines: list[Line]) -> list[tuple[str, Span]]:
     """Title lines in the header: a line ending with a document type, or up to three short
     lines that only together end with one."""
@@ -245,41 +339,107 @@ def title_candidates(lines: list[Line]) -> list[tuple[str, Span]]:
         t = line.text
         if rx["breadcrumb"].search(t) or rx["doc_number_line"].match(t) or rx["date_line"].match(t) or is_field_line(t):
             continue
+        t = title_line(t)
+        if t is None:
+            continue
+        start = line.end - len(t) if line.text.endswith(t) else line.start
         joined, end = t, line.end
         if rx["doc_type_end"].search(squash(joined)) and not is_issuer_name(joined):
-            out.append((squash(joined), Span(line.start, end)))
+            nxt = header[i + 1] if i + 1 < len(header) else None
+            # "市政府关于大力实施商标战略" / "推进创新型城市建设的意见": a 关于 title ends with 的 + type
+            if ("关于" in joined and "的" not in joined.split("关于", 1)[1] and nxt is not None
+                    and title_key(nxt.text) not in title_key(joined) and title_key(joined) not in title_key(nxt.text)
+                    and not rx["doc_number_line"].match(nxt.text) and not is_field_line(nxt.text)
+                    and title_line(nxt.text) and rx["doc_type_end"].search(squash(joined + nxt.text))):
+                joined, end = joined + nxt.text, nxt.end
+            out.append((squash(joined), Span(start, end)))
             continue
         for nxt in header[i + 1:i + 3]:
-            if rx["doc_number_line"].match(nxt.text) or is_field_line(nxt.text) or re.search(r"[。；;，,]$", joined):
+            if (rx["doc_number_line"].match(nxt.text) or is_field_line(nxt.text) or re.search(r"[。；;，,]$", joined)
+                    or rx["breadcrumb"].search(nxt.text) or title_line(nxt.text) is None):
                 break
             joined, end = joined + nxt.text, nxt.end
             if rx["doc_type_end"].search(squash(joined)):
-                out.append((squash(joined), Span(line.start, end)))
+                out.append((squash(joined), Span(start, end)))
                 break
     return out
 
 
+def title_key(title: str) -> str:
+    """How titles are compared: letters and digits only, a year range without its 年 (2023年-2025年
+    and 2023-2025年 are one period)."""
+    return re.sub(r"(\d{4})年(?=\d{4})", r"\1", normalize_title(title))
+
+
+def own_title_line(plan: str, lines: list[Line]) -> tuple[str, Span] | None:
+    """The plan's own title line(s) after its notice: the notice quotes the plan's name, the plan
+    then opens with it (the line wins: it is how the plan names itself)."""
+    key = title_key(plan)
+    for i, line in enumerate(lines[:120]):
+        joined = ""
+        for nxt in lines[i:i + 3]:
+            joined += nxt.text
+            k = title_key(joined)
+            if k == key:
+                return squash(joined), Span(line.start, nxt.end)
+            if len(k) >= len(key) or not key.startswith(k):
+                break
+    return None
+
+
+def unwrap_plan(plan: str) -> str:
+    """批转市商务局某市…方案: the plan without the organ that drafted it."""
+    m = re.match(r"^[市省区县]?[\u4e00-\u9fff]{1,8}?(?:局|委|厅|办|部)(?:制定的|拟定的|关于)?", plan)
+    if m and region_regex().match(plan, m.end()):
+        return plan[m.end():]
+    return plan
+
+
 def find_title(text: str, lines: list[Line], fields) -> tuple[str | None, Span | None, str | None]:
-    """(title, span, issuer part of a 印发通知 title)."""
+    """(title, span, issuer part of a 印发通知 title). The document's own title: the plan its notice
+    prints (现将《…》印发), else the header's title line, else the name a page gives it in 《》."""
     rx = _rx()
     title, span = None, None
     if "title" in fields:
-        title, span = squash(fields["title"][0]), fields["title"][1]
+        title = title_line(squash(fields["title"][0])) or squash(fields["title"][0])
+        span = fields["title"][1]
     else:
         candidates = title_candidates(lines)
         if candidates:
             title, span = candidates[0]
+    notice = rx["notice_title"].match(squash(title)) if title else None
+    issuer_part = (notice.group("issuer") or None) if notice else None
+    # a portal's title of the notice may lose its 的通知: 某办公厅关于印发某工作方案
+    wrapper = notice or (title is not None and re.search(r"关于(?:印发|转发|批转)", title))
+    if issuer_part is None and "title" not in fields:  # the notice's title line below a page's own heading
+        for other, _ in title_candidates(lines)[1:]:
+            other_notice = rx["notice_title"].match(other)
+            if other_notice and other_notice.group("issuer"):
+                issuer_part = other_notice.group("issuer")
+                break
+    body = rx["notice_body"].search(text[:6000])
+    if body:
+        group = next(g for g in ("plan", "plan2", "plan3") if body.group(g))
+        plan = squash(body.group(group))
+        listed = re.search(r"(?:《[^《》]{4,120}》[、，,和及]?\s*)+$", text[max(0, body.start(group) - 400):body.start(group) - 1])
+        if group == "plan2" and listed:  # 《A》《B》《C》已经…通过，现印发: the notice prints A first
+            first = re.match(r"《([^《》]{4,120})》", listed.group(0))
+            plan = squash(first.group(1))
+        if title is None or wrapper or title_key(plan) == title_key(title):
+            return (*(own_title_line(plan, lines) or (plan, Span(body.start(group), body.end(group)))), issuer_part)
+    if notice:
+        plan = unwrap_plan(squash(notice.group("plan")))
+        found = own_title_line(plan, lines)
+        return (found[0], found[1], issuer_part) if found else (plan, span, issuer_part)
     if title is None:
-        m = rx["own_title"].search(text[:3000])
+        m = rx["published_by"].search(text[:3000]) or rx["own_title"].search(text[:3000])
         if m:
             return squash(m.group("title")), Span(m.start("title"), m.end("title")), None
+        for line in lines[:HEADER_LINES]:  # a news headline naming the document: 123项!《…》印发
+            quoted = re.search(r"《(?P<title>[^》]{4,120})》", line.text)
+            if quoted and len(line.text) <= 60 and not re.search(r"[，,。；;]", line.text) and rx["headline"].match(squash(line.text)):
+                return squash(quoted.group("title")), Span(line.start + quoted.start("title"), line.start + quoted.end("title")), None
         return None, None, None
-    notice = rx["notice_title"].match(title)
-    if notice:
-        body = rx["notice_body"].search(text)
-        if body:
-            return squash(body.group("plan")), Span(body.start("plan"), body.end("plan")), notice.group("issuer") or None
-        return notice.group("plan"), span, notice.group("issuer") or None
     return title, span, None
 
 
@@ -287,8 +447,85 @@ def title_issuers(title: str | None) -> list[str]:
     if not title or "关于" not in title:
         return []
     head = title.split("关于", 1)[0]
-    names = split_issuers(head)
+    names = [clean_issuer(n) for n in split_issuers(head)]
     return names if names and all(is_issuer_name(n) for n in names) else []
+
+
+def clean_issuer(name: str) -> str:
+    """An issuer's name without a trailing alias in brackets (某市市场监督管理局（知识产权局）) and
+    written once (a portal's 发布机构 can repeat it: 市政府办公室市政府办公室)."""
+    name = re.sub(r"[（(][^()（）]{2,12}[)）]$", "", name.strip())
+    half = len(name) // 2
+    if len(name) % 2 == 0 and half >= 3 and name[:half] == name[half:]:
+        name = name[:half]
+    place = region_regex().match(name) or county_regex().match(name)
+    if place and name[place.end():] in ("政府", "政府办公室", "政府办公厅"):  # 连云港市政府 is 连云港市人民政府
+        name = name[:place.end()] + "人民" + name[place.end():]
+    m = region_regex().match(name)  # 广东省惠州市人民政府 is 惠州市人民政府 (a prefecture's name is unique)
+    if m and regions()[m.group(0)].kind == "province":
+        inner = region_regex().match(name, m.end())
+        if inner and regions()[inner.group(0)].kind == "prefecture" and inner.group(0) == regions()[inner.group(0)].name:
+            name = name[m.end():]
+    return name
+
+
+def has_place(name: str) -> bool:
+    """Whether an issuer's name says whose it is (深圳市…, 通州区…, 国务院…)."""
+    return bool(region_regex().match(name) or county_regex().match(name) or NATIONAL.match(name))
+
+
+def same_body(short: str, long: str) -> bool:
+    """通州区人民政府 in 南通市通州区人民政府, 市政府办公室 for 太仓市人民政府办公室: one body."""
+    a, b = short.replace("人民政府", "政府"), long.replace("人民政府", "政府")
+    return a != b and b.endswith(a)
+
+
+def settle_issuers(names: list[str]) -> list[str]:
+    """One name per body, the fullest; names that do not say whose they are go when others do."""
+    names = list(dict.fromkeys(clean_issuer(n) for n in names if n))
+    names = [n for n in names if not any(same_body(n, o) for o in names)]
+    if any(has_place(n) for n in names):
+        names = [n for n in names if has_place(n)]
+    return names
+
+
+_ROLE_CLAUSE = re.compile(r"[（(]([^（）()]{2,80}?)(?:按职责分工)?(?:负责|牵头)")
+_NATIONAL_BODY = re.compile(r"^(?:国家|中央|最高人民|全国)|(?<!部门)部$|总局$|^国务院")
+
+
+def national_assignments(text: str) -> bool:
+    """Whether the tasks are given to national bodies (（国家知识产权局、司法部负责）) and to no local one:
+    a national plan that names no issuer."""
+    names = [n for m in _ROLE_CLAUSE.finditer(text) for n in re.split(r"[、，,]", m.group(1)) if n]
+    national = {n for n in names if _NATIONAL_BODY.search(n)}
+    local = [n for n in names if n not in national and (n[:1] in "市省区县" or region_regex().match(n))]
+    return len(national) >= 2 and not local
+
+
+def addressee_level(lines: list[Line]) -> str | None:
+    for line in lines[:30]:
+        if line.text.endswith(("：", ":")) or "：" in line.text[-3:] or ":" in line.text[-3:]:
+            for rx, level in _rx()["addressee"]:
+                if rx.match(line.text):
+                    return level
+    return None
+
+
+def local_issuer(doc_number: str | None, region: Region | None) -> str | None:
+    """The government (or its office) that a local 发文字号 names by the region's first character(s):
+    东府办〔2020〕52号 in 东莞市 is 东莞市人民政府办公室, 大足府发 in 大足区 is 重庆市大足区人民政府's."""
+    if not doc_number or region is None or region.kind == "province":
+        return None
+    code = re.split(r"[〔\[(（【［]", doc_number, 1)[0]
+    short = region.short or re.sub(r"(?:自治县|市|县|区|旗)$", "", region.name)
+    for abbr in dict.fromkeys((short, short[:1])):
+        if abbr and code.startswith(abbr):
+            rest = code[len(abbr):]
+            if rest.startswith(("府办", "政办")):
+                return region.name + "人民政府办公室"
+            if rest.startswith(("府", "政")):
+                return region.name + "人民政府"
+    return None
 
 
 def header_issuers(lines: list[Line], title_span: Span | None) -> list[str]:
@@ -309,6 +546,8 @@ def signature_issuers(lines: list[Line]) -> tuple[list[str], Line | None]:
         if rx["date_line"].match(line.text):
             names = []
             j = i - 1
+            while j >= 0 and re.fullmatch(r"[(（][^()（）]{2,30}代章[)）]", lines[j].text.strip()):
+                j -= 1  # a seal note between the signature and the date
             while j >= 0 and len(names) < 4 and is_issuer_name(lines[j].text) and len(lines[j].text) <= 40:
                 names = split_issuers(lines[j].text) + names
                 j -= 1
@@ -317,11 +556,20 @@ def signature_issuers(lines: list[Line]) -> tuple[list[str], Line | None]:
 
 
 def region_of_name(name: str, text: str) -> Region | None:
-    """The jurisdiction an organ or title names: its leading region (深圳市…), a county
-    (…县/区/旗), or a national body."""
+    """The jurisdiction an organ or title names: its leading region (深圳市…), a county-level unit
+    after it or alone (南通市通州区…, 太仓市…, 平阳县…; from the division data), or None."""
     m = region_regex().match(name)
     region = regions()[m.group(0)] if m else None
     rest = name[m.end():] if m else name
+    if region is not None and region.kind == "province":
+        inner = region_regex().match(rest)  # 广东省惠州市…
+        if inner and regions()[inner.group(0)].kind == "prefecture":
+            region, rest = regions()[inner.group(0)], rest[inner.end():]
+    c = county_regex().match(rest)
+    if c and (region is None or region.kind in ("prefecture", "municipality", "province")):
+        unit = find_county(c.group(0), within=region, hint=None if region else most_mentioned_region(text))
+        if unit is not None:
+            return unit
     c = COUNTY.match(rest)
     if c and not rest.startswith(("市区", "地区", "自治区")) and (region is None or region.kind == "prefecture" or region.kind == "municipality"):
         county = c.group("county")
@@ -332,13 +580,17 @@ def region_of_name(name: str, text: str) -> Region | None:
     return region
 
 
-def most_mentioned_region(text: str) -> Region | None:
+def most_mentioned_region(text: str, kind: tuple[str, ...] | None = None) -> Region | None:
+    """The region the text names most (of these kinds; named at least twice when a kind is asked)."""
     counts: dict[str, int] = {}
     for m in region_regex().finditer(text):
-        counts[m.group(0)] = counts.get(m.group(0), 0) + 1
+        name = regions()[m.group(0)].name
+        if kind is None or regions()[name].kind in kind:
+            counts[name] = counts.get(name, 0) + 1
     if not counts:
         return None
-    return regions()[max(counts, key=counts.get)]
+    best = max(counts, key=counts.get)
+    return regions()[best] if kind is None or counts[best] >= 2 else None
 
 
 def find_metadata(text: str, source: Source) -> DocumentMeta:
@@ -347,45 +599,17 @@ def find_metadata(text: str, source: Source) -> DocumentMeta:
     fields = portal_fields(lines, source)
     doc_number, doc_number_span = find_doc_number(lines, fields)
     title, title_span, notice_issuer = find_title(text, lines, fields)
-
-    issuers: list[str] = []
-    if "issuer" in fields:
-        issuers += [n for n in split_issuers(fields["issuer"][0]) if not _rx()["not_issuer"].search(n)]
-    issuers += title_issuers(notice_issuer + "关于" if notice_issuer else title)
-    issuers += header_issuers(lines, title_span)
     signed, date_line = signature_issuers(lines)
-    issuers += signed
-    by_number = issuer_for_doc_number(doc_number)
-    if by_number and not issuers:
-        issuers.append(by_number.issuer)
-    issuers = list(dict.fromkeys(i for i in issuers if i))
-
-    date, date_span = None, None
-    if "date" in fields:
-        date, date_span = parse_date(fields["date"][0]), fields["date"][1]
-    if date is None and date_line is not None:
-        date, date_span = parse_date(date_line.text), Span(date_line.start, date_line.end)
-
-    region = level = None
-    for name in issuers:
-        if NATIONAL.match(name):
-            level = "national"
-            break
-        region = region_of_name(name, text)
-        if region:
-            break
-    if level is None and region is None and by_number:
-        if by_number.region is None:
-            level = "national"
-        else:
-            region = region_for(by_number.region)
-    if level is None and region is None and title:
-        region = region_of_name(title, text)
-        if region is None:
-            m = region_regex().search(title)
-            region = regions()[m.group(0)] if m else None
-    if level is None and region is not None:
-        level = region.level
+    # a news item: 某领导小组于2023年4月12日印发《…》, 市市场监督管理局印发《…》
+    published = _rx()["published_by"].search(text[:3000])
+    issuers, reported = find_issuers(lines, fields, title, title_span, notice_issuer, signed, published, doc_number)
+    date, date_span = find_date(text, lines, fields, date_line, published)
+    region, level = find_jurisdiction(text, lines, issuers, doc_number, title)
+    if reported and reported[:1] in "市省区县" and region is not None and region.name.endswith(reported[:1]):
+        issuers = [region.name + reported[1:] if i == reported else i for i in issuers]  # 市… of the page's city
+    if not issuers and level != "national":
+        inferred = local_issuer(doc_number, region)
+        issuers = [inferred] if inferred else []
     return DocumentMeta(
         title=title,
         doc_number=doc_number,
@@ -398,3 +622,76 @@ def find_metadata(text: str, source: Source) -> DocumentMeta:
         doc_number_span=doc_number_span,
         date_span=date_span,
     )
+
+
+def find_issuers(lines: list[Line], fields, title, title_span, notice_issuer, signed, published,
+                 doc_number) -> tuple[list[str], str | None]:
+    """(issuers, the one a news item reported). The signature block names the issuers; a portal's
+    发布机构 is often only the office that posted the page."""
+    issuers: list[str] = []
+    if signed:
+        issuers += signed
+    elif "issuer" in fields:
+        issuers += [n for n in split_issuers(fields["issuer"][0]) if not _rx()["not_issuer"].search(n)]
+    issuers += title_issuers(notice_issuer + "关于" if notice_issuer else title)
+    issuers += header_issuers(lines, title_span)
+    reported = None
+    if (published and not issuers and is_issuer_name(published.group("issuer"))
+            and published.group("issuer") not in ("市政府", "省政府", "区政府", "县政府")):
+        reported = published.group("issuer")
+        issuers.append(reported)
+    by_number = issuer_for_doc_number(doc_number)
+    if by_number and not issuers:
+        issuers.append(by_number.issuer)
+    return settle_issuers(issuers), reported
+
+
+def find_date(text: str, lines: list[Line], fields, date_line: Line | None, published) -> tuple[str | None, Span | None]:
+    """成文日期, else the signed date line, else a date beside the number (苏政发〔2009〕1号 2009年1月5日),
+    after a signature inside a run-on page (國務院 2021年10月9日), or in 于…印发."""
+    if "date" in fields:
+        date = parse_date(fields["date"][0])
+        if date:
+            return date, fields["date"][1]
+    if date_line is not None:
+        date = parse_date(date_line.text)
+        if date:
+            return date, Span(date_line.start, date_line.end)
+    _, _, date, date_span = number_with_date(lines)
+    if date:
+        return date, date_span
+    inline = _rx()["inline_signature"].search(text[:3000])
+    if inline and is_issuer_name(inline.group("issuer")):
+        return parse_date(inline.group("date")), Span(inline.start("date"), inline.end("date"))
+    if published and published.group("date"):
+        return parse_date(published.group("date")), Span(published.start("date"), published.end("date"))
+    return None, None
+
+
+def find_jurisdiction(text: str, lines: list[Line], issuers: list[str], doc_number: str | None,
+                      title: str | None) -> tuple[Region | None, str | None]:
+    """(region, level): the first issuer's, else the number's issuer's, else the title's; with
+    none of them, who the text is sent to (各省、自治区、直辖市 / 各县（市、区）…) or whom it tasks."""
+    region = level = None
+    for name in issuers:
+        if NATIONAL.match(name):
+            return None, "national"
+        region = region_of_name(name, text)
+        if region:
+            return region, region.level
+    by_number = issuer_for_doc_number(doc_number)
+    if by_number:
+        if by_number.region is None:
+            return None, "national"
+        region = region_for(by_number.region)
+    if region is None and title:
+        region = region_of_name(title, text)
+        if region is None:
+            m = region_regex().search(title)
+            region = regions()[m.group(0)] if m else None
+    if region is not None:
+        return region, region.level
+    level = addressee_level(lines) or ("national" if national_assignments(text) else None)
+    if level in ("provincial", "municipal"):  # whose: the unit of that kind it names most
+        region = most_mentioned_region(text, kind=("province", "municipality") if level == "provincial" else ("prefecture",))
+    return region, level

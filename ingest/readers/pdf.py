@@ -69,7 +69,7 @@ def _pages(raw: bytes, path: str) -> list[list[_Line]]:
     from pdfminer.layout import LAParams, LTTextContainer, LTTextLine
     from pdfminer.pdfdocument import PDFEncryptionError, PDFPasswordIncorrect
 
-    pages = []
+    pages, heights = [], []
     try:
         with _quiet_pdfminer():
             for page in extract_pages(io.BytesIO(raw), laparams=LAParams()):
@@ -78,19 +78,48 @@ def _pages(raw: bytes, path: str) -> list[list[_Line]]:
                 while stack:
                     item = stack.pop()
                     if isinstance(item, LTTextLine):
-                        text = _JUSTIFY_GAP.sub("", item.get_text().strip())
+                        # radicals mapped here already: 一、 and （一） must be seen as such when joining lines
+                        text = _JUSTIFY_GAP.sub("", item.get_text().strip()).translate(RADICALS)
                         if text:
                             lines.append(_Line(*item.bbox, text))
                     elif isinstance(item, LTTextContainer):
                         stack.extend(item)
                 pages.append(_drop_page_numbers(lines, page.height))
+                heights.append(page.height)
     except (PDFPasswordIncorrect, PDFEncryptionError):
         raise IngestError(path, "the PDF is encrypted (password-protected); remove the password first") from None
     except Exception as err:  # pdfminer on a damaged file: the file's problem, not a bug
         if "encrypt" in str(err).lower() or "password" in str(err).lower():
             raise IngestError(path, "the PDF is encrypted (password-protected); remove the password first") from None
         raise IngestError(path, f"not a readable PDF (corrupt or truncated: {type(err).__name__})") from None
-    return pages
+    return _drop_running(pages, heights)
+
+
+# What a browser prints around each page: the date and time, the page address, "2/7".
+_PRINT_FURNITURE = re.compile(
+    r"^\s*(?:\d{1,2}/\d{1,2}/\d{2,4},?\s*\d{1,2}:\d{2}(?::\d{2})?\s*(?:[AP]M|上午|下午)?"
+    r"|\d{4}[/-]\d{1,2}[/-]\d{1,2}\s*(?:上午|下午)?\s*\d{1,2}:\d{2}"
+    r"|(?:https?|file|ﬁle)://\S*)", re.I)
+
+
+def _drop_running(pages: list[list[_Line]], heights: list[float]) -> list[list[_Line]]:
+    """Running headers and footers: in the top or bottom band of a page, what a browser prints
+    (date and time, the address) and any line repeated in that band on most pages (the page
+    title). Left in, they sit between the halves of wrapped lines and hide the margins."""
+    def in_band(ln: _Line, height: float) -> bool:
+        band = height * 0.1
+        return ln.y0 < band or ln.y1 > height - band
+
+    def shape(text: str) -> str:
+        return re.sub(r"\d+", "#", re.sub(r"\s+", "", text))
+
+    counts: dict[str, int] = {}
+    for page, height in zip(pages, heights):
+        for key in {shape(ln.text) for ln in page if in_band(ln, height)}:
+            counts[key] = counts.get(key, 0) + 1
+    repeated = {k for k, n in counts.items() if len(pages) >= 2 and n >= max(2, (len(pages) + 1) // 2)}
+    return [[ln for ln in page if not (in_band(ln, height) and (shape(ln.text) in repeated or _PRINT_FURNITURE.match(ln.text)))]
+            for page, height in zip(pages, heights)]
 
 
 def _drop_page_numbers(lines: list[_Line], height: float) -> list[_Line]:

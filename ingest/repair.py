@@ -1,0 +1,243 @@
+"""Repair degraded text before structure: what scrapers, doc-sharing sites, OCR and browsers'
+print-to-PDF leave in a policy text (pinyin after each character, lost line breaks, digits spaced
+apart, site chrome, page markers, running headers and footers, table cells wrapped inside a name).
+
+Unlike ``text.normalize`` (one character for one character), a repair deletes and inserts, so the
+repaired text keeps an offset map back to the text as read: ``Repaired.span(start, end)`` turns a
+span of the repaired text into a span of ``Source.text``, and ``Repaired.restore(doc)`` moves every
+span of an extracted ``PolicyDoc``. Text that needs no repair (most documents) comes back as it is,
+with no map. The rules are data: ``patterns/repair.jsonl``.
+"""
+from __future__ import annotations
+
+import dataclasses
+import re
+from dataclasses import dataclass
+from functools import lru_cache
+
+from .record import Span
+from .rules import alternation, rules_by_label
+
+LONG_LINE = 200  # a line this long in a policy text has lost its breaks (a paragraph rarely is, and its breaks need 。 before 1. or 二、)
+NAME_TAIL = "局委厅办部院会处室府署头合责站所队"  # what a wrapped cell or name leaves alone on a line
+_TONE = "āáǎàēéěèīíǐìōóǒòūúǔùǖǘǚǜǹńňḿ"
+
+
+@dataclass(frozen=True)
+class Repaired:
+    text: str  # what the stages read
+    # starts[i]: offset in the text as read of text[i]; ends[i]: offset just after it. None: unchanged.
+    starts: tuple[int, ...] | None = None
+    ends: tuple[int, ...] | None = None
+
+    @property
+    def changed(self) -> bool:
+        return self.starts is not None
+
+    def span(self, start: int, end: int) -> tuple[int, int]:
+        if self.starts is None:
+            return start, end
+        s = self.starts[start] if start < len(self.starts) else self.starts[-1]
+        e = self.ends[end - 1] if end > start else s
+        return s, max(s, e)
+
+    def then(self, later: "Repaired") -> "Repaired":
+        """This repair followed by ``later`` (a repair of this one's text), mapped to the text as read."""
+        if later.starts is None:
+            return self
+        if self.starts is None:
+            return later
+        starts = tuple(self.starts[i] for i in later.starts)
+        ends = tuple(self.ends[e - 1] if e > s else self.starts[e] for s, e in zip(later.starts, later.ends))
+        return Repaired(later.text, starts, ends)
+
+    def restore(self, value):
+        """``value`` (a PolicyDoc, or any frozen dataclass / tuple holding Spans) with every Span
+        moved from the repaired text into the text as read."""
+        if self.starts is None:
+            return value
+        return self._move(value)
+
+    def _move(self, value):
+        if isinstance(value, Span):
+            return Span(*self.span(value.start, value.end))
+        if isinstance(value, tuple):
+            return tuple(self._move(v) for v in value)
+        if dataclasses.is_dataclass(value) and not isinstance(value, type):
+            changes = {}
+            for f in dataclasses.fields(value):
+                if f.name == "source":
+                    continue  # the text as read is what spans point into
+                old = getattr(value, f.name)
+                new = self._move(old)
+                if new is not old:
+                    changes[f.name] = new
+            return dataclasses.replace(value, **changes) if changes else value
+        return value
+
+
+@lru_cache(maxsize=1)
+def _rx():
+    return {
+        "noise_line": re.compile(alternation("repair", "NOISE_LINE")),
+        "news_meta": re.compile(alternation("repair", "NEWS_META")),
+        "noise_inline": re.compile(alternation("repair", "NOISE_INLINE")),
+        "related": re.compile(r"(?:相关阅读|相关文章|相关新闻|相关链接|热点推荐|推荐阅读|最新资讯|热门文章)[:：]?\s*$"),
+        "pinyin": re.compile(alternation("repair", "PINYIN_RUBY")),
+        "replace": [(re.compile(r.regex), r.id or "") for r in rules_by_label("repair", "REPLACE")],
+        "breaks": [(re.compile(r.regex), r.id) for r in rules_by_label("repair", "BREAK_BEFORE")],
+        "heading_before": re.compile(r"(?:[一二三四五六七八九十]{1,3}、|[（(][一二三四五六七八九十]{1,3}[)）])[^。；;\n]{1,24}$"),
+        # OCR and PDF text: digits spaced apart ("2 0 2 5年"), a number set off by spaces ("到 2027 年")
+        "spaced_digits": re.compile(r"(?<![\d.])\d(?: \d){2,}(?![\d.])"),
+        "spaced_serial": re.compile(r"(?<![\d.])\d(?: \d)+(?= ?[号年月日件个家项%])"),  # 〔2024〕1 9 号
+        "name_tail": re.compile("^[" + NAME_TAIL + r"]{1,2}(?:$|(?=[配牵负、，,）)]))"),
+        "glued_title": re.compile(r"^\s*[^。，,；;\n]{6,60}?(?:方案|意见|规划|办法|纲要|计划|措施|细则|要点)(?=为|根据|按照|依据|现将)"),
+        "glued_heading": re.compile(r"[一二三四五六七八九十]{1,3}、[\u4e00-\u9fff]{0,8}?(?:目标|任务|措施|原则|思想|要求|保障|实施)(?=[^\n。；，,、）)（(])"),
+        "spaced_number": re.compile(r"(?<=[\u4e00-\u9fff]) +(\d(?:[\d.,]| (?=\d))*) *(?=[年月日件个家项次万亿元%倍人户所座条款批])|(?<=[\u4e00-\u9fff]) *(\d(?:[\d.,]| (?=\d))*) +(?=[年月日件个家项次万亿元%倍人户所座条款批])"),
+        "spaced_bracket": re.compile(r"(?<=[（(]) +(?=[一二三四五六七八九十]{1,3}[)）])"),
+        "any": re.compile("[" + _TONE + r"\u2e3a\u2e3b_/:>＞»›]|第\s*\d+\s*页|\d \d|[\u4e00-\u9fff] +\d|\d +[\u4e00-\u9fff]|[（(] +[一二三四五六七八九十]|下载|阅读|来源|首页|欢迎|打印|分享|版权|\n[\u4e00-\u9fff]{1,2}(?:\n|$)|[^\n]{" + str(LONG_LINE) + ",}"),
+    }
+
+
+def repair(text: str) -> Repaired:
+    """The repaired text and its offset map (none when nothing needed repair): first what is not
+    the document goes (noise, pinyin) and digits close up, then lost line breaks come back (so that
+    a page marker pasted between "（市科技局负责）" and "3." no longer hides the break)."""
+    if not _rx()["any"].search(text):
+        return Repaired(text)
+    first = _apply(text, _cleaning_edits(text))
+    second = _apply(first.text, _break_edits(first.text))
+    return first.then(second)
+
+
+def _break_edits(text: str) -> list[tuple[int, int, str]]:
+    rx = _rx()
+    edits: list[tuple[int, int, str]] = []
+    pos = 0
+    for raw in text.split("\n"):
+        if len(raw) >= LONG_LINE:
+            edits += _lost_breaks(raw, pos, rx)
+        pos += len(raw) + 1
+    return edits
+
+
+def _cleaning_edits(text: str) -> list[tuple[int, int, str]]:
+    rx = _rx()
+    edits: list[tuple[int, int, str]] = []  # (start, end, replacement) on ``text``, non-overlapping
+    pos = 0
+    lines = []
+    for raw in text.split("\n"):
+        lines.append((pos, pos + len(raw), raw))
+        pos += len(raw) + 1
+    noise = [bool(raw.strip()) and _is_noise_line(raw.strip(), rx) for _, _, raw in lines]
+    _related_lists(lines, noise, rx)
+    for i, (start, end, raw) in enumerate(lines):
+        body = raw.strip()
+        if noise[i]:
+            edits.append((start, min(end + 1, len(text)), ""))  # the line and its newline
+            if i > 0 and not noise[i - 1] and _wrapped_across(lines, noise, i):
+                edits.append((start - 1, start, ""))  # a running header/footer between wrapped lines
+            continue
+        # a wrapped name: "省市场监管局、省知识产权" / "局", "市市场监管" / "局配合）" joins its line
+        if body and i > 0 and rx["name_tail"].match(body):
+            prev = lines[i - 1][2].rstrip()
+            if prev and "\u4e00" <= prev[-1] <= "\u9fff":
+                edits.append((start - 1, start + raw.index(body), ""))
+    for m in rx["noise_inline"].finditer(text):
+        edits.append((m.start(), m.end(), ""))
+    for m in rx["pinyin"].finditer(text):
+        edits.append((m.start(), m.end(), ""))
+    for pattern, replacement in rx["replace"]:
+        for m in pattern.finditer(text):
+            edits.append((m.start(), m.end(), replacement))
+    for m in list(rx["spaced_digits"].finditer(text)) + list(rx["spaced_serial"].finditer(text)):
+        for k in range(m.start(), m.end()):
+            if text[k] == " ":
+                edits.append((k, k + 1, ""))
+    for m in rx["spaced_number"].finditer(text):
+        group = 1 if m.group(1) is not None else 2
+        if m.start() < m.start(group):
+            edits.append((m.start(), m.start(group), ""))
+        if m.end(group) < m.end():
+            edits.append((m.end(group), m.end(), ""))
+    for m in rx["spaced_bracket"].finditer(text):
+        edits.append((m.start(), m.end(), ""))
+    return edits
+
+
+def _is_noise_line(body: str, rx) -> bool:
+    if len(body) <= 160 and rx["noise_line"].fullmatch(body):
+        return True
+    return (len(body) <= 120 and len(rx["news_meta"].findall(body)) >= 2 and not re.search(r"[。；]", body)
+            and not re.search(r"成文|颁布|发文|文号|发布机构|索引号", body))  # a portal's metadata is kept
+
+
+def _related_lists(lines, noise: list[bool], rx) -> None:
+    """The links under a 相关阅读 / 推荐阅读 heading (other documents' titles, often in 《》) are the
+    site's, not the document's: short lines without a sentence end, up to the first prose line."""
+    for i, (_, _, raw) in enumerate(lines):
+        if not (noise[i] and rx["related"].match(raw.strip())):
+            continue
+        for k in range(i + 1, len(lines)):
+            body = lines[k][2].strip()
+            if not body:
+                continue
+            if len(body) > 60 or re.search(r"[。；;：:]$", body) or re.search(r"[，,]", body):
+                break
+            noise[k] = True
+
+
+def _wrapped_across(lines, noise, i: int) -> bool:
+    """Whether the text line before noise line i runs on in the first text line after the noise
+    (a page's running header or footer printed between the two halves of a wrapped line)."""
+    before = lines[i - 1][2].rstrip()
+    after = next((raw.strip() for (_, _, raw), n in zip(lines[i + 1:], noise[i + 1:]) if not n and raw.strip()), "")
+    if len(before) < 20 or not after or before[-1] in "。；;：:！!？?)）":
+        return False
+    return not re.match(r"(?:\d{1,2}[.．、]|[（(][一二三四五六七八九十]{1,3}[)）]|[一二三四五六七八九十]{1,3}、|第[一二三四五六七八九十百]+[章条节])", after)
+
+
+def _lost_breaks(raw: str, start: int, rx) -> list[tuple[int, int, str]]:
+    out = []
+    title = rx["glued_title"].match(raw)  # 某市…实施方案为深入实施…: the title run into the preamble
+    if title:
+        out.append((start + title.end(), start + title.end(), "\n"))
+    for m in rx["glued_heading"].finditer(raw):  # 一、总体目标到2025年…
+        out.append((start + m.end(), start + m.end(), "\n"))
+    for pattern, rule_id in rx["breaks"]:
+        for m in pattern.finditer(raw):
+            if rule_id == "after_heading" and not rx["heading_before"].search(raw[max(0, m.start() - 30):m.start()]):
+                continue
+            out.append((start + m.start(), start + m.end(), "\n"))
+    return out
+
+
+def _apply(text: str, edits: list[tuple[int, int, str]]) -> Repaired:
+    if not edits:
+        return Repaired(text)
+    pieces: list[str] = []
+    starts: list[int] = []
+    ends: list[int] = []
+    pos = 0
+    for s, e, new in sorted(set(edits), key=lambda x: (x[0], -x[1])):
+        if s < pos:  # overlaps an earlier edit: the earlier one wins
+            continue
+        pieces.append(text[pos:s])
+        starts.extend(range(pos, s))
+        ends.extend(range(pos + 1, s + 1))
+        pieces.append(new)
+        # a replacement stands for what it replaced; an inserted character sits before the next one read
+        starts.extend([s if e > s else e] * len(new))
+        ends.extend([e] * len(new))
+        pos = e
+    pieces.append(text[pos:])
+    starts.extend(range(pos, len(text)))
+    ends.extend(range(pos + 1, len(text) + 1))
+    starts.append(len(text))  # the end of the text
+    out = "".join(pieces)
+    if out == text:
+        return Repaired(text)
+    return Repaired(out, tuple(starts), tuple(ends))
+
+
+__all__ = ["Repaired", "repair"]

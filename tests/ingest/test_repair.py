@@ -1,0 +1,53 @@
+"""The repair stage: degraded text is repaired before structure, and every span still points into
+the text as read."""
+from policykg.ingest.pipeline import extract
+from policykg.ingest.readers import read
+from policykg.ingest.repair import repair
+
+
+def test_pinyin_after_characters_is_removed_and_spans_map_back():
+    text = "國務(wù)院關(guān)于印發(fā)某規劃的通知"
+    fixed = repair(text)
+    assert fixed.text == "國務院關于印發某規劃的通知"
+    start = fixed.text.index("關于")
+    s, e = fixed.span(start, start + 2)
+    assert text[s:e].replace("(guān)", "") == "關于"
+
+
+def test_noise_lines_and_page_markers_go():
+    text = "首页 > 政务公开 > 文件\n分享到：微信 微博\n某市知识产权工作方案\n第1页/共5页\n一、总体要求\n2/7\n"
+    assert repair(text).text == "某市知识产权工作方案\n一、总体要求\n"
+
+
+def test_browser_print_header_and_footer_between_wrapped_lines():
+    text = ("1.加强行政保护。严厉打击各类侵权假冒行为，由市市场监管局牵\n2023/3/2 14:05 某市知识产权工作方案\n"
+            "https://www.example.gov.cn/art/2023/3/2/art_1.html 2/7\n头，市公安局配合。")
+    assert repair(text).text == "1.加强行政保护。严厉打击各类侵权假冒行为，由市市场监管局牵头，市公安局配合。"
+
+
+def test_spaced_digits_and_numbers():
+    assert repair("到 2 0 2 5 年，发明专利达到 19 件。").text == "到2025年，发明专利达到19件。"
+
+
+def test_lost_line_breaks_are_restored_in_run_on_text():
+    para = "一、主要任务（一）提升创造质量。1.培育高价值专利。（市科技局负责）2.加强布局。（市工信局负责）"
+    fixed = repair(para * 8)
+    lines = fixed.text.split("\n")
+    assert "（一）提升创造质量。" in lines and "2.加强布局。（市工信局负责）" in lines
+
+
+def test_unchanged_text_has_no_map():
+    assert not repair("某市人民政府关于加强知识产权保护的意见\n一、总体要求").changed
+
+
+def test_extracted_spans_point_into_the_text_as_read(tmp_path):
+    raw = ("当前位置：首页 > 政策文件\n某市知识产(chǎn)权(quán)工作方案\n"
+           "一、主要任务\n1.提升创造质量。加强专利培育。（市知识产(chǎn)权(quán)局负责）\n")
+    path = tmp_path / "page.txt"
+    path.write_text(raw, encoding="utf-8")
+    doc = extract(read(path))
+    assert doc.meta.title == "某市知识产权工作方案"
+    span = doc.meta.title_span
+    assert raw[span.start:span.end].startswith("某市知识产(chǎn)权")
+    for m in doc.measures:
+        assert raw[m.heading_span.start:m.heading_span.end].startswith("提升创造")
