@@ -16,7 +16,9 @@ from ..graph.load import load_reference, stored_sources
 from ..graph.parallel import Background, bounded_map
 from ..graph.store import Backend
 from ..ingest.errors import IngestError, PolicyKGError
+from ..ingest.limits import limits
 from ..ingest.pipeline import EXTRACTOR, ingest_file
+from ..ingest.readers import read_bytes
 
 
 @dataclass(frozen=True)
@@ -72,9 +74,11 @@ def collect_files(paths: Iterable[str | Path]) -> tuple[list[Path], list[Outcome
 
 
 def sha256_of(path: Path) -> str | None:
+    # Read as the readers read (regular files only, within the byte limit): a FIFO or a symlink
+    # to /dev/zero under the name of a stored file must not hang the unchanged-file check.
     try:
-        return hashlib.sha256(path.read_bytes()).hexdigest()
-    except OSError:
+        return hashlib.sha256(read_bytes(path, limits().max_file_bytes)).hexdigest()
+    except IngestError:
         return None
 
 
