@@ -7,7 +7,6 @@ import os
 import shutil
 import struct
 import time
-import zipfile
 import zlib
 from pathlib import Path
 
