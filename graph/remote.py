@@ -207,6 +207,15 @@ class EndpointBackend:
         self._realm: dict[str, str] = {}
         self._session = requests.Session()
 
+    @property
+    def query_timeout(self) -> float:
+        """Over HTTP a query's time limit is the deadline of its exchange."""
+        return self.deadline
+
+    @query_timeout.setter
+    def query_timeout(self, seconds: float) -> None:
+        self.deadline = seconds
+
     # ------------------------------------------------------------------ plumbing
     def _retrying(self, what: str, call: Callable[[], T], retry: bool = True) -> T:
         attempts = 1 + (max(self.retries, 0) if retry else 0)

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 import re
+import time
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from importlib import resources
@@ -32,6 +33,10 @@ class QuerySyntaxError(PolicyKGError):
 
 class QueryNotAllowed(PolicyKGError):
     """A query the embedded store refuses to evaluate (SERVICE)."""
+
+
+class QueryTimeout(StoreError):
+    pass
 
 
 # Strings, IRIs and comments: skipped whole, so that no keyword is seen inside them.
@@ -150,6 +155,19 @@ def internal_query(name: str) -> str:
     return resources.files("policykg.graph").joinpath("sparql", f"{name}.rq").read_text(encoding="utf-8")
 
 
+def _env_seconds(name: str) -> float | None:
+    raw = os.environ.get(name, "").strip()
+    if not raw:
+        return None
+    try:
+        value = float(raw)
+    except ValueError:
+        value = -1.0
+    if value <= 0:
+        raise StoreError(f"{name}={raw!r}: expected a number of seconds above 0")
+    return value
+
+
 def default_store_path() -> Path:
     env = os.environ.get("POLICYKG_STORE")
     if env:
@@ -202,6 +220,7 @@ class OxigraphBackend:
 
         self._ox = ox
         self.path = Path(path) if path is not None else None
+        self.query_timeout = _env_seconds("POLICYKG_QUERY_TIMEOUT")
         self._unflushed = 0  # bytes written since the last flush (see FLUSH_EVERY)
         try:
             if self.path is None:
@@ -317,7 +336,25 @@ class OxigraphBackend:
         dt = None if lang else t.datatype.value
         return Term("literal", t.value, dt, lang)
 
+    # Seconds a query may run (None: no limit), checked between result rows: pyoxigraph streams
+    # rows as it finds them, but 0.5 cannot interrupt work done before the first one (an
+    # aggregate, ORDER BY over many rows); the oxigraph server's --timeout-s can.
+    query_timeout: float | None = None
+
+    def _timed(self, items, started: float):
+        if not self.query_timeout:
+            return items
+        deadline = started + self.query_timeout
+
+        def checked():
+            for i, item in enumerate(items):
+                if not i & 1023 and time.monotonic() > deadline:
+                    raise QueryTimeout(f"the query ran longer than {self.query_timeout:g} s (the query timeout)")
+                yield item
+        return checked()
+
     def select(self, sparql: str) -> Results:
+        started = time.monotonic()
         solutions = self._query(sparql)
         if not isinstance(solutions, self._ox.QuerySolutions):
             raise QuerySyntaxError("expected a SELECT query")
@@ -332,17 +369,19 @@ class OxigraphBackend:
                 out = seen[t] = self._term(t)
             return out
 
-        rows = [tuple(None if t is None else term(t) for t in s) for s in solutions]
+        rows = [tuple(None if t is None else term(t) for t in s) for s in self._timed(solutions, started)]
         return Results(variables, rows)
 
     def ask(self, sparql: str) -> bool:
         return bool(self._query(sparql))
 
     def construct(self, sparql: str) -> list[str]:
+        started = time.monotonic()
         triples = self._query(sparql)
         if not isinstance(triples, self._ox.QueryTriples):
             raise QuerySyntaxError("expected a CONSTRUCT or DESCRIBE query")
-        return [f"{self._term(t.subject).n3()} <{t.predicate.value}> {self._term(t.object).n3()} .\n" for t in triples]
+        return [f"{self._term(t.subject).n3()} <{t.predicate.value}> {self._term(t.object).n3()} .\n"
+                for t in self._timed(triples, started)]
 
     def dump(self, fmt: str) -> Iterator[bytes]:
         ox = self._ox

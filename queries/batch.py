@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import hashlib
 import os
-import stat
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -19,7 +18,9 @@ from ..graph.parallel import Background, bounded_map
 from ..graph.store import Backend
 from ..ingest.errors import IngestError, PolicyKGError
 from ..ingest.diagnose import diagnose
+from ..ingest.limits import limits
 from ..ingest.pipeline import EXTRACTOR, ingest_file
+from ..ingest.readers import read_bytes
 
 
 @dataclass(frozen=True)
@@ -77,17 +78,11 @@ def collect_files(paths: Iterable[str | Path]) -> tuple[list[Path], list[Outcome
 
 
 def sha256_of(path: Path) -> str | None:
-    """The content hash of a regular file (anything else, a FIFO or a device, is left to the
-    reader, which refuses it with a clear message instead of blocking here)."""
+    # Read as the readers read (regular files only, within the byte limit): a FIFO or a symlink
+    # to /dev/zero under the name of a stored file must not hang the unchanged-file check.
     try:
-        if not stat.S_ISREG(path.stat().st_mode):
-            return None
-        digest = hashlib.sha256()
-        with path.open("rb") as f:
-            for block in iter(lambda: f.read(1 << 20), b""):
-                digest.update(block)
-        return digest.hexdigest()
-    except OSError:
+        return hashlib.sha256(read_bytes(path, limits().max_file_bytes)).hexdigest()
+    except IngestError:
         return None
 
 

@@ -261,6 +261,9 @@ def query(
     fmt: str = typer.Option("table", "--format", help="table | csv | json | records | ttl (CONSTRUCT)."),
     limit: Optional[int] = typer.Option(None, "--limit", help="Show at most this many rows."),
     list_: bool = typer.Option(False, "--list", help="List the named queries."),
+    timeout: Optional[float] = typer.Option(
+        None, "--timeout", help="Give up after this many seconds (embedded store: checked between result rows; "
+        "default POLICYKG_QUERY_TIMEOUT, else none)."),
 ) -> None:
     """Run a named query or a SPARQL file against the store."""
     from .catalog import all_queries, parse_query
@@ -279,6 +282,8 @@ def query(
         fail(f"unknown format {fmt!r} (table, csv, json, records, ttl)")
     if limit is not None and limit < 0:
         fail("--limit must be 0 or more")
+    if timeout is not None and not timeout > 0:
+        fail("--timeout must be more than 0 seconds")
     params = {}
     for p in param:
         if "=" not in p:
@@ -305,6 +310,8 @@ def query(
         else:
             fail("give a query NAME, --file FILE or --list")
         backend = state.backend(read_only=True)
+        if timeout is not None:
+            backend.query_timeout = timeout
         if fmt == "ttl" or _is_construct(sparql):
             lines = backend.construct(sparql)
             sys.stdout.write(_turtle(lines))

@@ -6,7 +6,6 @@ import io
 import os
 import shutil
 import struct
-import zipfile
 import zlib
 from pathlib import Path
 
@@ -248,3 +247,25 @@ def test_limits_unzipped_limit_is_configurable_and_real_docx_still_read(tmp_path
     monkeypatch.setenv("POLICYKG_MAX_UNZIPPED_BYTES", "10000")
     with pytest.raises(IngestError, match="unpacks to too much data .* limit 10,000 bytes"):
         read(path)
+
+
+def test_limits_a_stored_name_turned_into_a_fifo_or_dev_zero_does_not_hang(tmp_path):
+    """The unchanged-file check reads like the readers: a stored file replaced by a FIFO or by a
+    symlink to /dev/zero is refused at once on re-ingest, not read forever."""
+    folder = tmp_path / "in"
+    folder.mkdir()
+    for name in ("fifo.txt", "zero.txt"):
+        shutil.copy(ONE_CORPUS_FILE, folder / name)
+    store = tmp_path / "store"
+    assert run_cli("--store", str(store), "ingest", "--quiet", str(folder)).returncode == 0
+    (folder / "fifo.txt").unlink()
+    os.mkfifo(folder / "fifo.txt")
+    (folder / "zero.txt").unlink()
+    os.symlink("/dev/zero", folder / "zero.txt")
+    res = run_cli("--store", str(store), "ingest", "--quiet", str(folder), timeout=60)  # a hang fails here
+    assert res.returncode == 1 and "Traceback" not in res.stderr
+    errors = [line for line in res.stderr.splitlines() if line.startswith("error:")]
+    assert len(errors) == 2 and all("not a regular file" in e for e in errors), res.stderr
+
+
+ONE_CORPUS_FILE = sorted(CORPUS.glob("*.txt"))[0]
