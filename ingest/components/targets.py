@@ -538,7 +538,8 @@ def find_targets(text: str, sections: tuple[Section, ...], measures: tuple[Measu
 
     base_year = int(meta.date[:4]) if meta.date and meta.date[:4].isdigit() else None
     starts = sorted(a for a, _ in task_spans)  # a sentence running over table rows may hold a task
-    cands = [c for c in prose_candidates(masked, goal, past, in_task, default_year, base_year, starts, not task_spans)
+    free_text = not task_spans and not sections  # no tasks, no numbered parts at all: a news item
+    cands = [c for c in prose_candidates(masked, goal, past, in_task, default_year, base_year, starts, free_text)
              if not task_spans or in_task(c.start) or inside(c.start, goal)]
     cands = merge(cands + table)
     targets = []
