@@ -383,11 +383,12 @@ def _candidate(text, sent, s0, m, year_m, default_year, label: str | None = None
     # where the indicator was read: [ind_lo, ind_hi) of the sentence, and where the span ends
     ind_lo, ind_hi, span_end = seg_start, m.start(), end
     verb_only = not indicator or (rx["goal_verb"].fullmatch(indicator) is not None) or len(indicator) <= 2 and rx["goal_verb"].search(indicator)
-    if verb_only or (m.group("unit") and not m.group("after") and _noun_follows(sent, end, seg_end)):
-        noun = sent[end:seg_end]
+    noun_end = split_after.start() if split_after else b  # 培育2个A和6个B: A stops at 和; 优势、示范企业 is one noun
+    if verb_only or (m.group("unit") and not m.group("after") and _noun_follows(sent, end, noun_end)):
+        noun = sent[end:noun_end]
         if noun and not rx["value"].search(noun):
             indicator = clean_indicator(indicator + noun)
-            ind_hi = span_end = len(sent[:seg_end].rstrip())
+            ind_hi = span_end = len(sent[:noun_end].rstrip())
     if label is not None:
         indicator = clean_indicator(label)
     if not indicator:
@@ -537,7 +538,8 @@ def find_targets(text: str, sections: tuple[Section, ...], measures: tuple[Measu
 
     base_year = int(meta.date[:4]) if meta.date and meta.date[:4].isdigit() else None
     starts = sorted(a for a, _ in task_spans)  # a sentence running over table rows may hold a task
-    cands = [c for c in prose_candidates(masked, goal, past, in_task, default_year, base_year, starts, not task_spans)
+    free_text = not task_spans and not sections  # no tasks, no numbered parts at all: a news item
+    cands = [c for c in prose_candidates(masked, goal, past, in_task, default_year, base_year, starts, free_text)
              if not task_spans or in_task(c.start) or inside(c.start, goal)]
     cands = merge(cands + table)
     targets = []
