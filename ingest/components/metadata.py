@@ -722,4 +722,8 @@ def find_jurisdiction(text: str, lines: list[Line], issuers: list[str], doc_numb
     level = addressee_level(lines) or ("national" if national_assignments(text) else None)
     if level in ("provincial", "municipal"):  # whose: the unit of that kind it names most
         region = most_mentioned_region(text, kind=("province", "municipality") if level == "provincial" else ("prefecture",))
+    if level == "municipal" and region is None:  # 各区人民政府 in a 直辖市 is sent by the municipality
+        region = most_mentioned_region(text, kind=("municipality",))
+        if region is not None:
+            level = region.level
     return region, level

@@ -74,6 +74,7 @@ def document(text: str) -> dict:
     ("市知识产权局关于印发2022年工作总结和2023年工作要点的通知\n各区知识产权局：\n"
      "现将《市知识产权局2022年工作总结》和《市知识产权局2023年工作要点》印发给你们。\n2023年2月28日\n"
      "市知识产权局2022年工作总结\n2022年，天津市知识产权局扎实推进各项工作。", "title", "市知识产权局2022年工作总结"),
+    ("某工作方案\n各区人民政府，市政府各部门：\n为推动上海市知识产权工作，结合上海市实际，制定本方案。", "level", "provincial"),
 ])
 def test_page_metadata(text, field, expected):
     assert document(text)[field] == expected
