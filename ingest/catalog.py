@@ -125,8 +125,8 @@ def issuer_for_doc_number(doc_number: str | None) -> IssuerPrefix | None:
 
 def _office_code(code: str, entry: IssuerPrefix) -> bool:
     """渝府办发 must not fall back to 渝府 (the government) when the office is meant."""
-    rest = code[len(entry.prefix):]
-    return rest.startswith("办") and not entry.prefix.endswith("办")
+    rest = code[len(entry.prefix):]  # 国知发办字 is 国知发's series 办字, not an office: a 发 code ends the organ
+    return rest.startswith("办") and not entry.prefix.endswith(("办", "发"))
 
 
 @lru_cache(maxsize=4096)

@@ -41,6 +41,7 @@ def _rx():
         "basis_end": re.compile(alternation("citations", "BASIS_END")),
         "not_document": re.compile(alternation("citations", "NOT_A_DOCUMENT")),
         "preamble_end": re.compile(alternation("citations", "PREAMBLE_END"), re.M),
+        "printed": re.compile(rules_by_label("metadata", "NOTICE_BODY")[0].regex),
     }
 
 
@@ -170,7 +171,9 @@ def same_document(a_title: str, b_title: str) -> bool:
 
 def find_citations(text: str, meta: DocumentMeta, measures: tuple[Measure, ...]) -> tuple[tuple[Citation, ...], tuple[Measure, ...]]:
     text = simplified(text)
-    mentions = [m for m in find_mentions(text) if not is_self(m, meta)]
+    printed = _rx()["printed"].search(text[:6000])  # 现将《A》和《B》印发: what this notice prints is no citation
+    mentions = [m for m in find_mentions(text) if not is_self(m, meta)
+                and not (printed and printed.start() <= m.start < printed.end())]
     mark_implements(text, mentions, basis_zones(text, meta))
     mentions = fold_aliases(text, mentions)
 

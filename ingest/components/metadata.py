@@ -599,10 +599,11 @@ def find_metadata(text: str, source: Source) -> DocumentMeta:
     fields = portal_fields(lines, source)
     doc_number, doc_number_span = find_doc_number(lines, fields)
     title, title_span, notice_issuer = find_title(text, lines, fields)
+    title, notice_issuer = without_foreign_issuer(title, notice_issuer, doc_number)
     signed, date_line = signature_issuers(lines)
     # a news item: 某领导小组于2023年4月12日印发《…》, 市市场监督管理局印发《…》
     published = _rx()["published_by"].search(text[:3000])
-    issuers, reported = find_issuers(lines, fields, title, title_span, notice_issuer, signed, published, doc_number)
+    issuers, reported = find_issuers(lines, fields, title, title_span, notice_issuer, signed, published, doc_number, text)
     date, date_span = find_date(text, lines, fields, date_line, published)
     region, level = find_jurisdiction(text, lines, issuers, doc_number, title)
     if reported and reported[:1] in "市省区县" and region is not None and region.name.endswith(reported[:1]):
@@ -624,8 +625,35 @@ def find_metadata(text: str, source: Source) -> DocumentMeta:
     )
 
 
+def without_foreign_issuer(title: str | None, notice_issuer: str | None, doc_number: str | None):
+    """(title, notice issuer) without a body before 关于 that the document's own number contradicts:
+    a page's site name run into the title (某市知识产权信息中心 / 关于开展…的通知, 国知发办字〔2023〕11号)."""
+    by_number = issuer_for_doc_number(doc_number)
+    if not title or by_number is None or "关于" not in title:
+        return title, notice_issuer
+    head = title.split("关于", 1)[0]
+    if not head or head in by_number.issuer or by_number.issuer in head:
+        return title, notice_issuer
+    place = region_of_name(head, "")
+    national_number = by_number.region is None
+    if (national_number and place is not None) or (not national_number and place is not None and place.province != (region_for(by_number.region).province if region_for(by_number.region) else None)):
+        return title[len(head):], None
+    return title, notice_issuer
+
+
+def with_place(name: str, text: str) -> str:
+    """市知识产权局 as the text names it with its place elsewhere (天津市知识产权局), else as it is."""
+    if has_place(name) or name[:1] not in "市省区县":
+        return name
+    for m in re.finditer(re.escape(name[1:]), text):
+        before = region_regex().search(text, max(0, m.start() - 12), m.start())
+        if before and before.end() == m.start() and regions()[before.group(0)].name.endswith(name[:1]):
+            return regions()[before.group(0)].name + name[1:]
+    return name
+
+
 def find_issuers(lines: list[Line], fields, title, title_span, notice_issuer, signed, published,
-                 doc_number) -> tuple[list[str], str | None]:
+                 doc_number, text: str = "") -> tuple[list[str], str | None]:
     """(issuers, the one a news item reported). The signature block names the issuers; a portal's
     发布机构 is often only the office that posted the page."""
     issuers: list[str] = []
@@ -643,7 +671,7 @@ def find_issuers(lines: list[Line], fields, title, title_span, notice_issuer, si
     by_number = issuer_for_doc_number(doc_number)
     if by_number and not issuers:
         issuers.append(by_number.issuer)
-    return settle_issuers(issuers), reported
+    return settle_issuers([with_place(n, text) for n in issuers]), reported
 
 
 def find_date(text: str, lines: list[Line], fields, date_line: Line | None, published) -> tuple[str | None, Span | None]:
@@ -694,4 +722,8 @@ def find_jurisdiction(text: str, lines: list[Line], issuers: list[str], doc_numb
     level = addressee_level(lines) or ("national" if national_assignments(text) else None)
     if level in ("provincial", "municipal"):  # whose: the unit of that kind it names most
         region = most_mentioned_region(text, kind=("province", "municipality") if level == "provincial" else ("prefecture",))
+    if level == "municipal" and region is None:  # 各区人民政府 in a 直辖市 is sent by the municipality
+        region = most_mentioned_region(text, kind=("municipality",))
+        if region is not None:
+            level = region.level
     return region, level

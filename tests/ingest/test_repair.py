@@ -51,3 +51,8 @@ def test_extracted_spans_point_into_the_text_as_read(tmp_path):
     assert raw[span.start:span.end].startswith("某市知识产(chǎn)权")
     for m in doc.measures:
         assert raw[m.heading_span.start:m.heading_span.end].startswith("提升创造")
+
+
+def test_chrome_rules_leave_real_lines_that_open_with_the_same_words():
+    text = "登录 | 注册\n注册商标专用权保护行动\n技术支持服务体系建设\n技术支持：某网络公司\n"
+    assert repair(text).text == "注册商标专用权保护行动\n技术支持服务体系建设\n"
