@@ -80,6 +80,8 @@ class AlignParams:
     lexicon_weight: float = 0.125
     csls_k: int = 5
     link_threshold: float = 0.01
+    # a mutual best link is graded "same" when its CSLS clears the link threshold by this much
+    same_threshold: float = 0.0
     score_scale: float = 0.05
     body_ngrams: tuple[int, int] = (2, 3)
     heading_ngrams: tuple[int, int] = (1, 2)
@@ -400,7 +402,8 @@ def align_block(index: Index, a: list[int], b: list[int], key_pairs: set[tuple[i
     for x, y in zip(*np.nonzero(c >= p.link_threshold)):
         if key_pairs is not None and (a[x], b[y]) not in key_pairs:
             continue
-        grade = "same" if best_row[x] == y and best_col[y] == x else "partial"
+        mutual = best_row[x] == y and best_col[y] == x
+        grade = "same" if mutual and c[x, y] >= p.link_threshold + p.same_threshold else "partial"
         score = 1.0 / (1.0 + math.exp(-(float(c[x, y]) - p.link_threshold) / p.score_scale))
         left, right = ms[a[x]], ms[b[y]]
         phrases: list[tuple[str, int, int]] = []
