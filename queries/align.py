@@ -27,9 +27,12 @@ Calibration: on the shared gold pair (003 ~ 004) link F1 stays within 0.90–0.9
 thresholds 0.00–0.04 and k = 5–6 (the weights were picked from a coarse grid of round values,
 favouring the widest plateau over the best point).
 
-Scale: documents are only compared when they share an upstream document (``pkg:implements``,
-transitively, catalog documents included) or one is up the other's chain: the documents under
-each upstream form a block (``related_groups``). A cheap first pass scores a block's document
+Scale: two blocking signals decide which documents are compared. Shared upstream: documents
+implementing the same upstream document (``pkg:implements``, transitively, catalog documents
+included) form a block (``related_groups``), and each document is aligned with the ingested
+documents up its chain. Topic: every document also keeps its ``topic_partners`` most similar
+documents of the whole store by the same first pass, so documents that cite nothing in common
+(汕头's plan) still meet those that treat the same measures. A cheap first pass scores a block's document
 pairs (``partner_scores``): an inverted index over key phrases whose postings are capped (rare
 body trigrams and lexicon groups held by at most ``key_df_cap`` measures) gives each measure its
 top ``candidate_k`` measures of other documents by sparse dot product, computed in row blocks of
@@ -92,6 +95,10 @@ class AlignParams:
     # top sibling documents over all blocks by the summed scores of those candidates
     candidate_k: int = 16
     max_partners: int = 10
+    # topical blocking, the second signal: every document also keeps its ``topic_partners`` most
+    # similar documents of the whole store (same first pass, one block of every document), so
+    # documents without a shared upstream that treat the same topic are aligned too
+    topic_partners: int = 3
     min_phrase: int = 4
     max_evidence: int = 3
 
@@ -628,8 +635,9 @@ WRITE_BATCH = 300_000
 
 def align_all(backend: Backend, params: AlignParams | None = None,
               on_progress: Callable[[str, int, int], None] | None = None) -> dict:
-    """Align every related pair of ingested documents (siblings under a shared upstream document,
-    and each document with the ingested documents up its chain). Replaces every alignment graph;
+    """Align every comparable pair of ingested documents (siblings under a shared upstream
+    document, each document with the ingested documents up its chain, and each document with its
+    ``topic_partners`` most similar documents of the store). Replaces every alignment graph;
     drops those of pairs no longer related. Returns counts for benchmarks.
 
     Blocking, so that time grows linearly with the store: documents are grouped by shared
@@ -656,7 +664,7 @@ def align_all(backend: Backend, params: AlignParams | None = None,
     for i, m in enumerate(measures):
         by_source[m.source].append(i)
     stats = {"documents": len(doc_of), "measures": len(measures), "document_pairs": 0, "candidate_measure_pairs": 0,
-             "scored_measure_pairs": 0, "links": 0, "same": 0, "blocks": 0, "first_pass_products": 0}
+             "scored_measure_pairs": 0, "links": 0, "same": 0, "blocks": 0, "first_pass_products": 0, "topical_pairs": 0}
     if not measures:
         _drop_stale(backend, set())
         return {**stats, "seconds": round(time.perf_counter() - t0, 3)}
@@ -670,6 +678,11 @@ def align_all(backend: Backend, params: AlignParams | None = None,
         for pair, w in partner_scores(index, by_source, group, stats).items():
             scores[pair] = max(w, scores.get(pair, 0.0))
     pairs = top_partners(scores, params.max_partners) | chain_pairs(by_source, doc_of, up)
+    if params.topic_partners and len(by_source) >= 2:
+        stats["blocks"] += 1
+        topical = partner_scores(index, by_source, sorted(by_source), stats)
+        stats["topical_pairs"] = len(top_partners(topical, params.topic_partners) - pairs)
+        pairs |= top_partners(topical, params.topic_partners)
     t3 = time.perf_counter()
     written = set()
     pending: list[tuple[str, list[str]]] = []
@@ -686,8 +699,6 @@ def align_all(backend: Backend, params: AlignParams | None = None,
         for done, (sa, sb) in enumerate(sorted(pairs)):
             if done % 100 == 0:
                 progress("aligning", done, len(pairs))
-            if not allowed(sa, sb, doc_of, up):  # a block holds both, so never; kept as a guard
-                continue
             a, b = by_source[sa], by_source[sb]
             keys = candidate_pairs_for(index, a, b)
             if not keys:

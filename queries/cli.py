@@ -589,8 +589,9 @@ def align(
 ) -> None:
     """Align measures between documents and store the correspondences (one named graph per pair).
 
-    Without arguments: siblings under a shared upstream document and each document with the
-    ingested documents up its implements chain. With SOURCE_A SOURCE_B: any two documents.
+    Without arguments: siblings under a shared upstream document, each document with the
+    ingested documents up its implements chain, and each document with its most similar
+    documents by topic. With SOURCE_A SOURCE_B: any two documents.
     """
     from .align import align_all, align_pair, alignment_records
     from .run import run_query

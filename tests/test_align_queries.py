@@ -283,14 +283,15 @@ def test_align_all_blocking_limits_the_candidates(tmp_path):
     assert stats["first_pass_products"] <= index.key_cap * index.first.nnz
     runs = run_query(backend, "alignment_runs").records()
     assert len(runs) == stats["document_pairs"]
-    # at most max_partners siblings per document, besides the documents up its own chain
+    # at most max_partners siblings and topic_partners topical partners per document, besides
+    # the documents up its own chain
     chain = chain_pairs(size, doc_of, up)
     partners: dict[str, int] = {}
     for r in runs:
         if tuple(sorted((r["left"], r["right"]))) not in chain:
             for s in (r["left"], r["right"]):
                 partners[s] = partners.get(s, 0) + 1
-    assert partners and max(partners.values()) <= params.max_partners
+    assert partners and max(partners.values()) <= params.max_partners + params.topic_partners
 
 
 def test_align_correspondences_point_at_stored_measures(store):
@@ -327,3 +328,26 @@ def test_align_lineage_view_draws_measure_links(store, tmp_path):
     html = (tmp_path / "linked.html").read_text(encoding="utf-8")
     assert "http://" not in html and "https://" not in html
     assert "共同表述" in html
+
+
+def test_documents_without_a_shared_upstream_are_aligned_by_topic(tmp_path):
+    """汕头's plan (001) implements nothing another corpus document implements: the upstream
+    blocks never pair it, the topical block does."""
+    from policykg.queries.align import AlignParams, align_all, read_chains
+    from policykg.queries.batch import ingest_paths
+
+    shantou, zhuhai = "001_5a61ba707b6c805c.txt", "000_aac036100b9cab63.txt"
+    backend = OxigraphBackend(tmp_path / "store")
+    assert not ingest_paths(backend, [CORPUS], jobs=1).by_status("failed")
+    doc_of, up = read_chains(backend)
+    assert not any(up[shantou] & up[s] for s in up if s != shantou)
+
+    def partners(params):
+        stats = align_all(backend, params)
+        runs = run_query(backend, "alignment_runs").records()
+        return stats, {r["left"] if r["right"] == shantou else r["right"] for r in runs if shantou in (r["left"], r["right"])}
+
+    stats, found = partners(AlignParams(topic_partners=0))
+    assert found == set() and stats["topical_pairs"] == 0
+    stats, found = partners(AlignParams())
+    assert zhuhai in found and 0 < len(found) <= AlignParams().topic_partners and stats["topical_pairs"] >= len(found)
