@@ -26,13 +26,17 @@ ROOT = Path(__file__).resolve().parent.parent
 SHARED = ROOT.parent / "shared"
 GOLD_DIRS = (ROOT / "tests" / "data" / "align_gold", SHARED / "gold" / "align")
 
-# The parameters tuned per fold: the link threshold on CSLS, its neighbourhood size and the
-# margin above the threshold a mutual best link needs to be graded "same".
+# The parameters tuned per fold: the link threshold on CSLS, its neighbourhood size, the margin
+# above the threshold a mutual best link needs to be graded "same", and the weight of the word
+# (rjieba) TF-IDF feature. GRAPH_GRID adds the features from the graph beside the text
+# (classification and agencies, ``--graph-features``).
 GRID = {
     "link_threshold": (0.0, 0.01, 0.02, 0.03),
     "csls_k": (4, 5, 6),
     "same_threshold": (0.0, 0.05, 0.1),
+    "term_weight": (0.0, 0.25, 0.5),
 }
+GRAPH_GRID = {**GRID, "class_weight": (0.0, 0.05, 0.1), "agency_weight": (0.0, 0.05)}
 
 
 def load_gold() -> list[dict]:
@@ -76,9 +80,9 @@ def totals(scores: list[dict]) -> dict:
     return out
 
 
-def evaluate(store_dir: Path | None = None) -> dict:
+def evaluate(store_dir: Path | None = None, grid: dict | None = None) -> dict:
     from policykg.graph.store import OxigraphBackend
-    from policykg.queries.align import AlignParams, Index, read_measures
+    from policykg.queries.align import AlignParams, Index, read_facets, read_measures
     from policykg.queries.batch import ingest_paths
 
     score_pair = scorer()
@@ -89,13 +93,15 @@ def evaluate(store_dir: Path | None = None) -> dict:
             report = ingest_paths(backend, [ROOT / "corpus"], jobs=1)
             assert not report.by_status("failed"), report.failed
         measures = read_measures(backend)
+        facets = read_facets(backend)
         backend.close()
     by_source: dict[str, list[int]] = {}
     for i, m in enumerate(measures):
         by_source.setdefault(m.source, []).append(i)
     default = AlignParams()
-    index = Index(measures, default)
-    points = [dict(zip(GRID, values)) for values in itertools.product(*GRID.values())]
+    index = Index(measures, default, facets)
+    grid = grid or GRID
+    points = [dict(zip(grid, values)) for values in itertools.product(*grid.values())]
 
     def score_at(point: dict, gold: dict) -> dict:
         index.params = replace(default, **point)
@@ -126,8 +132,9 @@ def evaluate(store_dir: Path | None = None) -> dict:
 def main(argv: list[str] | None = None) -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--json", help="also write the figures here")
+    ap.add_argument("--graph-features", action="store_true", help="also tune the classification and agency weights")
     args = ap.parse_args(argv)
-    r = evaluate()
+    r = evaluate(grid=GRAPH_GRID if args.graph_features else GRID)
     print(f"{'held-out pair':16} {'tuned params (on the other pairs)':52} {'links P/R/F1':>16} {'same P/R/F1':>16}  default links/same F1")
     for row in r["rows"]:
         cells = " ".join(f"{row[m]['precision']:.2f}/{row[m]['recall']:.2f}/{row[m]['f1']:.2f}".rjust(16) for m in ("links", "same"))
