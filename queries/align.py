@@ -272,6 +272,7 @@ class Index:
         df = np.bincount(self.term.indices, minlength=len(term_names))
         self.word_df = {w: int(d) for w, d in zip(term_names.tolist(), df.tolist())}
         self.n_measures = n
+        self._word_weight: dict[str, float] = {}
         self.max_idf = float(idf.max()) if len(idf) else 1.0
         self._mass: dict[str, float] = {}  # phrase_mass cache: a phrase recurs across many pairs
         self._lookup: dict[int, np.ndarray] = {}  # dot(): column relabelling scratch, per matrix
@@ -325,6 +326,12 @@ class Index:
     def word_weight(self, word: str) -> float:
         """IDF of a word over the store's measures; 0 for generic words (the stop list, words of
         one character, words held by more than ``evidence_max_df`` of the measures)."""
+        weight = self._word_weight.get(word)
+        if weight is None:
+            weight = self._word_weight[word] = self._weigh(word)
+        return weight
+
+    def _weigh(self, word: str) -> float:
         df = self.word_df.get(word, 0)
         if len(word) < 2 or word in read_stopterms() or df > self.params.evidence_max_df * self.n_measures:
             return 0.0
@@ -504,6 +511,14 @@ def shared_phrases(a: str, b: str, min_len: int = 4) -> list[tuple[str, int, int
     return kept
 
 
+@lru_cache(maxsize=16384)
+def _word_index(text: str) -> tuple[tuple[tuple[str, int, int], ...], dict[int, int], frozenset[int]]:
+    """(words of ``text``, word start -> position in the words, word ends): a measure meets many
+    partners, so this is cached."""
+    words = segment(text)
+    return words, {x: k for k, (_, x, _) in enumerate(words)}, frozenset(y for _, _, y in words)
+
+
 def evidence_phrases(index: Index, a: str, b: str) -> list[tuple[str, int, int, float]]:
     """The phrases two measure bodies share, as whole words on both sides, heaviest first:
     (phrase, offset in a, offset in b, weight). A maximal common substring is trimmed to the
@@ -511,9 +526,10 @@ def evidence_phrases(index: Index, a: str, b: str) -> list[tuple[str, int, int, 
     知识产权执行保险 and 知识产权执法 becomes 知识产权); its weight is the sum of its words'
     ``Index.word_weight``, and a phrase of generic words only (weight 0) is dropped. Shorter
     phrases are looked for only when no longer one survives."""
-    sa, sb = segment(a), segment(b)
-    starts_a, ends_a = {x for _, x, _ in sa}, {y for _, _, y in sa}
-    starts_b, ends_b = {x for _, x, _ in sb}, {y for _, _, y in sb}
+    sa, at_a, ends_a = _word_index(a)
+    _, starts_b, ends_b = _word_index(b)
+    starts_a = at_a
+    stop = read_stopterms()
     out: dict[str, tuple[int, int, float]] = {}
     for size in range(index.params.min_phrase, 1, -1):
         for phrase, i, j in shared_phrases(a, b, size):
@@ -522,7 +538,25 @@ def evidence_phrases(index: Index, a: str, b: str) -> list[tuple[str, int, int, 
             e = next((e for e in range(n, 0, -1) if i + e in ends_a and j + e in ends_b), None)
             if d is None or e is None or e - d < 2:
                 continue
-            weight = sum(index.word_weight(w) for w, x, y in sa if x >= i + d and y <= i + e)
+            # no function or generic word at either edge (围绕…和, 云计算等, 开展…)
+            inside = []
+            k = at_a[i + d]
+            while k < len(sa) and sa[k][2] <= i + e:
+                w, x, y = sa[k]
+                inside.append((w, x - i, y - i))
+                k += 1
+            while inside and inside[0][0] in stop:
+                inside.pop(0)
+                while inside and not (j + inside[0][1] in starts_b):
+                    inside.pop(0)
+            while inside and inside[-1][0] in stop:
+                inside.pop()
+                while inside and not (j + inside[-1][2] in ends_b):
+                    inside.pop()
+            if not inside:
+                continue
+            d, e = inside[0][1], inside[-1][2]
+            weight = sum(index.word_weight(w) for w, _, _ in inside)
             text = a[i + d : i + e]
             if weight > 0 and (text not in out or out[text][2] < weight):
                 out[text] = (i + d, j + d, weight)

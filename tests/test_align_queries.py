@@ -365,7 +365,7 @@ def test_evidence_is_whole_words_on_both_sides_and_never_generic(store):
     assert evidence_phrases(index, "探索知识产权执行保险试点。", "加强知识产权执法队伍。") == []
     assert evidence_phrases(index, "加强建立健全工作。", "建立健全加强工作。") == []
     found = [q for q, _, _, _ in evidence_phrases(index, "建立健全知识产权质押融资风险补偿机制。", "完善知识产权质押融资风险补偿机制。")]
-    assert found and "质押融资风险补偿机制" in found[0] and not found[0].startswith("建立健全")
+    assert found and "质押融资风险补偿" in found[0] and not found[0].startswith("建立健全") and not found[0].endswith("机制")
     stop = read_stopterms()
     measures = index.measures
     for rec in alignment_records(backend):
