@@ -943,6 +943,11 @@ def alignment_records(backend: Backend) -> list[dict]:
         if r["evidence_text"] is not None and r["left_start"] is not None:
             link["evidence"].append({"text": r["evidence_text"], "left": [r["left_start"], r["left_end"]],
                                      "right": [r["right_start"], r["right_end"]]})
+    # links an analyst accepted or regraded that the current run does not propose
+    for r in sorted_records(backend, "align_review_kept"):
+        if r["graph"] in records:
+            records[r["graph"]]["links"].append({"left_heading": r["left_heading"], "right_heading": r["right_heading"],
+                                                 "grade": r["grade"], "score": 1.0, "evidence": []})
     return [records[g] for g in sorted(records)]
 
 

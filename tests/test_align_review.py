@@ -179,3 +179,37 @@ def test_cli_review_round_trip(tmp_path):
     assert frozenset((links[1]["left_heading"], links[1]["right_heading"])) not in pairs
     decisions = cli("--store", store, "align", "review", "decisions", "--format", "json")
     assert [d["decision"] for d in json.loads(decisions.stdout)] == ["regrade", "reject"]
+
+
+@pytest.mark.server
+def test_review_is_preferred_on_virtuoso_too(virtuoso_server):
+    """The export, the run summary and the edges read decisions by the same SPARQL on a server:
+    a rejected link is left out, a regraded one carries the analyst's grade, an accepted link the
+    run no longer proposes stays."""
+    from policykg.queries.align import AlignParams, align_pair, alignment_records
+    from policykg.queries.align_review import decide, pair_links, review_graph_iri
+    from policykg.queries.batch import ingest_paths
+
+    backend = virtuoso_server.backend()
+    assert not ingest_paths(backend, [CORPUS / LEFT, CORPUS / RIGHT], jobs=1, force=True).failed
+    align_pair(backend, LEFT, RIGHT)
+    links = pair_links(backend, LEFT, RIGHT)
+    rejected, regraded, accepted = links[0], next(l for l in links if l["grade"] == "partial"), links[-1]
+    try:
+        decide(backend, rejected["id"], "reject")
+        decide(backend, regraded["id"], "regrade", "same")
+        decide(backend, accepted["id"], "accept")
+        (record,) = [r for r in alignment_records(backend) if {r["left"], r["right"]} == {LEFT, RIGHT}]
+        got = {(l["left_heading"], l["right_heading"]): l["grade"] for l in record["links"]}
+        assert (rejected["left_heading"], rejected["right_heading"]) not in got
+        assert got[(regraded["left_heading"], regraded["right_heading"])] == "same"
+        assert len(got) == len(links) - 1
+        (run,) = [r for r in run_query(backend, "alignment_runs").records() if {r["left"], r["right"]} == {LEFT, RIGHT}]
+        assert run["links"] == len(links) - 1
+        align_pair(backend, LEFT, RIGHT, AlignParams(link_threshold=10.0))
+        (record,) = [r for r in alignment_records(backend) if {r["left"], r["right"]} == {LEFT, RIGHT}]
+        assert {(l["left_heading"], l["right_heading"]) for l in record["links"]} == {
+            (regraded["left_heading"], regraded["right_heading"]), (accepted["left_heading"], accepted["right_heading"])}
+    finally:  # the Virtuoso server is shared by the session
+        for link in (rejected, regraded, accepted):
+            backend.drop_graph(review_graph_iri(link["left_measure"], link["right_measure"]))
