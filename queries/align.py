@@ -80,6 +80,7 @@ RDFS_LABEL = PREFIXES["rdfs"] + "label"
 PROV = PREFIXES["prov"]
 _NON_HAN = re.compile(r"[^\u3400-\u9fff]+")
 _SENTINEL = "\x00"
+_SENTENCE = re.compile(r"[。；;！？!?\n]+")
 
 
 class AlignError(PolicyKGError):
@@ -122,6 +123,10 @@ class AlignParams:
     # without its jurisdiction, so 深圳's 市场监督管理局 meets 珠海's)
     class_weight: float = 0.0
     agency_weight: float = 0.0
+    # weight of the lead-in-sentence feature: how closely one measure's main commitment (its
+    # heading and first sentence) is stated by some sentence of the other, either way round
+    # (word TF-IDF over sentences, generic words left out)
+    lead_weight: float = 0.0
 
     def as_json(self) -> str:
         return json.dumps(asdict(self), sort_keys=True)
@@ -269,6 +274,17 @@ class Index:
         stop = read_stopterms()
         words = [[w for w, _, _ in segment(m.body) if w not in stop] for m in measures]
         self.term, term_names, term_idf = tfidf_tokens(words)
+        # sentences (rows in measure order, at least one per measure) and each measure's lead
+        # (heading + first sentence), in one word TF-IDF space
+        rows: list[list[str]] = []
+        self.sent_start = np.zeros(n + 1, dtype=np.int64)
+        for i, m in enumerate(measures):
+            parts = [q for q in _SENTENCE.split(m.body) if len(q) >= 6] or [""]
+            rows.extend([w for w, _, _ in segment(q) if w not in stop] for q in parts)
+            self.sent_start[i + 1] = len(rows)
+        leads = [[w for w, _, _ in segment(m.heading) if w not in stop] + rows[self.sent_start[i]] for i, m in enumerate(measures)]
+        both, _, _ = tfidf_tokens(rows + leads)
+        self.sent, self.lead = both[: len(rows)], both[len(rows) :]
         df = np.bincount(self.term.indices, minlength=len(term_names))
         self.word_df = {w: int(d) for w, d in zip(term_names.tolist(), df.tolist())}
         self.n_measures = n
@@ -321,7 +337,16 @@ class Index:
             s += p.class_weight * self.dot(self.classes, a, b).toarray()
         if p.agency_weight:
             s += p.agency_weight * self.dot(self.agencies, a, b).toarray()
+        if p.lead_weight:
+            s += p.lead_weight * np.maximum(self.lead_in_sentences(a, b), self.lead_in_sentences(b, a).T)
         return s
+
+    def lead_in_sentences(self, a: np.ndarray, b: np.ndarray) -> np.ndarray:
+        """For every (a[i], b[j]): the cosine of a[i]'s lead with the closest sentence of b[j]."""
+        spans = [np.arange(self.sent_start[j], self.sent_start[j + 1]) for j in np.asarray(b)]
+        offsets = np.r_[0, np.cumsum([len(x) for x in spans])[:-1]]
+        m = (self.lead[np.asarray(a)] @ self.sent[np.concatenate(spans)].T).toarray()
+        return np.maximum.reduceat(m, offsets, axis=1)
 
     def word_weight(self, word: str) -> float:
         """IDF of a word over the store's measures; 0 for generic words (the stop list, words of
