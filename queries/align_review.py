@@ -57,6 +57,8 @@ def pair_links(backend: Backend, left: str, right: str) -> list[dict]:
     if not rows:
         rows = run_query(backend, "align_review_links", {"left": right, "right": left}).records()
         swapped = True
+    if not rows and not any({r["left"], r["right"]} == {left, right} for r in run_query(backend, "alignment_runs").records()):
+        raise AlignError(f"no stored alignment of {left} and {right} (run: policykg align {left} {right})")
     links: dict[tuple[str, str], dict] = {}
     for r in rows:
         key = (r["left_measure"], r["right_measure"])

@@ -213,3 +213,12 @@ def test_review_is_preferred_on_virtuoso_too(virtuoso_server):
     finally:  # the Virtuoso server is shared by the session
         for link in (rejected, regraded, accepted):
             backend.drop_graph(review_graph_iri(link["left_measure"], link["right_measure"]))
+
+
+def test_listing_a_pair_never_aligned_says_so(aligned):
+    from policykg.queries.align import AlignError
+    from policykg.queries.align_review import pair_links
+
+    with pytest.raises(AlignError, match="no stored alignment of"):
+        pair_links(aligned, LEFT, "nope.txt")
+    assert pair_links(aligned, RIGHT, LEFT)  # either order
