@@ -274,17 +274,7 @@ class Index:
         stop = read_stopterms()
         words = [[w for w, _, _ in segment(m.body) if w not in stop] for m in measures]
         self.term, term_names, term_idf = tfidf_tokens(words)
-        # sentences (rows in measure order, at least one per measure) and each measure's lead
-        # (heading + first sentence), in one word TF-IDF space
-        rows: list[list[str]] = []
-        self.sent_start = np.zeros(n + 1, dtype=np.int64)
-        for i, m in enumerate(measures):
-            parts = [q for q in _SENTENCE.split(m.body) if len(q) >= 6] or [""]
-            rows.extend([w for w, _, _ in segment(q) if w not in stop] for q in parts)
-            self.sent_start[i + 1] = len(rows)
-        leads = [[w for w, _, _ in segment(m.heading) if w not in stop] + rows[self.sent_start[i]] for i, m in enumerate(measures)]
-        both, _, _ = tfidf_tokens(rows + leads)
-        self.sent, self.lead = both[: len(rows)], both[len(rows) :]
+        self._sentences = None  # built on first use (lead_weight > 0): see sentences()
         df = np.bincount(self.term.indices, minlength=len(term_names))
         self.word_df = {w: int(d) for w, d in zip(term_names.tolist(), df.tolist())}
         self.n_measures = n
@@ -341,11 +331,29 @@ class Index:
             s += p.lead_weight * np.maximum(self.lead_in_sentences(a, b), self.lead_in_sentences(b, a).T)
         return s
 
+    def sentences(self):
+        """(sentence rows, first sentence row of each measure, lead rows): every measure's
+        sentences (at least one row each, in measure order) and its lead (heading + first
+        sentence), in one word TF-IDF space without the generic words."""
+        if self._sentences is None:
+            stop = read_stopterms()
+            rows: list[list[str]] = []
+            start = np.zeros(len(self.measures) + 1, dtype=np.int64)
+            for i, m in enumerate(self.measures):
+                parts = [q for q in _SENTENCE.split(m.body) if len(q) >= 6] or [""]
+                rows.extend([w for w, _, _ in segment(q) if w not in stop] for q in parts)
+                start[i + 1] = len(rows)
+            leads = [[w for w, _, _ in segment(m.heading) if w not in stop] + rows[start[i]] for i, m in enumerate(self.measures)]
+            both, _, _ = tfidf_tokens(rows + leads)
+            self._sentences = (both[: len(rows)], start, both[len(rows) :])
+        return self._sentences
+
     def lead_in_sentences(self, a: np.ndarray, b: np.ndarray) -> np.ndarray:
         """For every (a[i], b[j]): the cosine of a[i]'s lead with the closest sentence of b[j]."""
-        spans = [np.arange(self.sent_start[j], self.sent_start[j + 1]) for j in np.asarray(b)]
+        sent, start, lead = self.sentences()
+        spans = [np.arange(start[j], start[j + 1]) for j in np.asarray(b)]
         offsets = np.r_[0, np.cumsum([len(x) for x in spans])[:-1]]
-        m = (self.lead[np.asarray(a)] @ self.sent[np.concatenate(spans)].T).toarray()
+        m = (lead[np.asarray(a)] @ sent[np.concatenate(spans)].T).toarray()
         return np.maximum.reduceat(m, offsets, axis=1)
 
     def word_weight(self, word: str) -> float:
