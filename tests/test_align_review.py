@@ -186,7 +186,7 @@ def test_review_is_preferred_on_virtuoso_too(virtuoso_server):
     """The export, the run summary and the edges read decisions by the same SPARQL on a server:
     a rejected link is left out, a regraded one carries the analyst's grade, an accepted link the
     run no longer proposes stays."""
-    from policykg.queries.align import AlignParams, align_pair, alignment_records
+    from policykg.queries.align import AlignParams, align_pair, alignment_records, graph_iri
     from policykg.queries.align_review import decide, pair_links, review_graph_iri
     from policykg.queries.batch import ingest_paths
 
@@ -210,9 +210,10 @@ def test_review_is_preferred_on_virtuoso_too(virtuoso_server):
         (record,) = [r for r in alignment_records(backend) if {r["left"], r["right"]} == {LEFT, RIGHT}]
         assert {(l["left_heading"], l["right_heading"]) for l in record["links"]} == {
             (regraded["left_heading"], regraded["right_heading"]), (accepted["left_heading"], accepted["right_heading"])}
-    finally:  # the Virtuoso server is shared by the session
+    finally:  # the Virtuoso server is shared by the session: leave no alignment behind
         for link in (rejected, regraded, accepted):
             backend.drop_graph(review_graph_iri(link["left_measure"], link["right_measure"]))
+        backend.drop_graph(graph_iri(LEFT, RIGHT))
 
 
 def test_listing_a_pair_never_aligned_says_so(aligned):
