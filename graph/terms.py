@@ -44,6 +44,7 @@ class PKG(DefinedNamespace):
     PolicyDocument: URIRef
     Provincial: URIRef
     QuantifiedTarget: URIRef
+    ReviewDecision: URIRef
     Role: URIRef
     Safeguard: URIRef
     Section: URIRef
@@ -60,6 +61,7 @@ class PKG(DefinedNamespace):
     citedTitle: URIRef
     comparator: URIRef
     confidence: URIRef
+    decision: URIRef
     dimension: URIRef
     docNumber: URIRef
     endChar: URIRef
@@ -97,6 +99,8 @@ class PKG(DefinedNamespace):
     region: URIRef
     relation: URIRef
     resolved: URIRef
+    reviewGrade: URIRef
+    reviewedMeasure: URIRef
     rightEnd: URIRef
     rightMeasure: URIRef
     rightSource: URIRef

@@ -737,20 +737,32 @@ def analyze_mix(
 TABLE_ROWS = 50  # rows of the alignment summary table; every pair is one query away
 
 
-@app.command()
+@app.command(context_settings={"allow_extra_args": True, "ignore_unknown_options": True})
 def align(
-    sources: list[str] = typer.Argument(None, help="Two source file names to align; none: every related pair."),
+    ctx: typer.Context,
+    sources: list[str] = typer.Argument(None, help="Two source file names to align; none: every comparable pair; "
+                                                    "`review …`: an analyst's decisions (policykg align review --help)."),
     fmt: str = typer.Option("table", "--format", help="table (a summary) | json | jsonl (ALIGNMENT.md records)"),
     out_file: Optional[Path] = typer.Option(None, "--out", "-o", help="Write the records here instead of stdout."),
 ) -> None:
     """Align measures between documents and store the correspondences (one named graph per pair).
 
-    Without arguments: siblings under a shared upstream document and each document with the
-    ingested documents up its implements chain. With SOURCE_A SOURCE_B: any two documents.
+    Without arguments: siblings under a shared upstream document, each document with the
+    ingested documents up its implements chain, and each document with its most similar
+    documents by topic. With SOURCE_A SOURCE_B: any two documents.
     """
     from .align import align_all, align_pair, alignment_records
     from .run import run_query
 
+    sources = list(sources or []) + list(ctx.args)
+    if sources and sources[0] == "review":
+        # `align` takes source names, so its review subcommands are dispatched here
+        args = sources[1:] + (["--format", fmt] if fmt != "table" else []) + (["--out", str(out_file)] if out_file else [])
+        typer.main.get_command(review_app)(args, prog_name="policykg align review")
+        return
+    unknown = [s for s in sources if s.startswith("-")]
+    if unknown:
+        fail(f"no such option: {unknown[0]}")
     if fmt not in ("table", "json", "jsonl"):
         fail(f"unknown format {fmt!r} (table, json, jsonl)")
     if sources and len(sources) != 2:
@@ -779,6 +791,9 @@ def align(
     except PolicyKGError as e:
         fail(str(e))
     err.print(summary, highlight=False)
+    if as_table and sources:
+        _print_review_links(backend, sources[0], sources[1])
+        return
     if as_table:
         rows.sort(key=lambda r: (-r["links"], r["left"] or "", r["right"] or ""))
         table = Table(title="Stored alignments" + (f" (the {TABLE_ROWS} with most links of {len(rows)})" if len(rows) > TABLE_ROWS else ""))
@@ -789,6 +804,7 @@ def align(
         out.print(table)
         if len(rows) > TABLE_ROWS:
             err.print(f"{len(rows) - TABLE_ROWS} more pairs: policykg query alignment_runs --format csv", highlight=False)
+        err.print("the links of a pair, with their ids for review: policykg align review list SOURCE_A SOURCE_B", highlight=False)
         return
     if fmt == "jsonl":
         data = "".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows)
@@ -798,6 +814,129 @@ def align(
         sys.stdout.write(data)
     else:
         write_output(out_file, [data.encode("utf-8")])
+
+
+# ----------------------------------------------------------------------------- align review
+
+review_app = typer.Typer(help="An analyst's decisions on measure links: list, accept, reject, regrade, clear, decisions.",
+                         no_args_is_help=True, add_completion=False, pretty_exceptions_enable=False)
+
+
+def _print_review_links(backend: Backend, left: str, right: str) -> None:
+    """The links of one pair as a table: id, headings, the grade that stands, score, the review
+    decision, and the first shared phrase with the sentence holding it on each side."""
+    from .align_review import pair_links
+
+    links = pair_links(backend, left, right)
+    table = Table(title=f"{left} ~ {right}: {len(links)} links (ids for policykg align review)")
+    for col in ("id", "left", "right", "grade", "score", "review", "evidence (left sentence / right sentence)"):
+        table.add_column(col, overflow="fold", justify="right" if col == "score" else "left")
+    for link in links:
+        ev = link["evidence"][0] if link["evidence"] else None
+        shown = (f"「{ev['text']}」\nL: {ev['left_sentence']}\nR: {ev['right_sentence']}" if ev else "")
+        table.add_row(link["id"], link["left_heading"], link["right_heading"], link["grade"] or "(rejected)",
+                      f"{link['score']:.2f}", link["decision"] or "", shown, end_section=True)
+    out.print(table)
+
+
+def _review_call(action) -> None:
+    from ..ingest.errors import PolicyKGError as _Error
+
+    try:
+        done = action(state.backend())
+    except _Error as e:
+        fail(str(e))
+    grade = f" as {done['grade']}" if done.get("grade") else ""
+    err.print(f"{done['decision']} {done['id']}{grade}: stored in {done['graph']}", highlight=False)
+
+
+@review_app.command("list")
+def review_list(
+    left: str = typer.Argument(..., help="Source file name of one document of an aligned pair."),
+    right: str = typer.Argument(..., help="Source file name of the other."),
+    fmt: str = typer.Option("table", "--format", help="table | json (every link with evidence and both sides' sentences)"),
+    out_file: Optional[Path] = typer.Option(None, "--out", "-o", help="Write JSON here instead of stdout."),
+) -> None:
+    """The links of one aligned pair with their ids, grades, decisions and evidence sentences."""
+    from .align_review import pair_links
+
+    if fmt not in ("table", "json"):
+        fail(f"unknown format {fmt!r} (table, json)")
+    backend = state.backend()
+    try:
+        if fmt == "table" and out_file is None:
+            _print_review_links(backend, left, right)
+            return
+        data = json.dumps(pair_links(backend, left, right), ensure_ascii=False, indent=1) + "\n"
+    except PolicyKGError as e:
+        fail(str(e))
+    if out_file is None:
+        sys.stdout.write(data)
+    else:
+        out_file.write_text(data, encoding="utf-8")
+        err.print(f"wrote {out_file}")
+
+
+@review_app.command("accept")
+def review_accept(
+    link: str = typer.Argument(..., help="Link id (policykg align review list A B)."),
+    grade: Optional[str] = typer.Option(None, "--grade", help="same | partial (default: the grade it has)."),
+    note: Optional[str] = typer.Option(None, "--note", help="Why, for the next analyst."),
+) -> None:
+    """Accept a link: it stands with its grade (or --grade) even if a later run drops it."""
+    from .align_review import decide
+
+    _review_call(lambda b: decide(b, link, "accept", grade, note))
+
+
+@review_app.command("reject")
+def review_reject(
+    link: str = typer.Argument(..., help="Link id (policykg align review list A B)."),
+    note: Optional[str] = typer.Option(None, "--note", help="Why, for the next analyst."),
+) -> None:
+    """Reject a link: the queries and the export leave it out, also after re-alignment."""
+    from .align_review import decide
+
+    _review_call(lambda b: decide(b, link, "reject", None, note))
+
+
+@review_app.command("regrade")
+def review_regrade(
+    link: str = typer.Argument(..., help="Link id (policykg align review list A B)."),
+    grade: str = typer.Argument(..., help="same | partial"),
+    note: Optional[str] = typer.Option(None, "--note", help="Why, for the next analyst."),
+) -> None:
+    """Give a link another grade (same or partial)."""
+    from .align_review import decide
+
+    _review_call(lambda b: decide(b, link, "regrade", grade, note))
+
+
+@review_app.command("clear")
+def review_clear(link: str = typer.Argument(..., help="Link id.")) -> None:
+    """Drop the decision on a link: the aligner's grade stands again."""
+    from .align_review import clear
+
+    try:
+        done = clear(state.backend(), link)
+    except PolicyKGError as e:
+        fail(str(e))
+    err.print(f"cleared {done}", highlight=False)
+
+
+@review_app.command("decisions")
+def review_decisions(fmt: str = typer.Option("table", "--format", help="table | csv | json")) -> None:
+    """Every stored decision, oldest first."""
+    from .align_review import decisions
+
+    if fmt not in ("table", "csv", "json"):
+        fail(f"unknown format {fmt!r} (table, csv, json)")
+    try:
+        rows = decisions(state.backend(read_only=True))
+    except PolicyKGError as e:
+        fail(str(e))
+    _render_rows(rows, ("id", "decision", "review_grade", "source_a", "heading_a", "source_b", "heading_b", "decided_at", "note"), fmt,
+                 "Alignment review decisions")
 
 
 def main() -> None:

@@ -1,0 +1,153 @@
+"""Leave-one-pair-out evaluation of measure alignment on every annotated corpus pair.
+
+    python benchmarks/align_lopo.py                    # the table: each pair scored with
+                                                       # parameters tuned on the other pairs only
+    python benchmarks/align_lopo.py --json out.json
+
+Gold: ``tests/data/align_gold/*.json`` (annotated in this repository) and, when present,
+``../shared/gold/align/*.json``; scored by ``../shared/eval/score_align.py`` (its
+``score_pair``), so the figures are the ones CI checks. For each held-out pair a small grid
+(``GRID``) of alignment parameters is scored on the *other* pairs; the best point there
+(links F1 + same F1, ties to the default) aligns the held-out pair, which tunes nothing.
+The corpus is ingested once into a temporary store; the index (IDF over every measure) is the
+one ``policykg align`` builds.
+"""
+from __future__ import annotations
+
+import argparse
+import itertools
+import json
+import sys
+import tempfile
+from dataclasses import replace
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+SHARED = ROOT.parent / "shared"
+GOLD_DIRS = (ROOT / "tests" / "data" / "align_gold", SHARED / "gold" / "align")
+
+# The parameters tuned per fold: the link threshold on CSLS, its neighbourhood size, the margin
+# above the threshold a mutual best link needs to be graded "same", and the weight of the word
+# (rjieba) TF-IDF feature.
+GRID = {
+    "link_threshold": (0.0, 0.01, 0.02, 0.03),
+    "csls_k": (4, 5, 6),
+    "same_threshold": (0.0, 0.05, 0.1),
+    "term_weight": (0.0, 0.25, 0.5),
+}
+# ``--more-features``: also the lead-in-sentence weight and the graph's classification and agencies
+MORE_GRID = {**GRID, "lead_weight": (0.0, 0.1, 0.2), "class_weight": (0.0, 0.05), "agency_weight": (0.0, 0.05)}
+
+
+def load_gold() -> list[dict]:
+    seen, out = set(), []
+    for folder in GOLD_DIRS:
+        for path in sorted(folder.glob("*.json")) if folder.is_dir() else ():
+            g = json.loads(path.read_text(encoding="utf-8"))
+            key = frozenset((g["left"], g["right"]))
+            if key not in seen:
+                seen.add(key)
+                out.append({**g, "_name": path.stem})
+    return out
+
+
+def scorer():
+    sys.path.insert(0, str(SHARED / "eval"))
+    from score_align import score_pair  # noqa: PLC0415
+
+    return score_pair
+
+
+def pair_record(index, by_source, left: str, right: str) -> dict:
+    from policykg.queries.align import align_block, candidate_pairs_for
+
+    a, b = by_source[left], by_source[right]
+    links = align_block(index, a, b, candidate_pairs_for(index, a, b))
+    return {"left": left, "right": right,
+            "links": [{"left_heading": x.left.heading, "right_heading": x.right.heading, "grade": x.grade,
+                       "score": x.score} for x in links]}
+
+
+def totals(scores: list[dict]) -> dict:
+    from score import prf  # noqa: PLC0415  (../shared/eval, on the path once scorer() ran)
+
+    out = {}
+    for metric in ("links", "same"):
+        tp = sum(s[metric]["tp"] for s in scores)
+        pred = sum(s[metric]["pred"] for s in scores)
+        gold = sum(s[metric]["gold"] for s in scores)
+        out[metric] = prf(tp, pred, gold)
+    return out
+
+
+def evaluate(store_dir: Path | None = None, grid: dict | None = None) -> dict:
+    from policykg.graph.store import OxigraphBackend
+    from policykg.queries.align import AlignParams, Index, read_facets, read_measures
+    from policykg.queries.batch import ingest_paths
+
+    score_pair = scorer()
+    golds = load_gold()
+    with tempfile.TemporaryDirectory() as tmp:
+        backend = OxigraphBackend(store_dir or Path(tmp) / "store")
+        if store_dir is None:
+            report = ingest_paths(backend, [ROOT / "corpus"], jobs=1)
+            assert not report.by_status("failed"), report.failed
+        measures = read_measures(backend)
+        facets = read_facets(backend)
+        backend.close()
+    by_source: dict[str, list[int]] = {}
+    for i, m in enumerate(measures):
+        by_source.setdefault(m.source, []).append(i)
+    default = AlignParams()
+    index = Index(measures, default, facets)
+    grid = grid or GRID
+    points = [dict(zip(grid, values)) for values in itertools.product(*grid.values())]
+
+    def score_at(point: dict, gold: dict) -> dict:
+        index.params = replace(default, **point)
+        return score_pair(pair_record(index, by_source, gold["left"], gold["right"]), gold)
+
+    # every (point, pair) once: folds reuse them
+    table = {(i, g["_name"]): score_at(p, g) for i, p in enumerate(points) for g in golds}
+    default_point = next(i for i, p in enumerate(points) if all(getattr(default, k) == v for k, v in p.items()))
+
+    def objective(i: int, names: list[str]) -> tuple:
+        t = totals([table[(i, n)] for n in names])
+        return (round(t["links"]["f1"] + t["same"]["f1"], 4), i == default_point)
+
+    rows = []
+    held_scores = []
+    for g in golds:
+        train = [x["_name"] for x in golds if x is not g]
+        best = max(range(len(points)), key=lambda i: objective(i, train))
+        s = table[(best, g["_name"])]
+        held_scores.append(s)
+        rows.append({"pair": g["_name"], "left": g["left"], "right": g["right"], "tuned_on": train, "params": points[best],
+                     "links": s["links"], "same": s["same"], "default_links_f1": table[(default_point, g["_name"])]["links"]["f1"],
+                     "default_same_f1": table[(default_point, g["_name"])]["same"]["f1"]})
+    return {"rows": rows, "total": totals(held_scores), "default_params": points[default_point],
+            "default_total": totals([table[(default_point, g["_name"])] for g in golds])}
+
+
+def main(argv: list[str] | None = None) -> None:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--json", help="also write the figures here")
+    ap.add_argument("--more-features", action="store_true",
+                    help="also tune the lead-in-sentence, classification and agency weights (MORE_GRID)")
+    args = ap.parse_args(argv)
+    r = evaluate(grid=MORE_GRID if args.more_features else GRID)
+    print(f"{'held-out pair':16} {'tuned params (on the other pairs)':52} {'links P/R/F1':>16} {'same P/R/F1':>16}  default links/same F1")
+    for row in r["rows"]:
+        cells = " ".join(f"{row[m]['precision']:.2f}/{row[m]['recall']:.2f}/{row[m]['f1']:.2f}".rjust(16) for m in ("links", "same"))
+        params = " ".join(f"{k}={v}" for k, v in row["params"].items())
+        print(f"{row['pair']:16} {params:52} {cells}  {row['default_links_f1']:.2f}/{row['default_same_f1']:.2f}")
+    t, d = r["total"], r["default_total"]
+    print(f"held-out total: links P {t['links']['precision']:.3f} R {t['links']['recall']:.3f} F1 {t['links']['f1']:.3f}, "
+          f"same P {t['same']['precision']:.3f} R {t['same']['recall']:.3f} F1 {t['same']['f1']:.3f}")
+    print(f"default parameters ({r['default_params']}): links F1 {d['links']['f1']:.3f}, same F1 {d['same']['f1']:.3f}")
+    if args.json:
+        Path(args.json).write_text(json.dumps(r, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
+
+
+if __name__ == "__main__":
+    main()
