@@ -6,6 +6,7 @@ import io
 import json
 import os
 import sys
+import time
 from pathlib import Path
 from typing import Optional
 
@@ -14,7 +15,7 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from ..graph.store import Backend, OxigraphBackend, Results, default_store_path
+from ..graph.store import Backend, OxigraphBackend, Results, StoreError, default_store_path
 from ..ingest.errors import PolicyKGError
 
 app = typer.Typer(
@@ -53,8 +54,27 @@ class State:
                     password=os.environ.get("POLICYKG_PASSWORD"),
                 )
             else:
-                self._backend = OxigraphBackend(self.store or default_store_path())
+                location = self.store or default_store_path()
+                try:
+                    self._backend = OxigraphBackend(location)
+                except StoreError:
+                    from .workbench.readmodel import who_serves
+
+                    serving = who_serves(location)
+                    if serving is None:
+                        raise
+                    raise StoreError(
+                        f"the store {location} is being served by PID {serving['pid']} (policykg serve, "
+                        f"{serving['url']}): stop that server to write, or query it at {serving['url']}sparql") from None
         return self._backend
+
+    def refresh_workbench(self) -> None:
+        """Rebuild the serve workbench's read model after a write (embedded store only)."""
+        if self.endpoint or not isinstance(self._backend, OxigraphBackend):
+            return
+        from .workbench.readmodel import read_model_path, refresh_read_model
+
+        refresh_read_model(self._backend, read_model_path(self.store or default_store_path()))
 
     def where(self) -> str:
         return self.endpoint or str(self.store or default_store_path())
@@ -121,6 +141,11 @@ def ingest(
         except PolicyKGError as e:
             fail(str(e))
     stored, unchanged, failed = (report.by_status(s) for s in ("stored", "unchanged", "failed"))
+    if stored:
+        try:
+            state.refresh_workbench()
+        except PolicyKGError as e:
+            err.print(f"warning: the workbench read model was not rebuilt: {e}", highlight=False)
     if not quiet and stored:
         table = Table(title=f"Ingested into {state.where()}")
         for col in ("source", "title", "measures", "assignments", "targets", "citations", "triples"):
@@ -263,67 +288,59 @@ def _turtle(ntriples: list[str]) -> str:
 # ----------------------------------------------------------------------------- serve
 
 
-def oxigraph_server_binary() -> Optional[str]:
-    """The `oxigraph` server CLI (pip package oxigraph): next to this Python, else on PATH."""
-    import shutil
-
-    for name in ("oxigraph", "oxigraph.exe"):
-        candidate = Path(sys.executable).parent / name
-        if candidate.is_file():
-            return str(candidate)
-    return shutil.which("oxigraph")
-
-
 @app.command()
 def serve(
     port: int = typer.Option(7878, "--port", help="Port on 127.0.0.1."),
+    timeout: float = typer.Option(30.0, "--timeout", help="Seconds a SPARQL query may run (endpoint and query forms)."),
+    max_rows: int = typer.Option(100_000, "--max-rows", help="Most rows a SPARQL query may return."),
 ) -> None:
-    """Serve the embedded store read-only as a SPARQL endpoint on 127.0.0.1 until Ctrl-C."""
-    import subprocess
+    """The analyst's workbench on http://127.0.0.1:PORT/ until Ctrl-C: documents with facets, document,
+    measure and agency pages, full-text search, the named queries as forms, downloads (CSV, XLSX, JSON),
+    and a read-only SPARQL endpoint at /sparql. It holds the store while it runs: stop it to ingest."""
+    from .workbench.readmodel import read_model_path, refresh_read_model, serve_marker, write_serve_marker
 
     if state.endpoint:
         fail("serve exposes the embedded store; it cannot be combined with --endpoint")
     if not 0 < port < 65536:
         fail(f"--port {port}: not a TCP port")
-    binary = oxigraph_server_binary()
-    if binary is None:
-        fail("the oxigraph server is not installed: pip install 'oxigraph>=0.5.13,<0.6'")
+    if timeout <= 0 or max_rows <= 0:
+        fail("--timeout and --max-rows must be more than 0")
     location = Path(state.store or default_store_path())
     if not location.is_dir():
         fail(f"no store at {location}: ingest documents first (policykg --store {location} ingest ...)")
-    # This process never opens the store: the server must be its only user (RocksDB lock).
-    # Each document is a named graph: queries must see their union as the default graph.
-    cmd = [binary, "serve-read-only", "--location", str(location), "--bind", f"127.0.0.1:{port}", "--union-default-graph"]
-    import tempfile
+    import socket
 
-    log = tempfile.TemporaryFile()
-    try:
-        proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=log)
-    except OSError as e:
-        fail(f"cannot start {binary}: {e.strerror or e}")
-    import time
-
-    time.sleep(0.3)
-    if proc.poll() is not None:
-        log.seek(0)
-        detail = " ".join(log.read().decode("utf-8", "replace").split())[-400:]
-        fail(f"the oxigraph server stopped at once (is port {port} taken, or the store open in another process?): {detail}")
-    out.print(f"SPARQL endpoint (read-only): http://127.0.0.1:{port}/query", highlight=False)
-    err.print("Ctrl-C to stop", highlight=False)
-    sys.stdout.flush()
-    try:
-        code = proc.wait()
-    except KeyboardInterrupt:
-        proc.terminate()
+    with socket.socket() as probe:  # say so before building anything
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         try:
-            proc.wait(10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-        return
-    if code:
-        log.seek(0)
-        detail = " ".join(log.read().decode("utf-8", "replace").split())[-400:]
-        fail(f"the oxigraph server exited with status {code}: {detail}")
+            probe.bind(("127.0.0.1", port))
+        except OSError:
+            fail(f"port {port} on 127.0.0.1 is taken: give another with --port")
+    try:
+        # One process owns the store while it is served (LIBRARY-NOTES §7): opened read-write, so
+        # that a writer elsewhere is refused instead of racing a reader.
+        backend = state.backend()
+        db = read_model_path(location)
+        started = time.perf_counter()
+        rebuilt = refresh_read_model(backend, db)
+    except PolicyKGError as e:
+        fail(str(e))
+    if rebuilt:
+        err.print(f"read model rebuilt in {time.perf_counter() - started:.1f} s: {db}", highlight=False)
+    from .workbench.app import Limits, Workbench, run
+
+    marker = write_serve_marker(location, port)
+
+    def ready() -> None:
+        out.print(f"policykg workbench: http://127.0.0.1:{port}/", highlight=False)
+        out.print(f"SPARQL endpoint (read-only): http://127.0.0.1:{port}/sparql", highlight=False)
+        err.print("Ctrl-C to stop", highlight=False)
+        sys.stdout.flush()
+
+    try:
+        run(Workbench(backend, db, str(location), Limits(timeout_s=timeout, max_rows=max_rows)), port, on_ready=ready)
+    finally:
+        marker.unlink(missing_ok=True)
 
 
 # ----------------------------------------------------------------------------- export
@@ -615,6 +632,7 @@ def align(
                     task, description=phase, completed=done, total=total or None))
             summary = (f"{st['document_pairs']} document pairs, {st['links']} links ({st['same']} same) "
                        f"over {st['measures']} measures in {st['seconds']} s")
+        state.refresh_workbench()
         # the summary table reads one row per pair; the records (every link) only when asked for
         as_table = fmt == "table" and out_file is None
         rows = run_query(backend, "alignment_runs").records() if as_table else alignment_records(backend)
