@@ -252,13 +252,10 @@ class Workbench:
             if len(q) >= 3:  # the trigram index finds any substring of three characters or more
                 how = "full-text index (trigram)"
                 rows = await self._rows(datasette, """
-                    SELECT m.id, m.heading, m.document, m.region, d.title AS doc_title, m.stage,
-                           snippet(measures_fts, 1, char(57344), char(57345), '…', 24) AS snip
+                    SELECT m.id, m.heading, m.document, m.region, d.title AS doc_title, m.stage, m.text
                     FROM measures_fts JOIN measures m ON m.rowid = measures_fts.rowid
                     LEFT JOIN documents d ON d.id = m.document
                     WHERE measures_fts MATCH :q ORDER BY rank LIMIT 500""", {"q": '"' + q.replace('"', '""') + '"'})
-                for r in rows:
-                    r["segments"] = _marked_segments(r.pop("snip"))
             else:  # one or two characters: trigram finds nothing (LIBRARY-NOTES §8), LIKE does
                 how = "substring scan (LIKE), for queries shorter than three characters"
                 like = "%" + q.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
@@ -267,8 +264,8 @@ class Workbench:
                     FROM measures m LEFT JOIN documents d ON d.id = m.document
                     WHERE m.text LIKE :like ESCAPE '\' OR m.heading LIKE :like ESCAPE '\'
                     ORDER BY m.source, m."order" LIMIT 500""", {"like": like})
-                for r in rows:
-                    r["segments"] = _snippet(r.pop("text"), q)
+            for r in rows:
+                r["segments"] = _snippet(r.pop("text"), q)
         fmt = request.args.get("_format")
         if fmt in ("csv", "json", "xlsx"):
             cols = ["id", "heading", "doc_title", "region", "stage"]
@@ -550,21 +547,6 @@ def _options(name: str, known) -> list[str]:
     from ..params import CHECKED
 
     return list(known.values.get(CHECKED.get(name, name), [])) if name in CHECKED else []
-
-
-_MARK = re.compile("\ue000(.*?)\ue001", re.S)
-
-
-def _marked_segments(s: str) -> list[dict]:
-    out, pos = [], 0
-    for m in _MARK.finditer(s):
-        if m.start() > pos:
-            out.append({"text": s[pos:m.start()]})
-        out.append({"text": m.group(1), "hit": True})
-        pos = m.end()
-    if pos < len(s):
-        out.append({"text": s[pos:]})
-    return out
 
 
 def _snippet(text: str, q: str, width: int = 40) -> list[dict]:
