@@ -172,12 +172,14 @@ def _render(results: Results, fmt: str, limit: Optional[int]) -> None:
         recs = Results(results.variables, rows).records()
         sys.stdout.write(json.dumps(recs, ensure_ascii=False, indent=1) + "\n")
     elif fmt == "csv":
+        # The UTF-8 byte-order mark: Excel and WPS on Chinese Windows garble a CSV without it.
+        # Ids as the table shows them (and --param accepts), not percent-encoded IRIs.
         buf = io.StringIO()
         w = csv.writer(buf)
         w.writerow(results.variables)
         for r in rows:
-            w.writerow(["" if t is None else t.value for t in r])
-        sys.stdout.write(buf.getvalue())
+            w.writerow(["" if t is None else _short(t.value) if t.kind == "uri" else t.value for t in r])
+        sys.stdout.write("\ufeff" + buf.getvalue())
     else:
         table = Table(show_lines=False)
         for v in results.variables:
@@ -204,21 +206,26 @@ def _short(value: str) -> str:
 @app.command()
 def query(
     name: Optional[str] = typer.Argument(None, help="A named query (see --list)."),
-    param: list[str] = typer.Option([], "--param", "-p", help="key=value, bound as a typed RDF term."),
-    file: Optional[Path] = typer.Option(None, "--file", "-f", help="Run the SPARQL in this .rq file instead."),
-    fmt: str = typer.Option("table", "--format", help="table | csv | json | records | ttl (CONSTRUCT)."),
+    param: list[str] = typer.Option([], "--param", "-p", help="key=value as you would write it: 发文字号 in any bracket style, "
+                                    "roles and classes in Chinese or English, agencies and places as written, ids as shown."),
+    file: Optional[Path] = typer.Option(None, "--file", "-f", help="Run the SPARQL in this .rq file instead (the project's prefixes are predeclared)."),
+    fmt: str = typer.Option("table", "--format", help="table | csv (UTF-8 with BOM, for Excel/WPS) | json | records | ttl (CONSTRUCT)."),
     limit: Optional[int] = typer.Option(None, "--limit", help="Show at most this many rows."),
-    list_: bool = typer.Option(False, "--list", help="List the named queries."),
+    list_: bool = typer.Option(False, "--list", help="List the analyst queries."),
+    all_: bool = typer.Option(False, "--all", help="With --list: also the internal queries behind export, align and serve."),
 ) -> None:
     """Run a named query or a SPARQL file against the store."""
-    from .catalog import all_queries, parse_query
-    from .run import bind
+    from .catalog import all_queries, is_internal, parse_query
+    from .params import resolve_params
+    from .run import bind, with_prefixes
 
     if list_:
-        table = Table(title="Named queries (queries/*.rq)")
+        table = Table(title="Named queries (queries/*.rq)" + ("" if all_ else "; internal ones: --list --all"))
         for col in ("name", "parameters", "summary"):
             table.add_column(col, overflow="fold")
         for q in all_queries().values():
+            if is_internal(q) and not all_:
+                continue
             params = " ".join(f"{p.name}:{p.type}{'?' if p.optional else ''}" for p in q.params)
             table.add_row(q.name, params, f"{q.summary}\n{q.summary_zh}".strip())
         out.print(table)
@@ -239,14 +246,15 @@ def query(
                 text = file.read_text(encoding="utf-8")
             except OSError as e:
                 fail(f"{file}: cannot read ({e.strerror or e})")
-            sparql = bind(parse_query(text, str(file)), params)
+            named = _undeclared_as_strings(parse_query(with_prefixes(text), str(file)), params)
         elif name:
             from .catalog import get_query
 
-            sparql = bind(get_query(name), params)
+            named = get_query(name)
         else:
             fail("give a query NAME, --file FILE or --list")
         backend = state.backend(read_only=True)
+        sparql = bind(named, resolve_params(backend, named, params))
         if fmt == "ttl" or _is_construct(sparql):
             lines = backend.construct(sparql)
             sys.stdout.write(_turtle(lines))
@@ -255,6 +263,28 @@ def query(
     except PolicyKGError as e:
         fail(_file_error(file, e) if file is not None else str(e))
     _render(results, fmt, limit)
+    if not results.rows and params and fmt == "table":
+        given = ", ".join(f"{k}={v}" for k, v in params.items())
+        err.print(f"nothing matches {given} together (each value alone is known to the store)"
+                  if any(k != "keyword" for k in params) else f"nothing matches {given}", highlight=False)
+
+
+def _undeclared_as_strings(q, params: dict[str, str]):
+    """A SPARQL file without a header still takes --param: each undeclared name is bound as a
+    string (an IRI when written <…>, an integer when all digits)."""
+    import dataclasses
+
+    from .catalog import Param
+
+    extra = []
+    for k, v in params.items():
+        if q.param(k) is None:
+            v = v.strip()
+            type_ = "iri" if v.startswith("<") and v.endswith(">") else "integer" if v.lstrip("+-").isdigit() else "string"
+            if type_ == "iri":
+                params[k] = v[1:-1]
+            extra.append(Param(k, type_, True, "given on the command line"))
+    return dataclasses.replace(q, params=q.params + tuple(extra)) if extra else q
 
 
 def _file_error(file: Path, e: Exception) -> str:

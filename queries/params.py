@@ -117,8 +117,8 @@ def resolve_value(name: str, value: str, known: KnownValues, region_hint: str | 
             return hits[0]
         if len(hits) > 1:
             where = "; ".join(f"{h} ({'、'.join(sorted(known.jurisdiction.get(h, ())) or ['?'])})" for h in hits)
-            raise ParameterError(f"agency {v!r} names more than one agency here: {where}. Give the full name"
-                                 + ("" if region_hint else ", or --param region=…"))
+            raise ParameterError(f"agency {v!r} names more than one agency here: {where}. "
+                                 f"Give the full name, or the place first ({sorted(known.jurisdiction.get(hits[0], {''}))[0]}{v})")
     hint = nearest(v, values)
     shown = ", ".join(hint) if hint else ", ".join(values[:8]) + (" …" if len(values) > 8 else "")
     what = "nearest known values" if hint else "known values"

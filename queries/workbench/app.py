@@ -28,7 +28,7 @@ from ...graph.store import Backend, Results, Term
 from ...graph.terms import PREFIXES
 from ...ingest.errors import PolicyKGError
 from ..catalog import all_queries, get_query
-from ..run import bind
+from ..run import bind, with_prefixes
 from . import tables
 from .highlight import highlight, mark_phrases
 
@@ -410,16 +410,6 @@ def _read_only() -> Response:
     return Response.text("read-only endpoint: policykg serve answers queries only; stop it and run "
                          "`policykg ingest` on the store to write\n", status=403,
                          headers={"x-policykg-read-only": "1"})
-
-
-_PREFIX_DECL = re.compile(r"^\s*PREFIX\s+([\w.-]*):", re.I | re.M)
-
-
-def with_prefixes(query: str) -> str:
-    """The query with PREFIX lines for the project's namespaces it uses and does not declare."""
-    declared = set(_PREFIX_DECL.findall(query))
-    missing = [p for p in sorted(PREFIXES) if p not in declared and re.search(rf"(?<![\w<]){re.escape(p)}:", query)]
-    return "".join(f"PREFIX {p}: <{PREFIXES[p]}>\n" for p in missing) + query
 
 
 _KIND = re.compile(r"^\s*(SELECT|ASK|CONSTRUCT|DESCRIBE)\b", re.I | re.M)
