@@ -44,6 +44,7 @@ demo: install
 	$(BIN)/policykg viz network --out $(OUT)/network.html
 	$(BIN)/policykg viz lineage --out $(OUT)/lineage.html
 	@echo "HTML graphs written to $(CURDIR)/$(OUT)/ (open agencies.html in a browser)"
+	@echo "policykg is in $(CURDIR)/$(BIN)/: run 'source $(VENV)/bin/activate' to put it on PATH, then 'policykg serve' for the workbench"
 
 test: install-test system-test-deps
 	$(BIN)/python -m pytest -q

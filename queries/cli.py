@@ -2,9 +2,11 @@
 from __future__ import annotations
 
 import csv
+import dataclasses
 import io
 import json
 import os
+import re
 import sys
 import time
 from pathlib import Path
@@ -246,7 +248,8 @@ def query(
                 text = file.read_text(encoding="utf-8")
             except OSError as e:
                 fail(f"{file}: cannot read ({e.strerror or e})")
-            named = _undeclared_as_strings(parse_query(with_prefixes(text), str(file)), params)
+            parsed = parse_query(text, str(file))  # the header first: prefixes go above it
+            named = _undeclared_as_strings(dataclasses.replace(parsed, sparql=with_prefixes(parsed.sparql)), params)
         elif name:
             from .catalog import get_query
 
@@ -263,10 +266,19 @@ def query(
     except PolicyKGError as e:
         fail(_file_error(file, e) if file is not None else str(e))
     _render(results, fmt, limit)
-    if not results.rows and params and fmt == "table":
+    if not results.rows and file is not None:
+        untyped = [k for k, v in params.items() if named.param(k) and named.param(k).doc == UNDECLARED
+                   and re.search(r"[\u4e00-\u9fff]", v)]
+        if untyped:
+            err.print(f"labels in the store are tagged @zh: to match them, declare the parameter in {file.name}'s "
+                      f"header: # param: {untyped[0]} zh  …", highlight=False)
+    if not results.rows and params and fmt == "table" and file is None:
         given = ", ".join(f"{k}={v}" for k, v in params.items())
         err.print(f"nothing matches {given} together (each value alone is known to the store)"
                   if any(k != "keyword" for k in params) else f"nothing matches {given}", highlight=False)
+
+
+UNDECLARED = "given on the command line, not declared in the file"
 
 
 def _undeclared_as_strings(q, params: dict[str, str]):
@@ -283,7 +295,7 @@ def _undeclared_as_strings(q, params: dict[str, str]):
             type_ = "iri" if v.startswith("<") and v.endswith(">") else "integer" if v.lstrip("+-").isdigit() else "string"
             if type_ == "iri":
                 params[k] = v[1:-1]
-            extra.append(Param(k, type_, True, "given on the command line"))
+            extra.append(Param(k, type_, True, UNDECLARED))
     return dataclasses.replace(q, params=q.params + tuple(extra)) if extra else q
 
 
@@ -378,13 +390,18 @@ def serve(
 
 @app.command()
 def export(
-    fmt: str = typer.Option("json", "--format", help="json (EXTRACTION.md records) | jsonl | ttl | nq"),
-    out_file: Optional[Path] = typer.Option(None, "--out", "-o", help="Write here instead of stdout."),
+    fmt: str = typer.Option("json", "--format", help="json (EXTRACTION.md records) | jsonl | ttl | nq | "
+                            "xlsx (one workbook: documents, measures with text, assignments, targets, citations, "
+                            "correspondences) | csv (the same tables, one CSV with BOM each, into the --out folder)"),
+    out_file: Optional[Path] = typer.Option(None, "--out", "-o", help="Write here instead of stdout (xlsx: a file, csv: a folder)."),
 ) -> None:
-    """Export the graph: extraction records read back by SPARQL, or all triples."""
+    """Export the graph: extraction records read back by SPARQL, all triples, or spreadsheets."""
     from .export import export_records
 
     backend = state.backend(read_only=True)
+    if fmt in ("xlsx", "csv"):
+        _export_tables(backend, fmt, out_file)
+        return
     try:
         if fmt in ("json", "jsonl"):
             records = export_records(backend)
@@ -396,7 +413,7 @@ def export(
         elif fmt in ("ttl", "nq"):
             chunks = backend.dump(fmt)
         else:
-            fail(f"unknown format {fmt!r} (json, jsonl, ttl, nq)")
+            fail(f"unknown format {fmt!r} (json, jsonl, ttl, nq, xlsx, csv)")
     except PolicyKGError as e:
         fail(str(e))
     if out_file is None:
@@ -410,6 +427,37 @@ def export(
                 fh.write(c)
         tmp.replace(out_file)
         err.print(f"wrote {out_file}")
+
+
+def _export_tables(backend: Backend, fmt: str, out_file: Optional[Path]) -> None:
+    """The workbench's tables, from its read model (rebuilt first when the store changed)."""
+    import tempfile
+
+    from .workbench import tables
+    from .workbench.readmodel import read_model_path, refresh_read_model
+
+    if out_file is None:
+        fail(f"--format {fmt} needs --out " + ("FILE.xlsx" if fmt == "xlsx" else "FOLDER (one CSV per table)"))
+    try:
+        if state.endpoint:
+            tmp = tempfile.TemporaryDirectory()
+            db = Path(tmp.name) / "read-model.sqlite"
+        else:
+            db = read_model_path(state.store or default_store_path())
+        refresh_read_model(backend, db)
+        if fmt == "xlsx":
+            part = out_file.with_name(out_file.name + ".part")
+            part.write_bytes(tables.workbook_bytes(db))
+            part.replace(out_file)
+            err.print(f"wrote {out_file} (sheets: {', '.join(tables.SHEETS)})", highlight=False)
+        else:
+            written = tables.write_csv_folder(db, out_file)
+            err.print(f"wrote {len(written)} CSV files (UTF-8 with BOM) to {out_file}/: "
+                      + ", ".join(p.name for p in written), highlight=False)
+    except PolicyKGError as e:
+        fail(str(e))
+    except OSError as e:
+        fail(f"{out_file}: cannot write ({e.strerror or e})")
 
 
 # ----------------------------------------------------------------------------- validate, stats

@@ -75,7 +75,9 @@ def with_prefixes(sparql: str) -> str:
     from ..graph.terms import PREFIXES
 
     declared = set(_PREFIX_DECL.findall(sparql))
-    missing = [p for p in sorted(PREFIXES) if p not in declared and re.search(rf"(?<![\w<:/#]){re.escape(p)}:", sparql)]
+    # prefixed names outside IRIs, strings and comments
+    code = re.sub(r'<[^<>\s]*>|"(?:[^"\\\n]|\\.)*"|\'(?:[^\'\\\n]|\\.)*\'|#[^\n]*', " ", sparql)
+    missing = [p for p in sorted(PREFIXES) if p not in declared and re.search(rf"(?<![\w.-]){re.escape(p)}:", code)]
     return "".join(f"PREFIX {p}: <{PREFIXES[p]}>\n" for p in missing) + sparql
 
 

@@ -21,7 +21,7 @@ from urllib.parse import unquote
 
 from ...graph.store import Backend
 from ...graph.terms import ID
-from ..run import run_query
+from ..run import run_query, sorted_records
 
 SCHEMA_VERSION = 1
 LEVEL_NAMES = {"National": "national", "Provincial": "provincial", "Municipal": "municipal", "County": "county"}
@@ -116,7 +116,7 @@ def refresh_read_model(backend: Backend, path: Path, force: bool = False) -> boo
 
 
 def _records(backend: Backend, name: str) -> list[dict]:
-    return run_query(backend, name).records()
+    return sorted_records(backend, name)
 
 
 def build_read_model(backend: Backend, path: Path, fingerprint: str | None = None) -> dict:
