@@ -79,6 +79,7 @@ class Target:
     span: Span
     baseline_year: int | None = None
     measure: int | None = None  # index into PolicyDoc.measures when stated inside a task
+    lower: float | None = None  # a range (1-2家): its lower bound; value is the upper one
 
 
 @dataclass(frozen=True)

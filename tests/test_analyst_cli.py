@@ -185,3 +185,27 @@ def test_readme_says_how_to_get_policykg_on_path_and_the_namespaces():
 
     for prefix in ("pkg", "eli", "skos", "dcterms", "prov"):
         assert f"PREFIX {prefix}: <{PREFIXES[prefix]}>" in text
+
+
+# ---------------------------------------------------------------------------- indicators compare like with like
+
+
+def test_indicator_wordings_of_one_standard_compare_across_cities(store):
+    rows = csv_rows(cli(store, "query", "indicator_across_cities", "--param", "keyword=发明专利拥有量", "--format", "csv"))
+    density = [r for r in rows if r["indicator"] == "每万人口发明专利拥有量"]
+    # 每万人发明专利拥有量 (深圳, 珠海), 万人发明专利拥有量（专利密度） (汕头), 万人发明专利拥有量 (鹤壁), 每万人口… (our two)
+    assert {r["region"] for r in density} >= {"深圳市", "珠海市", "汕头市", "鹤壁市"}
+    assert {"每万人发明专利拥有量", "万人发明专利拥有量（专利密度）", "每万人口发明专利拥有量"} <= {r["as_written"] for r in density}
+
+
+def test_a_range_keeps_both_bounds(tmp_path):
+    doc = tmp_path / "range.txt"
+    doc.write_text("深圳市人民政府关于印发某方案的通知\n深府〔2021〕99号\n一、发展目标\n"
+                   "到2025年，培育知识产权运营机构1-2家，知识产权质押融资额达到3至5亿元。\n"
+                   "二、重点任务\n1.加强保护。完善执法。(市市场监管局牵头)\n", encoding="utf-8")
+    store = tmp_path / "store"
+    assert cli(store, "ingest", "-q", "-j", "1", str(doc)).returncode == 0
+    rows = csv_rows(cli(store, "query", "targets_by_year", "--param", "year=2025", "--format", "csv"))
+    bounds = {r["indicator"]: (float(r["lower"]), float(r["value"])) for r in rows}
+    assert bounds["培育知识产权运营机构"] == (1, 2)
+    assert bounds["知识产权质押融资额"] == (3e8, 5e8)

@@ -43,6 +43,7 @@ class Candidate:
     # provenance: [span_start, span_end) holds the indicator and the value (a table row: the row)
     span_start: int | None = None
     span_end: int | None = None
+    lower: float | None = None  # a range 1-2家: the lower bound (value holds the upper one)
 
 
 @lru_cache(maxsize=1)
@@ -322,6 +323,7 @@ def _candidate(text, sent, s0, m, year_m, default_year, label: str | None = None
             seg_end = min(seg_end, k)
     if rx["value"].search(sent, end, seg_end) and rx["value"].search(sent, end, seg_end).group("num"):
         return None
+    lower = None
     if m.group("pct"):
         p = m.group("pct")
         value, unit = (float(p) if p[0].isdigit() else parse_number(p)), "%"
@@ -329,8 +331,10 @@ def _candidate(text, sent, s0, m, year_m, default_year, label: str | None = None
         top = m.group("num2") or m.group("num")
         unit_text = m.group("unit")
         value = parse_number(top + (m.group("mult") or ""))
-        if unit_text in ("亿元", "万元", "千元"):
-            value *= {"亿元": 1e8, "万元": 1e4, "千元": 1e3}[unit_text]
+        scale = {"亿元": 1e8, "万元": 1e4, "千元": 1e3}.get(unit_text, 1)
+        value *= scale
+        if m.group("num2"):  # 1-2家, 3至5亿元: keep the lower bound too
+            lower = parse_number(m.group("num") + (m.group("mult") or "")) * scale
         unit = unit_of(unit_text)
     comparator = comparator_of(m.group("after"), rx["after_ids"]) or comparator_of(m.group("before"), rx["before_ids"]) or "="
     if m.group("num2"):
@@ -365,7 +369,8 @@ def _candidate(text, sent, s0, m, year_m, default_year, label: str | None = None
     return Candidate(s0 + m.start(), s0 + m.end(), float(value), unit, comparator, indicator,
                      _year_before(year_m, m.start(), default_year) if year_m else default_year,
                      int(base.group("year")) if base else None,
-                     span_start=s0 + locate(sent, ind_lo, ind_hi, indicator), span_end=s0 + max(end, span_end))
+                     span_start=s0 + locate(sent, ind_lo, ind_hi, indicator), span_end=s0 + max(end, span_end),
+                     lower=lower)
 
 
 def _noun_follows(sent: str, end: int, b: int) -> bool:
@@ -494,5 +499,6 @@ def find_targets(text: str, sections: tuple[Section, ...], measures: tuple[Measu
             comparator=c.comparator, baseline_year=c.baseline_year,
             span=Span(c.start if c.span_start is None else min(c.start, c.span_start), max(c.end, c.span_end or c.end)),
             measure=owner[0] if owner else None,
+            lower=None if c.lower is None else clean_value(c.lower),
         ))
     return tuple(targets)

@@ -23,7 +23,7 @@ from ...graph.store import Backend
 from ...graph.terms import ID
 from ..run import run_query, sorted_records
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 LEVEL_NAMES = {"National": "national", "Provincial": "provincial", "Municipal": "municipal", "County": "county"}
 
 SCHEMA = """
@@ -46,7 +46,8 @@ CREATE TABLE assignments (
   slot INTEGER, name_as_written TEXT, start INTEGER, "end" INTEGER);
 CREATE TABLE targets (
   document TEXT REFERENCES documents(id), measure TEXT, region TEXT, indicator TEXT,
-  value REAL, unit TEXT, year INTEGER, comparator TEXT, start INTEGER, "end" INTEGER, source TEXT);
+  value REAL, unit TEXT, year INTEGER, comparator TEXT, start INTEGER, "end" INTEGER, source TEXT,
+  lower REAL);
 CREATE TABLE citations (
   document TEXT REFERENCES documents(id), "order" INTEGER, doc_number TEXT, title TEXT,
   relation TEXT, cited TEXT, cited_ingested INTEGER, source TEXT);
@@ -171,10 +172,10 @@ def _fill(con: sqlite3.Connection, backend: Backend) -> dict:
     targets = _records(backend, "export_targets")
     spans = _records(backend, "workbench_spans")
     target_measure = {(s["source"], s["start"], s["end"]): s["measure"] for s in spans if s["kind"] == "target"}
-    con.executemany("INSERT INTO targets VALUES (?,?,?,?,?,?,?,?,?,?,?)", [
+    con.executemany("INSERT INTO targets VALUES (?,?,?,?,?,?,?,?,?,?,?,?)", [
         (by_source.get(t["source"]), short_id(target_measure.get((t["source"], t["start"], t["end"]))),
          region_of.get(t["source"]), t["indicator"], t["value"], t["unit"], t["year"], t["comparator"],
-         t["start"], t["end"], t["source"]) for t in targets])
+         t["start"], t["end"], t["source"], t["lower"]) for t in targets])
 
     ingested_docs = set(by_source.values())
     citations = _records(backend, "export_citations")

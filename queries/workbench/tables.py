@@ -26,7 +26,7 @@ SHEETS: dict[str, str] = {
         a.measure, a.agency AS agency_id
         FROM assignments a JOIN measures m ON m.id = a.measure LEFT JOIN documents d ON d.id = a.document
         ORDER BY m.source, m."order", a.role, a.slot""",
-    "targets": """SELECT d.title AS document, d.doc_number, t.region, t.indicator, t.comparator, t.value, t.unit,
+    "targets": """SELECT d.title AS document, d.doc_number, t.region, t.indicator, t.comparator, t.lower, t.value, t.unit,
         t.year, t.start, t."end", t.measure FROM targets t LEFT JOIN documents d ON d.id = t.document
         ORDER BY t.source, t.start""",
     "citations": """SELECT d.title AS document, d.doc_number AS citing_number, c.relation, c.doc_number AS cited_number,
