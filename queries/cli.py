@@ -71,12 +71,15 @@ class State:
         return self._backend
 
     def refresh_workbench(self) -> None:
-        """Rebuild the serve workbench's read model after a write (embedded store only)."""
+        """Rebuild the serve workbench's read model after a write (embedded store only), when
+        there is one: a store never served pays nothing (`serve` builds it on first start)."""
         if self.endpoint or not isinstance(self._backend, OxigraphBackend):
             return
         from .workbench.readmodel import read_model_path, refresh_read_model
 
-        refresh_read_model(self._backend, read_model_path(self.store or default_store_path()))
+        db = read_model_path(self.store or default_store_path())
+        if db.exists():
+            refresh_read_model(self._backend, db)
 
     def where(self) -> str:
         return self.endpoint or str(self.store or default_store_path())

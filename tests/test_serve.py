@@ -205,7 +205,17 @@ def test_read_model_follows_the_store(tmp_path, corpus_dir):
         first = requests.get(s.url + "/policykg/documents.json", params={"_shape": "array"}, timeout=10).json()
     finally:
         s.stop()
-    ingest(store, docs[1])
+    ingest(store, docs[2])  # 000 and 002 implement one directive: align pairs them
+    # ingest rebuilt the read model itself (serve need not); align does too
+    import sqlite3
+
+    db = store.with_name(store.name + ".workbench.sqlite")
+    with sqlite3.connect(db) as con:
+        assert con.execute("SELECT COUNT(*) FROM documents").fetchone()[0] == 2
+    r = subprocess.run([POLICYKG, "--store", str(store), "align"], capture_output=True, text=True, timeout=300)
+    assert r.returncode == 0, r.stderr
+    with sqlite3.connect(db) as con:
+        assert con.execute("SELECT COUNT(*) FROM correspondences").fetchone()[0] > 0
     s = Server(store)
     try:
         second = requests.get(s.url + "/policykg/documents.json", params={"_shape": "array"}, timeout=10).json()
