@@ -39,6 +39,7 @@ system-test-deps:
 
 demo: install
 	$(BIN)/policykg ingest corpus
+	$(BIN)/policykg align >/dev/null
 	$(BIN)/policykg stats
 	@mkdir -p $(OUT)
 	$(BIN)/policykg viz agencies --out $(OUT)/agencies.html

@@ -65,6 +65,13 @@ class State:
                     serving = who_serves(location)
                     if serving is None:
                         raise
+                    if read_only:  # a reader asks the server that holds the store
+                        from ..graph.remote import EndpointBackend
+
+                        err.print(f"the store is being served by PID {serving['pid']}: asking it at "
+                                  f"{serving['url']}sparql", highlight=False)
+                        self._backend = EndpointBackend(serving["url"] + "sparql", None)
+                        return self._backend
                     raise StoreError(
                         f"the store {location} is being served by PID {serving['pid']} (policykg serve, "
                         f"{serving['url']}): stop that server to write, or query it at {serving['url']}sparql") from None

@@ -168,6 +168,14 @@ def test_writers_are_locked_out_while_serving_with_the_server_pid(server, store,
     assert "Traceback" not in r.stderr
 
 
+def test_readers_are_answered_by_the_server_holding_the_store(server, store):
+    r = subprocess.run([POLICYKG, "--store", str(store), "query", "documents", "--format", "csv"],
+                       capture_output=True, text=True, timeout=120)
+    assert r.returncode == 0, r.stderr
+    assert f"served by PID {server.proc.pid}" in r.stderr
+    assert "深府函〔2021〕11号" in r.stdout
+
+
 def test_sigterm_leaves_nothing_bound_to_the_port(small_store):
     s = Server(small_store)
     assert requests.get(s.url + "/", timeout=10).status_code == 200
