@@ -523,10 +523,16 @@ def stats(fmt: str = typer.Option("table", "--format", help="table | json")) -> 
 # ----------------------------------------------------------------------------- viz
 
 
-def _write_view(write, out_file: Path, **options) -> None:
-    """Write one HTML view of the store and say where, with its size."""
+def _write_view(write, out_file: Path, graph=None, **options) -> None:
+    """Write one HTML view of the store and say where, with its size; with --out FILE.gexf or
+    FILE.graphml, the graph itself for Gephi (``graph(backend)`` builds it)."""
+    from .project import GRAPH_FILE_FORMATS, write_graph_file
+
     try:
-        info = write(state.backend(read_only=True), out_file, **options)
+        if out_file.suffix.lower() in GRAPH_FILE_FORMATS and graph is not None:
+            info = write_graph_file(graph(state.backend(read_only=True)), out_file)
+        else:
+            info = write(state.backend(read_only=True), out_file, **options)
     except PolicyKGError as e:
         fail(str(e))
     out.print(f"wrote {out_file.resolve()} ({info['nodes']} nodes, {info['edges']} edges)")
@@ -534,7 +540,7 @@ def _write_view(write, out_file: Path, **options) -> None:
 
 @viz_app.command("agencies")
 def viz_agencies(
-    out_file: Path = typer.Option(Path("agencies.html"), "--out", "-o", help="HTML file to write."),
+    out_file: Path = typer.Option(Path("agencies.html"), "--out", "-o", help="HTML file to write; .gexf or .graphml: the graph for Gephi."),
     document: Optional[str] = typer.Option(None, "--document", help="Only this document: source file name, 发文字号 or title."),
     region: Optional[str] = typer.Option(None, "--region", help="Only documents of this issuing region, e.g. 深圳市."),
     role: Optional[str] = typer.Option(None, "--role", help="Only lead or only support assignments."),
@@ -544,28 +550,41 @@ def viz_agencies(
 
     if role not in (None, "lead", "support"):
         fail(f"--role {role!r}: expected lead or support")
-    _write_view(write_agencies, out_file, document=document, region=region, role=role)
+    from .project import agency_measure_graph
+
+    _write_view(write_agencies, out_file, document=document, region=region, role=role,
+                graph=lambda b: agency_measure_graph(b, document=document, region=region, role=role))
 
 
 @viz_app.command("network")
 def viz_network(
-    out_file: Path = typer.Option(Path("network.html"), "--out", "-o", help="HTML file to write."),
+    out_file: Path = typer.Option(Path("network.html"), "--out", "-o", help="HTML file to write; .gexf or .graphml: the graph for Gephi."),
 ) -> None:
     """Agency ↔ agency graph weighted by shared measures, colored by community."""
     from .viz import write_network
 
-    _write_view(write_network, out_file)
+    def graph(backend):
+        from .project import agency_measure_graph, agency_network, communities
+
+        p = agency_network(agency_measure_graph(backend))
+        for n, c in communities(p).items():
+            p.nodes[n]["community"] = c
+        return p
+
+    _write_view(write_network, out_file, graph=graph)
 
 
 @viz_app.command("lineage")
 def viz_lineage(
-    out_file: Path = typer.Option(Path("lineage.html"), "--out", "-o", help="HTML file to write."),
+    out_file: Path = typer.Option(Path("lineage.html"), "--out", "-o", help="HTML file to write; .gexf or .graphml: the graph for Gephi."),
     measures: bool = typer.Option(False, "--measures", help="Also draw measure-level correspondences (run `policykg align` first)."),
 ) -> None:
     """National → provincial → local documents → measures, following pkg:implements."""
     from .viz import write_lineage
 
-    _write_view(write_lineage, out_file, measures_links=measures)
+    from .project import lineage_graph
+
+    _write_view(write_lineage, out_file, measures_links=measures, graph=lineage_graph)
 
 
 # ----------------------------------------------------------------------------- analyze

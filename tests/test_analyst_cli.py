@@ -209,3 +209,20 @@ def test_a_range_keeps_both_bounds(tmp_path):
     bounds = {r["indicator"]: (float(r["lower"]), float(r["value"])) for r in rows}
     assert bounds["培育知识产权运营机构"] == (1, 2)
     assert bounds["知识产权质押融资额"] == (3e8, 5e8)
+
+
+# ---------------------------------------------------------------------------- graphs for Gephi
+
+
+@pytest.mark.parametrize("view", ["agencies", "network", "lineage"])
+@pytest.mark.parametrize("suffix", [".gexf", ".graphml"])
+def test_viz_writes_gexf_and_graphml_for_gephi(store, tmp_path, view, suffix):
+    import networkx as nx
+
+    out = tmp_path / f"{view}{suffix}"
+    res = cli(store, "viz", view, "--out", str(out))
+    assert res.returncode == 0, res.stderr
+    g = nx.read_gexf(out) if suffix == ".gexf" else nx.read_graphml(out)
+    assert g.number_of_nodes() > 5 and g.number_of_edges() > 5
+    labels = [d.get("label", "") for _, d in g.nodes(data=True)]
+    assert not any(str(x).startswith("https://") for x in labels)

@@ -268,6 +268,17 @@ def test_document_text_is_escaped(server):
     assert "<script>alert(1)" not in r.text and "&lt;script&gt;alert(1)&lt;/script&gt;" in r.text
 
 
+def test_responsibility_matrix(server):
+    r = requests.get(server.url + "/matrix", params={"document": "doc/深府函〔2021〕11号", "_format": "csv"}, timeout=10)
+    rows = list(csv.reader(io.StringIO(r.content.decode("utf-8-sig"))))
+    header, body = rows[0], {row[0]: row for row in rows[1:]}
+    assert header[:4] == ["agency", "jurisdiction", "lead", "support"] and len(header) == 4 + 3
+    assert body["深圳市市场监督管理局"][2:] == ["2", "0", "牵头", "牵头", ""]
+    assert body["各区政府"][1] == "深圳市" and body["各区政府"][4:] == ["配合", "", "配合"]
+    page = requests.get(server.url + "/matrix", params={"region": "深圳市"}, timeout=10)
+    assert page.status_code == 200 and page.text.count('class="cell lead"') > 20
+
+
 def test_query_form_resolves_as_written_and_says_when_nothing_matches(server):
     r = requests.get(server.url + "/queries/measures_by_class", params={"stage": "应用"}, timeout=30)
     assert r.status_code == 200 and "rows" in r.text

@@ -109,6 +109,7 @@ class Workbench:
             (r"^/measure$", self.measure_page),
             (r"^/agency$", self.agency_page),
             (r"^/search$", self.search_page),
+            (r"^/matrix$", self.matrix_page),
             (r"^/queries$", self.queries_page),
             (r"^/queries/(?P<name>\w+)$", self.query_form),
             (r"^/sparql$", self.sparql),
@@ -244,6 +245,44 @@ class Workbench:
             FROM assignments a JOIN assignments b ON a.measure = b.measure AND b.agency != a.agency
             WHERE a.agency = ? GROUP BY b.agency ORDER BY shared DESC, name""", [aid])
         return await self._render(datasette, request, "pkg_agency.html", a=a, measures=measures, partners=partners)
+
+    async def matrix_page(self, datasette, request):
+        """Agency × measure responsibility matrix of one document (or all documents of a region):
+        牵头 / 配合 in each cell, the matrix analysts draw by hand."""
+        doc_id, region = request.args.get("document"), request.args.get("region")
+        if doc_id:
+            where, arg = "m.document = ?", doc_id
+            title = (await self._one(datasette, "SELECT title FROM documents WHERE id = ?", [doc_id]) or {}).get("title")
+        elif region:
+            where, arg, title = "m.region = ?", region, region
+        else:
+            return Response.text("give ?document=ID or ?region=NAME", status=400)
+        measures = await self._rows(datasette, f'SELECT m.id, m."order", m.number, m.heading, d.title AS doc_title '
+                                               f"FROM measures m LEFT JOIN documents d ON d.id = m.document "
+                                               f'WHERE {where} ORDER BY m.source, m."order"', [arg])
+        cells = await self._rows(datasette, f"SELECT a.agency, a.agency_name, a.jurisdiction, a.measure, a.role "
+                                            f"FROM assignments a JOIN measures m ON m.id = a.measure WHERE {where}", [arg])
+        agencies: dict[str, dict] = {}
+        for c in cells:
+            a = agencies.setdefault(c["agency"], {"id": c["agency"], "name": c["agency_name"], "jurisdiction": c["jurisdiction"],
+                                                  "roles": {}, "lead": 0, "support": 0})
+            if a["roles"].get(c["measure"]) != "lead":  # an agency that leads and supports: lead
+                a["roles"][c["measure"]] = c["role"]
+        for a in agencies.values():
+            a["lead"] = sum(1 for r in a["roles"].values() if r == "lead")
+            a["support"] = sum(1 for r in a["roles"].values() if r == "support")
+        rows = sorted(agencies.values(), key=lambda a: (-a["lead"], -a["support"], a["name"] or ""))
+        measures = [m for m in measures if any(m["id"] in a["roles"] for a in rows)]
+        fmt = request.args.get("_format")
+        if fmt in ("csv", "json", "xlsx"):
+            mark = {"lead": "牵头", "support": "配合"}
+            columns = ["agency", "jurisdiction", "lead", "support"] + [f"{m['number'] or m['order']} {m['heading']}" for m in measures]
+            data = [(a["name"], a["jurisdiction"], a["lead"], a["support"],
+                     *(mark.get(a["roles"].get(m["id"]), "") for m in measures)) for a in rows]
+            return _download(columns, data, f"matrix.{fmt}", fmt)
+        qs = f"document={quote(doc_id, safe='')}" if doc_id else f"region={quote(region, safe='')}"
+        return await self._render(datasette, request, "pkg_matrix.html", title=title or arg, measures=measures,
+                                  rows=rows, qs=qs, by_region=bool(region and not doc_id))
 
     async def search_page(self, datasette, request):
         q = (request.args.get("q") or "").strip()
