@@ -16,12 +16,13 @@ $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
 
+# PYTHONWARNINGS: setuptools' notice that an editable install uses a path finder is not for analysts
 $(VENV)/.installed: pyproject.toml | $(BIN)/python
-	$(BIN)/pip install --quiet -e .
+	PYTHONWARNINGS=ignore $(BIN)/pip install --quiet -e .
 	touch $@
 
 $(VENV)/.installed-test: pyproject.toml $(VENV)/.installed
-	$(BIN)/pip install --quiet -e '.[test]'
+	PYTHONWARNINGS=ignore $(BIN)/pip install --quiet -e '.[test]'
 	$(BIN)/python -m ipykernel install --sys-prefix --name python3 >/dev/null
 	touch $@
 
@@ -38,12 +39,14 @@ system-test-deps:
 
 demo: install
 	$(BIN)/policykg ingest corpus
+	$(BIN)/policykg align >/dev/null
 	$(BIN)/policykg stats
 	@mkdir -p $(OUT)
 	$(BIN)/policykg viz agencies --out $(OUT)/agencies.html
 	$(BIN)/policykg viz network --out $(OUT)/network.html
 	$(BIN)/policykg viz lineage --out $(OUT)/lineage.html
 	@echo "HTML graphs written to $(CURDIR)/$(OUT)/ (open agencies.html in a browser)"
+	@echo "policykg is in $(CURDIR)/$(BIN)/: run 'source $(VENV)/bin/activate' to put it on PATH, then 'policykg serve' for the workbench"
 
 test: install-test system-test-deps
 	$(BIN)/python -m pytest -q

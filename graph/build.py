@@ -246,6 +246,8 @@ def triples(doc: PolicyDoc) -> Iterator[str]:
         w.add(node, RDF_TYPE, iri(PKG.QuantifiedTarget))
         w.add(node, PKG.indicator, lit(t.indicator))
         w.add(node, PKG.value, decimal(t.value))
+        if t.lower is not None:  # a range keeps both bounds
+            w.add(node, PKG.lowerValue, decimal(t.lower))
         w.add(node, PKG.comparator, lit(t.comparator))
         w.add(node, PKG.order, lit(i))
         if t.unit is not None:

@@ -11,7 +11,7 @@ from .store import Backend, internal_query
 from .terms import PKG
 
 REFERENCE_FILES = (("policykg.ontology", "policykg.ttl"), ("policykg.ontology", "schemes.ttl"),
-                   ("policykg.ontology.catalog", "documents.ttl"))
+                   ("policykg.ontology.catalog", "documents.ttl"), ("policykg.ontology.catalog", "indicators.ttl"))
 
 
 def store_document(backend: Backend, doc: PolicyDoc) -> int:

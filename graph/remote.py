@@ -156,6 +156,10 @@ def _read_limited(read: Callable[[int], bytes], limit: int, url: str, cancel: th
                              "(POLICYKG_MAX_RESPONSE_BYTES sets the limit)")
         chunks.append(chunk)
     raise _Transient(f"{url}: cancelled", final=True)
+def _says_read_only(r: requests.Response) -> bool:
+    """A server that refuses writes because it only reads (policykg serve, oxigraph serve-read-only)
+    rather than because of who asks."""
+    return bool(r.headers.get("x-policykg-read-only")) or "read-only" in r.text[:500].lower() or "read only" in r.text[:500].lower()
 
 
 def _one_line(text: str, limit: int = 300) -> str:
@@ -269,6 +273,8 @@ class EndpointBackend:
             raise _Transient(f"cannot connect to {url} ({_reason(err)})") from None
         except requests.exceptions.RequestException as err:
             raise StoreError(f"{what}: {_one_line(str(err))}") from None
+        if r.status_code == 403 and _says_read_only(r):
+            raise StoreError(f"{what}: {url} is a read-only endpoint (HTTP 403: {_one_line(r.text, 160)})")
         if r.status_code in (401, 403):
             who = f"as {self.user!r}" if self.user else "without credentials (set POLICYKG_USER and POLICYKG_PASSWORD)"
             raise AuthenticationFailed(f"{what}: {url} refused access {who} (HTTP {r.status_code})")

@@ -89,6 +89,7 @@ class PKG(DefinedNamespace):
     leftStart: URIRef
     level: URIRef
     levels: URIRef
+    lowerValue: URIRef
     measureOf: URIRef
     method: URIRef
     nameAsWritten: URIRef

@@ -9,6 +9,7 @@ A header is a run of ``# key: value`` comment lines at the top of the file::
     # param: role string optional  lead | support
     # returns: agency role measure heading source
     # example: policykg query measures_by_agency --param agency=深圳市市场监督管理局
+    # audience: internal     (optional: the query feeds export, align or the workbench; listed by --all)
 
 Parameter types: ``iri``, ``string``, ``zh`` (a literal tagged @zh), ``integer``, ``date``.
 """
@@ -51,6 +52,7 @@ class NamedQuery:
     examples: tuple[str, ...]
     sparql: str
     path: str
+    audience: str = "analyst"
 
     def param(self, name: str) -> Param | None:
         return next((p for p in self.params if p.name == name), None)
@@ -82,7 +84,18 @@ def parse_query(text: str, path: str) -> NamedQuery:
         examples=tuple(fields.get("example", [])),
         sparql=text,
         path=path,
+        audience=(fields.get("audience") or ["analyst"])[0],
     )
+
+
+# Query families that only feed other commands (export records, alignment input, graph views);
+# a query may also say so itself with ``# audience: internal``.
+INTERNAL_PREFIXES = ("export_", "align_", "edges_", "workbench_")
+
+
+def is_internal(q: NamedQuery) -> bool:
+    """Hidden from ``query --list`` and the workbench's forms unless asked for (``--all``)."""
+    return q.audience == "internal" or q.name.startswith(INTERNAL_PREFIXES)
 
 
 @lru_cache(maxsize=1)

@@ -2,10 +2,13 @@
 from __future__ import annotations
 
 import csv
+import dataclasses
 import io
 import json
 import os
+import re
 import sys
+import time
 from pathlib import Path
 from typing import Optional
 
@@ -55,12 +58,39 @@ class State:
                     user=os.environ.get("POLICYKG_USER"),
                     password=os.environ.get("POLICYKG_PASSWORD"),
                 )
-            elif read_only:
-                # Read commands never create a store, and can query one in a read-only folder.
-                self._backend = open_read_only(self.store or default_store_path())
             else:
-                self._backend = OxigraphBackend(self.store or default_store_path())
+                location = self.store or default_store_path()
+                try:
+                    # Read commands never create a store, and can query one in a read-only folder.
+                    self._backend = open_read_only(location) if read_only else OxigraphBackend(location)
+                except StoreError:
+                    from .workbench.readmodel import who_serves
+
+                    serving = who_serves(location)
+                    if serving is None:
+                        raise
+                    if read_only:  # a reader asks the server that holds the store
+                        from ..graph.remote import EndpointBackend
+
+                        err.print(f"the store is being served by PID {serving['pid']}: asking it at "
+                                  f"{serving['url']}sparql", highlight=False)
+                        self._backend = EndpointBackend(serving["url"] + "sparql", None)
+                        return self._backend
+                    raise StoreError(
+                        f"the store {location} is being served by PID {serving['pid']} (policykg serve, "
+                        f"{serving['url']}): stop that server to write, or query it at {serving['url']}sparql") from None
         return self._backend
+
+    def refresh_workbench(self) -> None:
+        """Rebuild the serve workbench's read model after a write (embedded store only), when
+        there is one: a store never served pays nothing (`serve` builds it on first start)."""
+        if self.endpoint or not isinstance(self._backend, OxigraphBackend):
+            return
+        from .workbench.readmodel import read_model_path, refresh_read_model
+
+        db = read_model_path(self.store or default_store_path())
+        if db.exists():
+            refresh_read_model(self._backend, db)
 
     def where(self) -> str:
         if self.endpoint:
@@ -168,6 +198,11 @@ def ingest(
         except PolicyKGError as e:
             fail(str(e))
     stored, unchanged, duplicate, failed = (report.by_status(s) for s in ("stored", "unchanged", "duplicate", "failed"))
+    if stored:
+        try:
+            state.refresh_workbench()
+        except PolicyKGError as e:
+            err.print(f"warning: the workbench read model was not rebuilt: {e}", highlight=False)
     if not quiet and stored:
         table = Table(title=f"Ingested into {readable_path(state.where())}")
         for col in ("source", "title", "measures", "assignments", "targets", "citations", "triples", "warnings"):
@@ -224,12 +259,14 @@ def _render(results: Results, fmt: str, limit: Optional[int]) -> None:
         recs = Results(results.variables, rows).records()
         sys.stdout.write(json.dumps(recs, ensure_ascii=False, indent=1) + "\n")
     elif fmt == "csv":
+        # The UTF-8 byte-order mark: Excel and WPS on Chinese Windows garble a CSV without it.
+        # Ids as the table shows them (and --param accepts), not percent-encoded IRIs.
         buf = io.StringIO()
         w = csv.writer(buf)
         w.writerow(results.variables)
         for r in rows:
-            w.writerow(["" if t is None else t.value for t in r])
-        sys.stdout.write(buf.getvalue())
+            w.writerow(["" if t is None else _short(t.value) if t.kind == "uri" else t.value for t in r])
+        sys.stdout.write("\ufeff" + buf.getvalue())
     else:
         table = Table(show_lines=False)
         for v in results.variables:
@@ -256,24 +293,29 @@ def _short(value: str) -> str:
 @app.command()
 def query(
     name: Optional[str] = typer.Argument(None, help="A named query (see --list)."),
-    param: list[str] = typer.Option([], "--param", "-p", help="key=value, bound as a typed RDF term."),
-    file: Optional[Path] = typer.Option(None, "--file", "-f", help="Run the SPARQL in this .rq file instead."),
-    fmt: str = typer.Option("table", "--format", help="table | csv | json | records | ttl (CONSTRUCT)."),
+    param: list[str] = typer.Option([], "--param", "-p", help="key=value as you would write it: 发文字号 in any bracket style, "
+                                    "roles and classes in Chinese or English, agencies and places as written, ids as shown."),
+    file: Optional[Path] = typer.Option(None, "--file", "-f", help="Run the SPARQL in this .rq file instead (the project's prefixes are predeclared)."),
+    fmt: str = typer.Option("table", "--format", help="table | csv (UTF-8 with BOM, for Excel/WPS) | json | records | ttl (CONSTRUCT)."),
     limit: Optional[int] = typer.Option(None, "--limit", help="Show at most this many rows."),
-    list_: bool = typer.Option(False, "--list", help="List the named queries."),
+    list_: bool = typer.Option(False, "--list", help="List the analyst queries."),
+    all_: bool = typer.Option(False, "--all", help="With --list: also the internal queries behind export, align and serve."),
     timeout: Optional[float] = typer.Option(
         None, "--timeout", help="Give up after this many seconds (embedded store: checked between result rows; "
         "default POLICYKG_QUERY_TIMEOUT, else none)."),
 ) -> None:
     """Run a named query or a SPARQL file against the store."""
-    from .catalog import all_queries, parse_query
-    from .run import bind
+    from .catalog import all_queries, is_internal, parse_query
+    from .params import resolve_params
+    from .run import bind, with_prefixes
 
     if list_:
-        table = Table(title="Named queries (queries/*.rq)")
+        table = Table(title="Named queries (queries/*.rq)" + ("" if all_ else "; internal ones: --list --all"))
         for col in ("name", "parameters", "summary"):
             table.add_column(col, overflow="fold")
         for q in all_queries().values():
+            if is_internal(q) and not all_:
+                continue
             params = " ".join(f"{p.name}:{p.type}{'?' if p.optional else ''}" for p in q.params)
             table.add_row(q.name, params, f"{q.summary}\n{q.summary_zh}".strip())
         out.print(table)
@@ -302,16 +344,18 @@ def query(
                 fail(f"{file}: cannot read ({e.strerror or e})")
             except UnicodeDecodeError as e:
                 fail(f"{file}: not UTF-8 text (byte {e.start}); save the query as UTF-8")
-            sparql = bind(parse_query(text, str(file)), params)
+            parsed = parse_query(text, str(file))  # the header first: prefixes go above it
+            named = _undeclared_as_strings(dataclasses.replace(parsed, sparql=with_prefixes(parsed.sparql)), params)
         elif name:
             from .catalog import get_query
 
-            sparql = bind(get_query(name), params)
+            named = get_query(name)
         else:
             fail("give a query NAME, --file FILE or --list")
         backend = state.backend(read_only=True)
         if timeout is not None:
             backend.query_timeout = timeout
+        sparql = bind(named, resolve_params(backend, named, params))
         if fmt == "ttl" or _is_construct(sparql):
             lines = backend.construct(sparql)
             sys.stdout.write(_turtle(lines))
@@ -322,6 +366,37 @@ def query(
     except PolicyKGError as e:
         fail(_file_error(file, e) if file is not None else str(e))
     _render(results, fmt, limit)
+    if not results.rows and file is not None:
+        untyped = [k for k, v in params.items() if named.param(k) and named.param(k).doc == UNDECLARED
+                   and re.search(r"[\u4e00-\u9fff]", v)]
+        if untyped:
+            err.print(f"labels in the store are tagged @zh: to match them, declare the parameter in {file.name}'s "
+                      f"header: # param: {untyped[0]} zh  …", highlight=False)
+    if not results.rows and params and fmt == "table" and file is None:
+        given = ", ".join(f"{k}={v}" for k, v in params.items())
+        err.print(f"nothing matches {given} together (each value alone is known to the store)"
+                  if any(k != "keyword" for k in params) else f"nothing matches {given}", highlight=False)
+
+
+UNDECLARED = "given on the command line, not declared in the file"
+
+
+def _undeclared_as_strings(q, params: dict[str, str]):
+    """A SPARQL file without a header still takes --param: each undeclared name is bound as a
+    string (an IRI when written <…>, an integer when all digits)."""
+    import dataclasses
+
+    from .catalog import Param
+
+    extra = []
+    for k, v in params.items():
+        if q.param(k) is None:
+            v = v.strip()
+            type_ = "iri" if v.startswith("<") and v.endswith(">") else "integer" if v.lstrip("+-").isdigit() else "string"
+            if type_ == "iri":
+                params[k] = v[1:-1]
+            extra.append(Param(k, type_, True, UNDECLARED))
+    return dataclasses.replace(q, params=q.params + tuple(extra)) if extra else q
 
 
 def _file_error(file: Path, e: Exception) -> str:
@@ -355,67 +430,59 @@ def _turtle(ntriples: list[str]) -> str:
 # ----------------------------------------------------------------------------- serve
 
 
-def oxigraph_server_binary() -> Optional[str]:
-    """The `oxigraph` server CLI (pip package oxigraph): next to this Python, else on PATH."""
-    import shutil
-
-    for name in ("oxigraph", "oxigraph.exe"):
-        candidate = Path(sys.executable).parent / name
-        if candidate.is_file():
-            return str(candidate)
-    return shutil.which("oxigraph")
-
-
 @app.command()
 def serve(
     port: int = typer.Option(7878, "--port", help="Port on 127.0.0.1."),
+    timeout: float = typer.Option(30.0, "--timeout", help="Seconds a SPARQL query may run (endpoint and query forms)."),
+    max_rows: int = typer.Option(100_000, "--max-rows", help="Most rows a SPARQL query may return."),
 ) -> None:
-    """Serve the embedded store read-only as a SPARQL endpoint on 127.0.0.1 until Ctrl-C."""
-    import subprocess
+    """The analyst's workbench on http://127.0.0.1:PORT/ until Ctrl-C: documents with facets, document,
+    measure and agency pages, full-text search, the named queries as forms, downloads (CSV, XLSX, JSON),
+    and a read-only SPARQL endpoint at /sparql. It holds the store while it runs: stop it to ingest."""
+    from .workbench.readmodel import read_model_path, refresh_read_model, serve_marker, write_serve_marker
 
     if state.endpoint:
         fail("serve exposes the embedded store; it cannot be combined with --endpoint")
     if not 0 < port < 65536:
         fail(f"--port {port}: not a TCP port")
-    binary = oxigraph_server_binary()
-    if binary is None:
-        fail("the oxigraph server is not installed: pip install 'oxigraph>=0.5.13,<0.6'")
+    if timeout <= 0 or max_rows <= 0:
+        fail("--timeout and --max-rows must be more than 0")
     location = Path(state.store or default_store_path())
     if not location.is_dir():
         fail(f"no store at {location}: ingest documents first (policykg --store {location} ingest ...)")
-    # This process never opens the store: the server must be its only user (RocksDB lock).
-    # Each document is a named graph: queries must see their union as the default graph.
-    cmd = [binary, "serve-read-only", "--location", str(location), "--bind", f"127.0.0.1:{port}", "--union-default-graph"]
-    import tempfile
+    import socket
 
-    log = tempfile.TemporaryFile()
-    try:
-        proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=log)
-    except OSError as e:
-        fail(f"cannot start {binary}: {e.strerror or e}")
-    import time
-
-    time.sleep(0.3)
-    if proc.poll() is not None:
-        log.seek(0)
-        detail = " ".join(log.read().decode("utf-8", "replace").split())[-400:]
-        fail(f"the oxigraph server stopped at once (is port {port} taken, or the store open in another process?): {detail}")
-    out.print(f"SPARQL endpoint (read-only): http://127.0.0.1:{port}/query", highlight=False)
-    err.print("Ctrl-C to stop", highlight=False)
-    sys.stdout.flush()
-    try:
-        code = proc.wait()
-    except KeyboardInterrupt:
-        proc.terminate()
+    with socket.socket() as probe:  # say so before building anything
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         try:
-            proc.wait(10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-        return
-    if code:
-        log.seek(0)
-        detail = " ".join(log.read().decode("utf-8", "replace").split())[-400:]
-        fail(f"the oxigraph server exited with status {code}: {detail}")
+            probe.bind(("127.0.0.1", port))
+        except OSError:
+            fail(f"port {port} on 127.0.0.1 is taken: give another with --port")
+    try:
+        # One process owns the store while it is served (LIBRARY-NOTES §7): opened read-write, so
+        # that a writer elsewhere is refused instead of racing a reader.
+        backend = state.backend()
+        db = read_model_path(location)
+        started = time.perf_counter()
+        rebuilt = refresh_read_model(backend, db)
+    except PolicyKGError as e:
+        fail(str(e))
+    if rebuilt:
+        err.print(f"read model rebuilt in {time.perf_counter() - started:.1f} s: {db}", highlight=False)
+    from .workbench.app import Limits, Workbench, run
+
+    marker = write_serve_marker(location, port)
+
+    def ready() -> None:
+        out.print(f"policykg workbench: http://127.0.0.1:{port}/", highlight=False)
+        out.print(f"SPARQL endpoint (read-only): http://127.0.0.1:{port}/sparql", highlight=False)
+        err.print("Ctrl-C to stop", highlight=False)
+        sys.stdout.flush()
+
+    try:
+        run(Workbench(backend, db, str(location), Limits(timeout_s=timeout, max_rows=max_rows)), port, on_ready=ready)
+    finally:
+        marker.unlink(missing_ok=True)
 
 
 # ----------------------------------------------------------------------------- export
@@ -423,14 +490,23 @@ def serve(
 
 @app.command()
 def export(
-    fmt: str = typer.Option("json", "--format", help="json (EXTRACTION.md records) | jsonl | ttl | nq"),
-    out_file: Optional[Path] = typer.Option(None, "--out", "-o", help="Write here instead of stdout."),
+    fmt: str = typer.Option("json", "--format", help="json (EXTRACTION.md records) | jsonl | ttl | nq | "
+                            "xlsx (one workbook: documents, measures with text, assignments, targets, citations, "
+                            "correspondences) | csv (the same tables, one CSV with BOM each, into the --out folder)"),
+    out_file: Optional[Path] = typer.Option(None, "--out", "-o", help="Write here instead of stdout (xlsx: a file, csv: a folder)."),
 ) -> None:
-    """Export the graph: extraction records read back by SPARQL, or all triples."""
+    """Export the graph: extraction records read back by SPARQL, all triples, or spreadsheets."""
     from .export import export_records
 
-    if out_file is not None:
+    if out_file is not None and fmt != "csv":  # csv writes a folder of tables
         output_path(out_file)
+    if fmt in ("xlsx", "csv"):
+        try:
+            backend = state.backend(read_only=True)
+        except PolicyKGError as e:
+            fail(str(e))
+        _export_tables(backend, fmt, out_file)
+        return
     try:
         backend = state.backend(read_only=True)
         if fmt in ("json", "jsonl"):
@@ -443,7 +519,7 @@ def export(
         elif fmt in ("ttl", "nq"):
             chunks = backend.dump(fmt)
         else:
-            fail(f"unknown format {fmt!r} (json, jsonl, ttl, nq)")
+            fail(f"unknown format {fmt!r} (json, jsonl, ttl, nq, xlsx, csv)")
     except PolicyKGError as e:
         fail(str(e))
     if out_file is None:
@@ -477,7 +553,7 @@ def diagnose(
         try:
             doc = ingest_file(file)
         except PolicyKGError as e:
-            err.print(f"error: {e}", highlight=False, markup=False)
+            err.print(error_line(str(e)), highlight=False)
             failed += 1
             continue
         d = run_diagnosis(doc)
@@ -513,6 +589,37 @@ def diagnose(
         sys.stdout.write(json.dumps(records, ensure_ascii=False, indent=1) + "\n")
     if failed:
         raise typer.Exit(1)
+
+
+def _export_tables(backend: Backend, fmt: str, out_file: Optional[Path]) -> None:
+    """The workbench's tables, from its read model (rebuilt first when the store changed)."""
+    import tempfile
+
+    from .workbench import tables
+    from .workbench.readmodel import read_model_path, refresh_read_model
+
+    if out_file is None:
+        fail(f"--format {fmt} needs --out " + ("FILE.xlsx" if fmt == "xlsx" else "FOLDER (one CSV per table)"))
+    try:
+        if state.endpoint:
+            tmp = tempfile.TemporaryDirectory()
+            db = Path(tmp.name) / "read-model.sqlite"
+        else:
+            db = read_model_path(state.store or default_store_path())
+        refresh_read_model(backend, db)
+        if fmt == "xlsx":
+            part = out_file.with_name(out_file.name + ".part")
+            part.write_bytes(tables.workbook_bytes(db))
+            part.replace(out_file)
+            err.print(f"wrote {out_file} (sheets: {', '.join(tables.SHEETS)})", highlight=False)
+        else:
+            written = tables.write_csv_folder(db, out_file)
+            err.print(f"wrote {len(written)} CSV files (UTF-8 with BOM) to {out_file}/: "
+                      + ", ".join(p.name for p in written), highlight=False)
+    except PolicyKGError as e:
+        fail(str(e))
+    except OSError as e:
+        fail(f"{out_file}: cannot write ({e.strerror or e})")
 
 
 # ----------------------------------------------------------------------------- validate, stats
@@ -568,11 +675,17 @@ def stats(fmt: str = typer.Option("table", "--format", help="table | json")) -> 
 # ----------------------------------------------------------------------------- viz
 
 
-def _write_view(write, out_file: Path, **options) -> None:
-    """Write one HTML view of the store and say where, with its size."""
+def _write_view(write, out_file: Path, graph=None, **options) -> None:
+    """Write one HTML view of the store and say where, with its size; with --out FILE.gexf or
+    FILE.graphml, the graph itself for Gephi (``graph(backend)`` builds it)."""
+    from .project import GRAPH_FILE_FORMATS, write_graph_file
+
     output_path(out_file)
     try:
-        info = write(state.backend(read_only=True), out_file, **options)
+        if out_file.suffix.lower() in GRAPH_FILE_FORMATS and graph is not None:
+            info = write_graph_file(graph(state.backend(read_only=True)), out_file)
+        else:
+            info = write(state.backend(read_only=True), out_file, **options)
     except PolicyKGError as e:
         fail(str(e))
     except OSError as e:
@@ -583,7 +696,7 @@ def _write_view(write, out_file: Path, **options) -> None:
 
 @viz_app.command("agencies")
 def viz_agencies(
-    out_file: Path = typer.Option(Path("agencies.html"), "--out", "-o", help="HTML file to write."),
+    out_file: Path = typer.Option(Path("agencies.html"), "--out", "-o", help="HTML file to write; .gexf or .graphml: the graph for Gephi."),
     document: Optional[str] = typer.Option(None, "--document", help="Only this document: source file name, 发文字号 or title."),
     region: Optional[str] = typer.Option(None, "--region", help="Only documents of this issuing region, e.g. 深圳市."),
     role: Optional[str] = typer.Option(None, "--role", help="Only lead or only support assignments."),
@@ -593,28 +706,41 @@ def viz_agencies(
 
     if role not in (None, "lead", "support"):
         fail(f"--role {role!r}: expected lead or support")
-    _write_view(write_agencies, out_file, document=document, region=region, role=role)
+    from .project import agency_measure_graph
+
+    _write_view(write_agencies, out_file, document=document, region=region, role=role,
+                graph=lambda b: agency_measure_graph(b, document=document, region=region, role=role))
 
 
 @viz_app.command("network")
 def viz_network(
-    out_file: Path = typer.Option(Path("network.html"), "--out", "-o", help="HTML file to write."),
+    out_file: Path = typer.Option(Path("network.html"), "--out", "-o", help="HTML file to write; .gexf or .graphml: the graph for Gephi."),
 ) -> None:
     """Agency ↔ agency graph weighted by shared measures, colored by community."""
     from .viz import write_network
 
-    _write_view(write_network, out_file)
+    def graph(backend):
+        from .project import agency_measure_graph, agency_network, communities
+
+        p = agency_network(agency_measure_graph(backend))
+        for n, c in communities(p).items():
+            p.nodes[n]["community"] = c
+        return p
+
+    _write_view(write_network, out_file, graph=graph)
 
 
 @viz_app.command("lineage")
 def viz_lineage(
-    out_file: Path = typer.Option(Path("lineage.html"), "--out", "-o", help="HTML file to write."),
+    out_file: Path = typer.Option(Path("lineage.html"), "--out", "-o", help="HTML file to write; .gexf or .graphml: the graph for Gephi."),
     measures: bool = typer.Option(False, "--measures", help="Also draw measure-level correspondences (run `policykg align` first)."),
 ) -> None:
     """National → provincial → local documents → measures, following pkg:implements."""
     from .viz import write_lineage
 
-    _write_view(write_lineage, out_file, measures_links=measures)
+    from .project import lineage_graph
+
+    _write_view(write_lineage, out_file, measures_links=measures, graph=lineage_graph)
 
 
 # ----------------------------------------------------------------------------- analyze
@@ -785,6 +911,7 @@ def align(
                     task, description=phase, completed=done, total=total or None))
             summary = (f"{st['document_pairs']} document pairs, {st['links']} links ({st['same']} same) "
                        f"over {st['measures']} measures in {st['seconds']} s")
+        state.refresh_workbench()
         # the summary table reads one row per pair; the records (every link) only when asked for
         as_table = fmt == "table" and out_file is None
         rows = run_query(backend, "alignment_runs").records() if as_table else alignment_records(backend)

@@ -146,3 +146,40 @@ def document_layers(g: nx.DiGraph) -> dict[str, int]:
         if k == "measure":
             layer[n] = bottom
     return layer
+
+
+GRAPH_FILE_FORMATS = (".gexf", ".graphml")
+
+
+def write_graph_file(g: nx.Graph, path) -> dict:
+    """The graph for Gephi, yEd or Cytoscape: GEXF or GraphML, chosen by the file's suffix.
+    Attribute values those formats cannot hold (None, lists, dicts) are dropped or joined."""
+    from pathlib import Path
+
+    path = Path(path)
+    out = g.__class__()
+
+    def cleaned(items):
+        # one type per attribute, as GEXF declares it once: mixed types become text
+        rows = [{k: (v if isinstance(v, (str, int, float, bool)) else "、".join(map(str, v)))
+                 for k, v in attrs.items() if v is not None and not isinstance(v, dict)} for attrs in items]
+        types: dict[str, set] = {}
+        for r in rows:
+            for k, v in r.items():
+                types.setdefault(k, set()).add(type(v))
+        mixed = {k for k, t in types.items() if len(t) > 1}
+        return [{k: (str(v) if k in mixed else v) for k, v in r.items()} for r in rows]
+
+    # Gephi shows "label": a readable name, never the IRI
+    nodes = [(n, {**d, "label": d.get("label") or d.get("title") or d.get("heading") or d.get("docNumber") or str(n)})
+             for n, d in g.nodes(data=True)]
+    edges = list(g.edges(data=True))
+    out.add_nodes_from(zip([n for n, _ in nodes], cleaned(d for _, d in nodes)))
+    out.add_edges_from((a, b, d) for (a, b, _), d in zip(edges, cleaned(d for _, _, d in edges)))
+    tmp = path.with_name(path.name + ".part")
+    if path.suffix == ".gexf":
+        nx.write_gexf(out, tmp)
+    else:
+        nx.write_graphml(out, tmp)
+    tmp.replace(path)
+    return {"nodes": out.number_of_nodes(), "edges": out.number_of_edges()}

@@ -66,6 +66,21 @@ def bind(query: NamedQuery, params: dict[str, str]) -> str:
     return with_values(query.sparql, terms)
 
 
+_PREFIX_DECL = re.compile(r"^\s*PREFIX\s+([\w.-]*):", re.I | re.M)
+
+
+def with_prefixes(sparql: str) -> str:
+    """The query with a PREFIX line for each of the project's namespaces (graph.terms.PREFIXES)
+    it uses without declaring: a missing prefix is the commonest first error in one's own SPARQL."""
+    from ..graph.terms import PREFIXES
+
+    declared = set(_PREFIX_DECL.findall(sparql))
+    # prefixed names outside IRIs, strings and comments
+    code = re.sub(r'<[^<>\s]*>|"(?:[^"\\\n]|\\.)*"|\'(?:[^\'\\\n]|\\.)*\'|#[^\n]*', " ", sparql)
+    missing = [p for p in sorted(PREFIXES) if p not in declared and re.search(rf"(?<![\w.-]){re.escape(p)}:", code)]
+    return "".join(f"PREFIX {p}: <{PREFIXES[p]}>\n" for p in missing) + sparql
+
+
 def run_query(backend: Backend, name: str, params: dict[str, str] | None = None) -> Results:
     """Run a named query from queries/ with its declared parameters."""
     return backend.select(bind(get_query(name), params or {}))

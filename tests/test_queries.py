@@ -276,12 +276,23 @@ def test_queries_targets_by_indicator(embedded, records):
     assert got == expected and got
 
 
+def standard_indicators() -> dict[str, str]:
+    """Wording -> standard indicator name, from ontology/catalog/indicators.ttl."""
+    from rdflib import Graph
+    from rdflib.namespace import SKOS
+
+    g = Graph().parse(Path(__file__).resolve().parents[1] / "ontology" / "catalog" / "indicators.ttl")
+    names = {c: str(label) for c, label in g.subject_objects(SKOS.prefLabel) if label.language == "zh"}
+    return {str(w): names[c] for c, w in g.subject_objects(SKOS.hiddenLabel) if c in names}
+
+
 def test_queries_indicator_across_cities(embedded, records):
+    standard = standard_indicators()
     regions = defaultdict(set)
     for r in records:
         for t in r["targets"]:
             if r["document"]["region"]:
-                regions[t["indicator"]].add(r["document"]["region"])
+                regions[standard.get(t["indicator"], t["indicator"])].add(r["document"]["region"])
     shared = {i for i, rs in regions.items() if len(rs) > 1}
     got = rows(embedded, "indicator_across_cities")
     assert {r["indicator"] for r in got} == shared

@@ -355,6 +355,7 @@ def _candidate(text, sent, s0, m, year_m, default_year, label: str | None = None
         seg_end = split_after.start()
     if rx["value"].search(sent, end, seg_end) and rx["value"].search(sent, end, seg_end).group("num"):
         return None
+    lower = None
     if m.group("pct"):
         p = m.group("pct")
         value, unit = (float(p) if p[0].isdigit() else parse_number(p)), "%"
@@ -362,8 +363,10 @@ def _candidate(text, sent, s0, m, year_m, default_year, label: str | None = None
         top = m.group("num2") or m.group("num")
         unit_text = m.group("unit")
         value = parse_number(top + (m.group("mult") or ""))
-        if unit_text in ("亿元", "万元", "千元"):
-            value *= {"亿元": 1e8, "万元": 1e4, "千元": 1e3}[unit_text]
+        scale = {"亿元": 1e8, "万元": 1e4, "千元": 1e3}.get(unit_text, 1)
+        value *= scale
+        if m.group("num2"):  # 1-2家, 3至5亿元: keep the lower bound too
+            lower = parse_number(m.group("num") + (m.group("mult") or "")) * scale
         unit = unit_of(unit_text)
     comparator = comparator_of(m.group("after"), rx["after_ids"]) or comparator_of(m.group("before"), rx["before_ids"]) or "="
     if m.group("num2"):
@@ -401,11 +404,6 @@ def _candidate(text, sent, s0, m, year_m, default_year, label: str | None = None
     base = rx["baseline"].search(sent, a, m.start())
     if base and label is None and base.start() > ind_lo and rx["value"].search(sent, base.end(), m.start()):
         indicator = clean_indicator(sent[ind_lo:base.start()]) or indicator  # 拥有量由2022年底的3.2件提高到…
-    lower = None
-    if m.group("num2"):
-        lower = parse_number(m.group("num") + (m.group("mult") or ""))
-        if m.group("unit") in ("亿元", "万元", "千元"):
-            lower *= {"亿元": 1e8, "万元": 1e4, "千元": 1e3}[m.group("unit")]
     return Candidate(s0 + m.start(), s0 + m.end(), float(value), unit, comparator, indicator,
                      _year_before(year_m, m.start(), default_year) if year_m else default_year,
                      int(base.group("year")) if base else None,
