@@ -16,7 +16,7 @@ from functools import lru_cache
 from importlib import resources
 from urllib.parse import quote
 
-from ..graph.ids import normalize_doc_number
+from ..graph.ids import doc_iri, normalize_doc_number
 from ..graph.store import Backend
 from ..graph.terms import ID
 from .catalog import NamedQuery
@@ -73,12 +73,19 @@ def aliases() -> dict[str, dict[str, str]]:
     return dict(out)
 
 
+_DOC_NUMBER = re.compile(r"[〔\[(（【［]\s*\d{4}\s*[〕\])）】］]\s*\d+\s*号")
+
+
 def expand_id(value: str) -> str:
-    """An id as the CLI prints it (``src/003_….txt/m/7``, ``doc/国发〔2015〕71号``) -> its IRI."""
+    """An id as the CLI prints it (``src/5f3a…/m/7``, ``doc/国务院/国发〔2015〕71号``) -> its IRI.
+    ``doc/{发文字号}`` alone, in any bracket style, names the document by the identity rule."""
     value = value.strip()
     if re.match(r"^[a-zA-Z][\w+.-]*:", value):  # already an absolute IRI
         return value
-    return ID + "/".join(quote(part, safe="") for part in value.strip("/").split("/"))
+    parts = value.strip("/").split("/")
+    if len(parts) == 2 and parts[0] == "doc" and _DOC_NUMBER.search(parts[1]):
+        return doc_iri(parts[1])
+    return ID + "/".join(quote(part, safe="") for part in parts)
 
 
 def nearest(value: str, known: list[str], n: int = 5) -> list[str]:

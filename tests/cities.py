@@ -27,3 +27,10 @@ def write_city_docs(folder: Path) -> list[Path]:
         p.write_text(CITY_DOC.format(city=city, number=number), encoding="utf-8")
         out.append(p)
     return out
+
+
+def short_id(path: Path, *parts: object) -> str:
+    """The id the CLI and the workbench show for a part of the source at ``path``."""
+    from policykg.graph.ids import source_key
+
+    return "/".join(["src", source_key(path), *map(str, parts)])

@@ -18,7 +18,9 @@ from pathlib import Path
 
 import pytest
 import requests
-from cities import write_city_docs
+from cities import short_id, write_city_docs
+
+CITY_DOCS: dict[str, Path] = {}  # file name -> path, filled by the store fixture
 from servers import free_port
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -62,7 +64,9 @@ class Server:
 def store(tmp_path_factory, corpus_dir):
     folder = tmp_path_factory.mktemp("cities")
     store = tmp_path_factory.mktemp("serve") / "store"
-    ingest(store, corpus_dir, *write_city_docs(folder))
+    docs = write_city_docs(folder)
+    CITY_DOCS.update((p.name, p) for p in docs)
+    ingest(store, corpus_dir, *docs)
     for pair in ([], ["sz.txt", "zh.txt"]):  # every related pair, then the two cities
         r = subprocess.run([POLICYKG, "--store", str(store), "align", *pair], capture_output=True, text=True, timeout=600)
         assert r.returncode == 0, r.stderr
@@ -264,7 +268,7 @@ def test_unresolved_agencies_of_two_cities_are_two_agency_pages(server):
 def test_document_text_is_escaped(server):
     r = requests.get(server.url + "/search", params={"q": "<script>"}, timeout=10)
     assert "<script>alert(1)" not in r.text and '<mark class="hit">&lt;script&gt;</mark>alert(1)' in r.text
-    r = requests.get(server.url + "/measure", params={"id": "src/sz.txt/m/2"}, timeout=10)
+    r = requests.get(server.url + "/measure", params={"id": short_id(CITY_DOCS["sz.txt"], "m", 2)}, timeout=10)
     assert "<script>alert(1)" not in r.text and "&lt;script&gt;alert(1)&lt;/script&gt;" in r.text
 
 

@@ -28,9 +28,11 @@ from ...graph.store import Backend, Results, Term
 from ...graph.terms import PREFIXES
 from ...ingest.errors import PolicyKGError
 from ..catalog import all_queries, get_query
+from ..params import expand_id
 from ..run import bind, with_prefixes
 from . import tables
 from .highlight import highlight, mark_phrases
+from .readmodel import short_id
 
 HERE = Path(__file__).parent
 DB = "policykg"  # the read model's database name in Datasette URLs
@@ -251,6 +253,7 @@ class Workbench:
         牵头 / 配合 in each cell, the matrix analysts draw by hand."""
         doc_id, region = request.args.get("document"), request.args.get("region")
         if doc_id:
+            doc_id = short_id(expand_id(doc_id))  # as the CLI accepts it: doc/深府函[2021]11号 too
             where, arg = "m.document = ?", doc_id
             title = (await self._one(datasette, "SELECT title FROM documents WHERE id = ?", [doc_id]) or {}).get("title")
         elif region:
@@ -539,8 +542,6 @@ def _results_xml(res: Results) -> str:
 def _plain(t: Term | None):
     if t is None:
         return None
-    from .readmodel import short_id
-
     return short_id(t.value) if t.kind == "uri" else t.python()
 
 
