@@ -59,9 +59,13 @@ def over(what: str, size: int, limit: int, name: str, unit: str = "") -> str:
     return f"{what} ({size:,}{unit}; limit {limit:,}{unit}, set {ENV[name]} to change it)"
 
 
-def check_document(doc) -> None:
-    """Refuse a document over the measure or title limit (an IngestError naming the file), so
-    nothing is stored cut short, and nothing is stored that SHACL then rejects for a title it lost."""
+def check_document(doc):
+    """Refuse a document over the measure limit (an IngestError naming the file), so nothing is
+    stored cut short. A title over the title limit is no title: the document is stored without
+    one and the reason goes into its notes, which the ingest reports (never a silent drop, and
+    nothing stored that SHACL rejects). Returns the document to store."""
+    from dataclasses import replace
+
     from .errors import IngestError
 
     limit = limits()
@@ -71,12 +75,13 @@ def check_document(doc) -> None:
                                      "max_measures"))
     title = doc.meta.title
     if title is not None and len(title) > limit.max_title_chars:
-        raise IngestError(path, over("the title is too long", len(title), limit.max_title_chars, "max_title_chars",
-                                     " characters"))
+        note = over("the title is too long", len(title), limit.max_title_chars, "max_title_chars", " characters")
+        return replace(doc, meta=replace(doc.meta, title=None, title_span=None),
+                       notes=(*doc.notes, f"{note}: stored without a title"))
     if title is None:
-        # The title stage reads short header lines only: a title-sized line over the limit would
-        # otherwise be dropped without a word and the document stored without the title it needs.
+        # The title stage reads short header lines only (a run-on page's first line is no title)
         first = next((line.strip() for line in doc.source.text.splitlines() if line.strip()), "")
-        if len(first) > limit.max_title_chars:
-            raise IngestError(path, over("no title: the first line is too long to be one", len(first),
-                                         limit.max_title_chars, "max_title_chars", " characters"))
+        why = (over("no title: the first line is too long to be one", len(first), limit.max_title_chars,
+                    "max_title_chars", " characters") if len(first) > limit.max_title_chars else "no title found")
+        return replace(doc, notes=(*doc.notes, f"{why}: stored without a title"))
+    return doc

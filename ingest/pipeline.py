@@ -81,9 +81,7 @@ def extract(source: Source) -> PolicyDoc:
 def ingest_file(path: str | Path) -> PolicyDoc:
     """Read and extract one file. Raises IngestError with a one-line message, also for a
     document over a limit (ingest/limits.py)."""
-    doc = extract(read(path))
-    check_document(doc)
-    return doc
+    return check_document(extract(read(path)))
 
 
 def as_record(doc: PolicyDoc) -> dict:

@@ -108,6 +108,7 @@ def process_file(path: str) -> Outcome:
         "triples": len(lines),
         "characters": len(doc.source.text),
         "warnings": len(diagnose(doc).warnings),  # what looks extractable but was not (policykg diagnose)
+        "notes": list(doc.notes),  # what the ingest did that the analyst must hear of (a title over its limit)
     }
     return Outcome(path, "stored", source=doc.source.name, graph=graph_iri(doc), ntriples=lines, summary=summary,
                    sha256=doc.source.sha256, document=document_iri(doc))

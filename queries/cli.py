@@ -190,6 +190,8 @@ def ingest(
                 progress.console.print(error_line(o.message, "duplicate:", "yellow"), highlight=False)
                 progress.advance(task)
             else:
+                for note in o.summary.get("notes", ()):
+                    progress.console.print(error_line(f"{o.path}: {note}", "warning:", "yellow"), highlight=False)
                 progress.advance(task)
                 progress.update(task, description=readable_path(Path(o.path).name))
 

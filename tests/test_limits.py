@@ -3,6 +3,7 @@ items 5, 6 and 8). Every hostile input is generated here."""
 from __future__ import annotations
 
 import io
+import json
 import os
 import shutil
 import struct
@@ -63,8 +64,10 @@ def test_limits_measures_over_the_limit_are_refused_with_the_limit_named(tmp_pat
     assert "1 stored" in res.stderr and "Traceback" not in res.stderr
 
 
-def test_limits_a_title_too_long_is_refused_not_dropped(tmp_path):
-    """A 100,000-character title used to vanish and the stored document then failed SHACL."""
+def test_limits_a_title_too_long_is_reported_not_silently_dropped(tmp_path):
+    """A 100,000-character title used to vanish and the stored document then failed SHACL. Now
+    it is no title: the document is stored without one, the ingest says why in one line, and
+    the store conforms."""
     folder = tmp_path / "in"
     folder.mkdir()
     (folder / "long_title.txt").write_text(
@@ -72,10 +75,14 @@ def test_limits_a_title_too_long_is_refused_not_dropped(tmp_path):
     shutil.copy(sorted(CORPUS.glob("*.txt"))[0], folder)
     store = tmp_path / "store"
     res = run_cli("--store", str(store), "ingest", "--quiet", str(folder))
-    assert res.returncode == 1
-    errors = [line for line in res.stderr.splitlines() if line.startswith("error:")]
-    assert len(errors) == 1 and "long_title.txt" in errors[0] and "POLICYKG_MAX_TITLE_CHARS" in errors[0], res.stderr
-    assert "100,007" in errors[0]
+    assert res.returncode == 0, res.stderr
+    warnings = [line for line in res.stderr.splitlines() if line.startswith("warning:")]
+    assert len(warnings) == 1 and "long_title.txt" in warnings[0] and "POLICYKG_MAX_TITLE_CHARS" in warnings[0], res.stderr
+    assert "100,007" in warnings[0] and "stored without a title" in warnings[0]
+    rows = json.loads(run_cli("--store", str(store), "export", "--format", "json").stdout)
+    long_doc = next(r for r in rows if r["source"] == "long_title.txt")
+    assert long_doc["document"]["title"] is None and long_doc["document"]["doc_number"] == "深府办〔2020〕2号"
+    assert long_doc["measures"]  # everything else was kept
     assert run_cli("--store", str(store), "validate").returncode == 0  # what was stored conforms
 
 
