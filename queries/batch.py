@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import re
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -15,7 +16,7 @@ from ..graph import ids
 from ..graph.build import document_iri, graph_iri, triples
 from ..graph.load import StoredSource, alignment_graphs_of, load_reference, stored_sources
 from ..graph.parallel import Background, bounded_map
-from ..graph.store import Backend
+from ..graph.store import Backend, Term, internal_query, with_values
 from ..ingest.errors import IngestError, PolicyKGError
 from ..ingest.diagnose import diagnose
 from ..ingest.limits import limits
@@ -34,6 +35,7 @@ class Outcome:
     summary: dict = field(default_factory=dict)
     sha256: str = ""
     document: str = ""  # the document's IRI (graph/ids.doc_iri)
+    headings: frozenset = frozenset()  # its measures' heading keys: how copies of one document are told apart
 
 
 @dataclass
@@ -111,7 +113,8 @@ def process_file(path: str) -> Outcome:
         "notes": list(doc.notes),  # what the ingest did that the analyst must hear of (a title over its limit)
     }
     return Outcome(path, "stored", source=doc.source.name, graph=graph_iri(doc), ntriples=lines, summary=summary,
-                   sha256=doc.source.sha256, document=document_iri(doc))
+                   sha256=doc.source.sha256, document=document_iri(doc),
+                   headings=frozenset(heading_key(m.heading) for m in doc.measures))
 
 
 def _outcomes(files: list[Path], jobs: int) -> Iterator[Outcome]:
@@ -173,7 +176,7 @@ class _Writer:
     def __init__(self, backend: Backend, report: BatchReport, on_progress: Callable[[Outcome], None] | None,
                  stored: dict[str, StoredSource] | None = None, background: bool = False):
         self.backend, self.report, self.on_progress = backend, report, on_progress
-        self.sources = _SourceIndex(stored or {})
+        self.sources = _SourceIndex(stored or {}, backend)
         self.batch = getattr(backend, "write_batch", 1)
         self.pending: list[Outcome] = []
         self.down: str | None = None  # set when the store became unreachable: later documents are not tried
@@ -248,52 +251,87 @@ class _Writer:
                 self.on_progress and self.on_progress(o)
 
 
+def heading_key(heading: str) -> str:
+    """A measure heading as copies of one document compare it (no spaces or punctuation)."""
+    return _NOT_WORD.sub("", heading)
+
+
+_NOT_WORD = re.compile(r"[\W_]+")
+
+# A second source of a stored document is a copy when at least this share of its measures is
+# already stored; below it, it is another part (a different passage of the same page) and is
+# stored beside the first, adding the measures the first lacked.
+COPY_SHARE = 0.5
+
+
 class _SourceIndex:
     """What the store holds, by graph, content hash and document, kept current as the writer
-    commits: byte-identical files are one source, and a second copy of one document (another
-    name, another format) is reported instead of doubling its measures and every workload."""
+    commits: byte-identical files are one source, and a copy of a stored document (another name,
+    another format) is reported instead of doubling its measures and every workload."""
 
-    def __init__(self, stored: dict[str, StoredSource]):
+    def __init__(self, stored: dict[str, StoredSource], backend: Backend | None = None):
+        self.backend = backend
         self.by_graph = dict(stored)
         self.by_sha = {s.sha256: s for s in stored.values()}
-        self.by_doc = {s.document: s for s in stored.values() if s.document}
+        self.by_doc: dict[str, list[StoredSource]] = {}
+        for s in stored.values():
+            if s.document:
+                self.by_doc.setdefault(s.document, []).append(s)
+        self.headings: dict[str, set[str]] = {}  # source graph -> its measures' heading keys
 
     def screen(self, batch: list[Outcome]) -> list[Outcome]:
-        out, seen_sha, seen_doc = [], {}, {}
+        out, seen_sha = [], {}
+        pending: dict[str, list[tuple[str, str, frozenset]]] = {}  # document -> this batch's parts
         for o in batch:
             if o.status == "stored":
-                other = self._other(self.by_sha, seen_sha, o.sha256, o.graph)
-                why = "the same content as"
-                if other is None:
-                    other = self._other(self.by_doc, seen_doc, o.document, o.graph)
-                    why = "the same document as"
+                other, why = None, ""
+                if o.sha256 and o.sha256 in seen_sha and seen_sha[o.sha256][0] != o.graph:
+                    other, why = seen_sha[o.sha256][1], "the same content as"
+                elif o.sha256 in self.by_sha and self.by_sha[o.sha256].graph != o.graph:
+                    other, why = self.by_sha[o.sha256].path, "the same content as"
+                else:
+                    other = self._copy_of(o, pending.get(o.document, []))
+                    why = "a copy of the same document as"
                 if other is not None:
                     o = Outcome(o.path, "duplicate", f"{o.path}: not stored: {why} {other}, already stored "
                                 f"(policykg remove {other} first to replace it)", source=o.source)
                 else:
-                    seen_sha[o.sha256] = seen_doc[o.document] = (o.graph, o.path)
+                    seen_sha[o.sha256] = (o.graph, o.path)
+                    pending.setdefault(o.document, []).append((o.graph, o.path, o.headings))
             out.append(o)
         return out
 
-    @staticmethod
-    def _other(index: dict, seen: dict, key: str, graph: str) -> str | None:
-        """The path of another source holding ``key``, if any (the same source is no copy)."""
-        if not key:
-            return None
-        if key in seen and seen[key][0] != graph:
-            return seen[key][1]
-        known = index.get(key)
-        if known is not None and known.graph != graph:
-            return known.path
+    def _copy_of(self, o: Outcome, pending: list[tuple[str, str, frozenset]]) -> str | None:
+        """The path of a stored (or earlier) source of the same document that already holds most
+        of this one's measures, if any."""
+        if not o.document or not o.headings:
+            return None  # no measures: nothing could be counted twice
+        parts = [(s.graph, s.path, self._headings_of(s)) for s in self.by_doc.get(o.document, ()) if s.graph != o.graph]
+        parts += [p for p in pending if p[0] != o.graph]
+        for _, path, headings in parts:
+            if len(o.headings & headings) >= COPY_SHARE * len(o.headings):
+                return path
         return None
+
+    def _headings_of(self, s: StoredSource) -> set[str]:
+        if s.graph not in self.headings:
+            self.headings[s.graph] = set()
+            if self.backend is not None:
+                query = with_values(internal_query("document_headings"), {"doc": Term("uri", s.document)})
+                for r in self.backend.select(query).records():
+                    self.headings.setdefault(r["g"], set()).add(heading_key(r["heading"]))
+        return self.headings[s.graph]
 
     def add(self, o: Outcome) -> None:
         old = self.by_graph.get(o.graph)
         if old is not None:  # a replaced source no longer holds its old content or document
             self.by_sha.pop(old.sha256, None)
-            self.by_doc.pop(old.document, None)
+            if old.document in self.by_doc:
+                self.by_doc[old.document] = [s for s in self.by_doc[old.document] if s.graph != o.graph]
         new = StoredSource(o.graph, o.source, ids.display_path(o.path), o.sha256, None, o.document)
-        self.by_graph[o.graph] = self.by_sha[o.sha256] = self.by_doc[o.document] = new
+        self.by_graph[o.graph] = self.by_sha[o.sha256] = new
+        self.by_doc.setdefault(o.document, []).append(new)
+        self.headings[o.graph] = set(o.headings)
 
 
 __all__ = ["ingest_paths", "collect_files", "process_file", "BatchReport", "Outcome", "IngestError"]

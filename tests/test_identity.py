@@ -177,3 +177,32 @@ def test_identity_catalog_documents_follow_the_rule():
         number, title = g.value(s, PKG.docNumber), g.value(s, DCTERMS.title)
         creators = sorted(str(o) for o in g.objects(s, DCTERMS.creator))
         assert str(s) == ids.doc_iri(str(number) if number else None, str(title), creators[0] if creators else None)
+
+
+def test_identity_two_passages_of_one_page_are_two_parts_not_copies(backend, docs):
+    """Different passages of one document (as search results and excerpts give them) add
+    measures the first lacked: both are stored, each with its own record, and nothing counts
+    twice; a third file repeating the first passage is a copy."""
+    head = "许昌市人民政府办公室\n许政办〔2019〕8号\n许昌市人民政府办公室关于印发知识产权保护工作方案的通知\n"
+    first = head + ("一、主要任务\n（一）加强专利行政执法。开展专项整治。（市市场监管局牵头）\n"
+                    "（二）完善维权援助机制。建设维权援助工作站。（市司法局负责）\n")
+    second = head + ("二、保障措施\n（三）加强组织领导。建立联席会议制度。（市政府办公室负责）\n"
+                     "（四）强化资金保障。设立知识产权专项资金。（市财政局负责）\n")
+    (docs / "a.txt").write_text(first, encoding="utf-8")
+    (docs / "b.txt").write_text(second, encoding="utf-8")
+    (docs / "c.txt").write_text(first.replace("开展专项整治。", "开展专项整治行动。"), encoding="utf-8")
+    report = ingest_paths(backend, [docs / "a.txt", docs / "b.txt", docs / "c.txt"], jobs=1)
+    assert [o.status for o in report.outcomes] == ["stored", "stored", "duplicate"], report.outcomes
+    assert "a copy of the same document as" in report.outcomes[2].message
+    assert len({o.document for o in report.outcomes[:2]}) == 1  # one document, two parts
+    leads = {r["agency"]: r["lead"] for r in run_query(backend, "agency_workload").records()}
+    assert sum(leads.values()) == 4, leads  # four measures, each counted once
+    from policykg.queries.export import export_records
+
+    records = {r["source"]: r for r in export_records(backend)}
+    assert sorted(records) == ["a.txt", "b.txt"]
+    assert [m["heading"] for m in records["b.txt"]["measures"]] == ["加强组织领导", "强化资金保障"]
+    # across runs too: a later copy of the second passage is recognised from the store
+    (docs / "d.txt").write_text(second + "\n", encoding="utf-8")
+    again = ingest_paths(backend, [docs / "d.txt"], jobs=1)
+    assert [o.status for o in again.outcomes] == ["duplicate"] and str((docs / "b.txt").resolve()) in again.outcomes[0].message
