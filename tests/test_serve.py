@@ -132,6 +132,19 @@ def test_ingest_against_the_served_endpoint_says_read_only(server, tmp_path, cor
     assert "read-only endpoint" in r.stderr and "credentials" not in r.stderr, r.stderr
 
 
+def test_serve_honours_from(server):
+    """FROM <g> chooses the default graph through /sparql too: a graph that does not exist holds
+    nothing (it used to answer with every triple of the store)."""
+    def count(dataset: str) -> int:
+        r = requests.get(server.sparql, params={"query": f"SELECT (COUNT(*) AS ?n) {dataset} WHERE {{ ?s ?p ?o }}"},
+                         headers={"accept": "application/sparql-results+json"}, timeout=10)
+        assert r.status_code == 200, r.text
+        return int(r.json()["results"]["bindings"][0]["n"]["value"])
+
+    assert count("") > 0
+    assert count("FROM <https://w3id.org/policykg/id/src/no-such-file>") == 0
+
+
 def test_serve_refuses_service(server):
     r = requests.get(server.sparql, params={"query": "SELECT * WHERE { SERVICE <http://127.0.0.1:9/x> { ?s ?p ?o } }"},
                      timeout=10)
