@@ -7,6 +7,7 @@ limit fails alone, with one line naming the file, the limit and the variable tha
 from __future__ import annotations
 
 import os
+import re
 from dataclasses import dataclass, fields
 
 from .errors import PolicyKGError
@@ -76,7 +77,9 @@ def check_document(doc) -> None:
     if title is None:
         # The title stage reads short header lines only: a title-sized line over the limit would
         # otherwise be dropped without a word and the document stored without the title it needs.
+        # A first line that holds sentences is body text that lost its line breaks (a doc-sharing
+        # copy), not a lost title: the document is stored, and diagnose reports the missing title.
         first = next((line.strip() for line in doc.source.text.splitlines() if line.strip()), "")
-        if len(first) > limit.max_title_chars:
+        if len(first) > limit.max_title_chars and not re.search(r"[。；;！!？?]", first):
             raise IngestError(path, over("no title: the first line is too long to be one", len(first),
                                          limit.max_title_chars, "max_title_chars", " characters"))
