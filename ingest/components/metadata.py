@@ -78,6 +78,7 @@ def _rx():
         "notice_title": re.compile(rules_by_label("metadata", "NOTICE_TITLE")[0].regex),
         "notice_body": re.compile(rules_by_label("metadata", "NOTICE_BODY")[0].regex),
         "own_title": re.compile(rules_by_label("metadata", "OWN_TITLE_IN_PREAMBLE")[0].regex),
+        "draft_note": re.compile(rules_by_label("metadata", "DRAFT_NOTE")[0].regex),
         "fields": [(re.compile(r"^\s*(?:" + rx.pattern + r")\s*[:：]\s*(?P<value>.*?)\s*$"), fid) for rx, fid in ids_by_match("metadata", "FIELD")],
         # "文号：…", "文号 | …", "[ 发文字号 ] | …" (portal tables flattened into lines)
         "field_inline": re.compile(r"(?P<label>" + alternation("metadata", "FIELD") + r")\s*(?:[:：]|\]\s*[|｜]|[|｜])\s*"),
@@ -368,7 +369,12 @@ def title_candidates(lines: list[Line]) -> list[tuple[str, Span]]:
 def title_key(title: str) -> str:
     """How titles are compared: letters and digits only, a year range without its 年 (2023年-2025年
     and 2023-2025年 are one period)."""
-    return re.sub(r"(\d{4})年(?=\d{4})", r"\1", normalize_title(title))
+    return re.sub(r"(\d{4})年(?=\d{4})", r"\1", normalize_title(without_draft_note(title)))
+
+
+def without_draft_note(title: str | None) -> str | None:
+    """The title without a draft's note ((公开征求意见稿)): the draft and the document are one."""
+    return _rx()["draft_note"].sub("", title) if title else title
 
 
 def own_title_line(plan: str, lines: list[Line]) -> tuple[str, Span] | None:
@@ -552,6 +558,15 @@ def signature_issuers(lines: list[Line]) -> tuple[list[str], Line | None]:
                 names = split_issuers(lines[j].text) + names
                 j -= 1
             return names, line
+    # no date line (a page cut after its signature): the org-name lines right after 特此通知
+    for i, line in enumerate(lines):
+        if re.fullmatch(r"特此(?:通知|函告|批复|公告)[。.]?", line.text.strip()):
+            names = []
+            for nxt in lines[i + 1:i + 7]:
+                if not (is_issuer_name(nxt.text) and len(nxt.text) <= 40):
+                    break
+                names += split_issuers(nxt.text)
+            return names, None
     return [], None
 
 
@@ -581,7 +596,8 @@ def region_of_name(name: str, text: str) -> Region | None:
 
 
 def most_mentioned_region(text: str, kind: tuple[str, ...] | None = None) -> Region | None:
-    """The region the text names most (of these kinds; named at least twice when a kind is asked)."""
+    """The region the text names most (of these kinds; when a kind is asked, named at least twice or
+    the only one of that kind)."""
     counts: dict[str, int] = {}
     for m in region_regex().finditer(text):
         name = regions()[m.group(0)].name
@@ -590,7 +606,8 @@ def most_mentioned_region(text: str, kind: tuple[str, ...] | None = None) -> Reg
     if not counts:
         return None
     best = max(counts, key=counts.get)
-    return regions()[best] if kind is None or counts[best] >= 2 else None
+    # named twice, or the only unit of its kind the text names (焦作市决定组织开展…)
+    return regions()[best] if kind is None or counts[best] >= 2 or len(counts) == 1 else None
 
 
 def find_metadata(text: str, source: Source) -> DocumentMeta:
@@ -600,6 +617,7 @@ def find_metadata(text: str, source: Source) -> DocumentMeta:
     doc_number, doc_number_span = find_doc_number(lines, fields)
     title, title_span, notice_issuer = find_title(text, lines, fields)
     title, notice_issuer = without_foreign_issuer(title, notice_issuer, doc_number)
+    title = without_draft_note(title)
     signed, date_line = signature_issuers(lines)
     # a news item: 某领导小组于2023年4月12日印发《…》, 市市场监督管理局印发《…》
     published = _rx()["published_by"].search(text[:3000])
