@@ -78,6 +78,7 @@ def _rx():
         "notice_title": re.compile(rules_by_label("metadata", "NOTICE_TITLE")[0].regex),
         "notice_body": re.compile(rules_by_label("metadata", "NOTICE_BODY")[0].regex),
         "own_title": re.compile(rules_by_label("metadata", "OWN_TITLE_IN_PREAMBLE")[0].regex),
+        "subject_title": re.compile(rules_by_label("metadata", "SUBJECT_TITLE")[0].regex),
         "draft_note": re.compile(rules_by_label("metadata", "DRAFT_NOTE")[0].regex),
         "fields": [(re.compile(r"^\s*(?:" + rx.pattern + r")\s*[:：]\s*(?P<value>.*?)\s*$"), fid) for rx, fid in ids_by_match("metadata", "FIELD")],
         # "文号：…", "文号 | …", "[ 发文字号 ] | …" (portal tables flattened into lines)
@@ -438,7 +439,8 @@ def find_title(text: str, lines: list[Line], fields) -> tuple[str | None, Span |
         found = own_title_line(plan, lines)
         return (found[0], found[1], issuer_part) if found else (plan, span, issuer_part)
     if title is None:
-        m = rx["published_by"].search(text[:3000]) or rx["own_title"].search(text[:3000])
+        m = (rx["subject_title"].match(text, 0, 400) or rx["published_by"].search(text[:3000])
+             or rx["own_title"].search(text[:3000]))
         if m:
             return squash(m.group("title")), Span(m.start("title"), m.end("title")), None
         for line in lines[:HEADER_LINES]:  # a news headline naming the document: 123项!《…》印发
