@@ -374,7 +374,8 @@ def title_key(title: str) -> str:
 
 
 def without_draft_note(title: str | None) -> str | None:
-    """The title without a draft's note ((公开征求意见稿)): the draft and the document are one."""
+    """The title without a draft's note ((公开征求意见稿)), for comparing: the draft and the document
+    are one (the title itself keeps the note, as the page names the draft)."""
     return _rx()["draft_note"].sub("", title) if title else title
 
 
@@ -619,7 +620,6 @@ def find_metadata(text: str, source: Source) -> DocumentMeta:
     doc_number, doc_number_span = find_doc_number(lines, fields)
     title, title_span, notice_issuer = find_title(text, lines, fields)
     title, notice_issuer = without_foreign_issuer(title, notice_issuer, doc_number)
-    title = without_draft_note(title)
     signed, date_line = signature_issuers(lines)
     # a news item: 某领导小组于2023年4月12日印发《…》, 市市场监督管理局印发《…》
     published = _rx()["published_by"].search(text[:3000])
