@@ -480,7 +480,9 @@ def clean_issuer(name: str) -> str:
 
 def has_place(name: str) -> bool:
     """Whether an issuer's name says whose it is (深圳市…, 通州区…, 国务院…)."""
-    return bool(region_regex().match(name) or county_regex().match(name) or NATIONAL.match(name))
+    # a 总局 is national by its name alone (市场监管总局 is no 市…)
+    return bool(region_regex().match(name) or county_regex().match(name) or NATIONAL.match(name)
+                or name.endswith("总局"))
 
 
 def same_body(short: str, long: str) -> bool:
@@ -684,10 +686,11 @@ def find_issuers(lines: list[Line], fields, title, title_span, notice_issuer, si
     issuers += title_issuers(notice_issuer + "关于" if notice_issuer else title)
     issuers += header_issuers(lines, title_span)
     reported = None
-    if (published and not issuers and is_issuer_name(published.group("issuer"))
-            and published.group("issuer") not in ("市政府", "省政府", "区政府", "县政府")):
-        reported = published.group("issuer")
-        issuers.append(reported)
+    named = published.group("issuer").split("、") if published else []
+    if (named and not issuers and all(is_issuer_name(n) for n in named)
+            and not set(named) & {"市政府", "省政府", "区政府", "县政府"}):
+        reported = named[0]  # several bodies when a report says 甲、乙联合印发
+        issuers += named
     by_number = issuer_for_doc_number(doc_number)
     if by_number and not issuers:
         issuers.append(by_number.issuer)
@@ -746,4 +749,21 @@ def find_jurisdiction(text: str, lines: list[Line], issuers: list[str], doc_numb
         region = most_mentioned_region(text, kind=("municipality",))
         if region is not None:
             level = region.level
+    if region is None and level != "national":  # 全盟…我盟…兴安盟知名商标: the text's own unit
+        own = self_named_region(text)
+        if own is not None and level in (None, own.level):
+            region, level = own, own.level
     return region, level
+
+
+def self_named_region(text: str) -> Region | None:
+    """The unit a text calls its own (我市, 全盟, 本省…) when it names exactly one unit of that kind."""
+    refs: dict[str, int] = {}
+    for m in re.finditer(r"[我全本]([省市盟州])(?!场|民|委|政府|级)", text):
+        refs[m.group(1)] = refs.get(m.group(1), 0) + 1
+    if not refs:
+        return None
+    suffix = max(refs, key=refs.get)
+    names = {regions()[m.group(0)].name for m in region_regex().finditer(text)}
+    names = {n for n in names if n.endswith(suffix)}
+    return regions()[names.pop()] if len(names) == 1 else None

@@ -55,7 +55,8 @@ def _rx():
     value = (
         r"(?P<before>" + before + r")?\s*"
         r"(?:百分之(?P<pct>[一二三四五六七八九十百]+|\d+(?:\.\d+)?)"
-        r"|(?P<num>" + NUMBER + r")(?:\s*(?P<range>[-—–~～至到])\s*(?P<num2>" + NUMBER + r"))?\s*(?P<mult>万|亿)?\s*(?P<unit>" + unit_alt + r"))"
+        # 超万亿元, 突破千亿元: a magnitude with no digit before it is one of it (empty num)
+        r"|(?P<num>" + NUMBER + r"|(?<=[超过破达逾])(?=[万亿]))(?:\s*(?P<range>[-—–~～至到])\s*(?P<num2>" + NUMBER + r"))?\s*(?P<mult>万|亿)?\s*(?P<unit>" + unit_alt + r"))"
         r"(?P<after>" + after + r")?"
     )
     return {
@@ -72,7 +73,7 @@ def _rx():
         "multiple": [(re.compile(r.regex), r.id) for r in rules_by_label("targets", "MULTIPLE")],
         "any_multiple": re.compile(alternation("targets", "MULTIPLE")),
         # a value match holds a number (NUMBER) or 百分之: one of these characters
-        "numeral": re.compile("[" + first_chars(NUMBER) + "百]"),
+        "numeral": re.compile("[" + first_chars(NUMBER) + "百万亿]"),
         "growth_only": re.compile(rules_by_label("targets", "GROWTH_ONLY")[0].regex),
         "trim": re.compile(rules_by_label("targets", "INDICATOR_TRIM")[0].regex),
         "periods": ids_by_match("targets", "PERIOD_NAME"),
