@@ -79,6 +79,8 @@ def _rx():
         "notice_body": re.compile(rules_by_label("metadata", "NOTICE_BODY")[0].regex),
         "own_title": re.compile(rules_by_label("metadata", "OWN_TITLE_IN_PREAMBLE")[0].regex),
         "subject_title": re.compile(rules_by_label("metadata", "SUBJECT_TITLE")[0].regex),
+        "dated_title": re.compile(rules_by_label("metadata", "DATED_TITLE")[0].regex),
+        "interprets": re.compile(rules_by_label("metadata", "INTERPRETS")[0].regex),
         "draft_note": re.compile(rules_by_label("metadata", "DRAFT_NOTE")[0].regex),
         "fields": [(re.compile(r"^\s*(?:" + rx.pattern + r")\s*[:：]\s*(?P<value>.*?)\s*$"), fid) for rx, fid in ids_by_match("metadata", "FIELD")],
         # "文号：…", "文号 | …", "[ 发文字号 ] | …" (portal tables flattened into lines)
@@ -308,6 +310,9 @@ def title_line(t: str) -> str | None:
     number = rx["doc_number"].match(t)
     if number and number.end() < len(t):
         t = t[number.end():].lstrip(" )）")
+    quoted = re.fullmatch(r"《([^《》]{4,120})》", t.strip())  # 南府办函〔2019〕21号《…的通知》: a page's headline
+    if quoted:
+        t = quoted.group(1)
     glued = glued_number(t)  # …的通知粤办函〔2019〕267号
     if glued:
         t = t[:glued.start()].rstrip(" (（")
@@ -440,8 +445,11 @@ def find_title(text: str, lines: list[Line], fields) -> tuple[str | None, Span |
         found = own_title_line(plan, lines)
         return (found[0], found[1], issuer_part) if found else (plan, span, issuer_part)
     if title is None:
+        headline = next((m for line in lines[:HEADER_LINES] if (m := rx["interprets"].match(line.text))), None)
+        if headline:  # 《…》分析解读: the page explains that document
+            return squash(headline.group("title")), None, None
         m = (rx["subject_title"].match(text, 0, 400) or rx["published_by"].search(text[:3000])
-             or rx["own_title"].search(text[:3000]))
+             or rx["dated_title"].search(text[:3000]) or rx["own_title"].search(text[:3000]))
         if m:
             return squash(m.group("title")), Span(m.start("title"), m.end("title")), None
         for line in lines[:HEADER_LINES]:  # a news headline naming the document: 123项!《…》印发
@@ -686,8 +694,8 @@ def find_issuers(lines: list[Line], fields, title, title_span, notice_issuer, si
     issuers += title_issuers(notice_issuer + "关于" if notice_issuer else title)
     issuers += header_issuers(lines, title_span)
     reported = None
-    named = published.group("issuer").split("、") if published else []
-    if (named and not issuers and all(is_issuer_name(n) for n in named)
+    named = [n for n in published.group("issuer").split("、") if is_issuer_name(n)] if published else []
+    if (named and not issuers and is_issuer_name(published.group("issuer").split("、")[0])
             and not set(named) & {"市政府", "省政府", "区政府", "县政府"}):
         reported = named[0]  # several bodies when a report says 甲、乙联合印发
         issuers += named
@@ -716,6 +724,9 @@ def find_date(text: str, lines: list[Line], fields, date_line: Line | None, publ
         return parse_date(inline.group("date")), Span(inline.start("date"), inline.end("date"))
     if published and published.group("date"):
         return parse_date(published.group("date")), Span(published.start("date"), published.end("date"))
+    dated = _rx()["dated_title"].search(text[:3000])  # 于2020年10月16日对外印发的《…》
+    if dated:
+        return parse_date(dated.group("date")), Span(dated.start("date"), dated.end("date"))
     return None, None
 
 

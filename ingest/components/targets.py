@@ -165,7 +165,10 @@ def membership(ranges):
 
 def plan_end_year(text: str, meta: DocumentMeta) -> int | None:
     rx = _rx()
-    for source in (meta.title or "", text[:600]):
+    head = text[:600]
+    if meta.title:  # the title is read first; a period inside another 《title》 is that document's
+        head = re.sub(r"《[^《》]*》", lambda m: " " * len(m.group(0)), head)
+    for source in (meta.title or "", head):
         m = rx["plan_period"].search(source)
         if m:
             return int(m.group("b"))
