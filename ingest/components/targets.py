@@ -129,7 +129,23 @@ def zones(text: str) -> tuple[list[tuple[int, int]], list[tuple[int, int]]]:
     # a paragraph opening with 到2020年 is a goal paragraph, and so are the bullets after it
     for m in re.finditer(r"^[ \t#*>\-]*(?:到|至|力争到)\s*20\d\d\s*年[^\n]*\n(?:(?:[ \t]*\n)*[ \t#*>]*(?:——|一一|-|•|·|\d{1,2}[.．](?!\d)|[(（]\d{1,2}[)）])[^\n]*(?:\n|$))*", text, re.M):
         goal.append((m.start(), m.end()))
+    # a paragraph saying it states the goals (具体目标是，… / 主要目标为：…), and the paragraphs right
+    # after it that go on listing values (…5个以上；… / 200家以上…)
+    for m in GOAL_STATEMENT.finditer(text):
+        end = text.find("\n", m.end())
+        end = len(text) if end == -1 else end
+        while end < len(text):
+            nxt = text.find("\n", end + 1)
+            line = text[end + 1:len(text) if nxt == -1 else nxt]
+            if line.strip() and not GOAL_LIST_LINE.search(line):
+                break
+            end = len(text) if nxt == -1 else nxt
+        goal.append((m.start(), end))
     return goal, past
+
+
+GOAL_STATEMENT = re.compile(r"^[ \t#*>\-]*(?:具体|主要|总体|工作|发展|预期|主要预期)?目标(?:是|为|如下)\s*[:：,，]?", re.M)
+GOAL_LIST_LINE = re.compile(r"\d[^\n]{0,6}?(?:以上|以下|以内)")
 
 
 def _level(num: str) -> int:
