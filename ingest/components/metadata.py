@@ -63,7 +63,7 @@ def _rx():
         "doc_number_line": re.compile(r"^[\s\[【（(]*(?:" + doc_number + r")[\s\]】）)]*$"),
         "stop_code": re.compile(alternation("doc_number", "STOP_BEFORE_CODE")),
         "date": re.compile(date),
-        "date_line": re.compile(r"^[\s(（]*(?:" + date + "|" + compact + r")[\s)）]*$"),
+        "date_line": re.compile(r"^[\s(（]*(?:" + date + "|" + compact + r")[\s)）?？]*$"),  # ??? a scrape's lost seal
         "compact_date": re.compile(compact),
         "number_date": re.compile(r"(?:^|\s)[\s(（]*(?P<number>" + doc_number + r")[\s)）]*(?P<date>" + date.replace("?P<", "?P<n") + r")(?:\s|$)"),
         "headline": re.compile(rules_by_label("metadata", "HEADLINE")[0].regex),
@@ -84,6 +84,8 @@ def _rx():
         "draft_note": re.compile(rules_by_label("metadata", "DRAFT_NOTE")[0].regex),
         "fields": [(re.compile(r"^\s*(?:" + rx.pattern + r")\s*[:：]\s*(?P<value>.*?)\s*$"), fid) for rx, fid in ids_by_match("metadata", "FIELD")],
         # "文号：…", "文号 | …", "[ 发文字号 ] | …" (portal tables flattened into lines)
+        # "• 发文字号 青自贸管发〔2021〕82号": a portal's bulleted list, label and value set apart by spaces
+        "field_bullet": re.compile(r"^\s*[•·\-]\s*(?P<label>" + alternation("metadata", "FIELD") + r")\s+(?P<value>\S.*?)\s*$"),
         "field_inline": re.compile(r"(?P<label>" + alternation("metadata", "FIELD") + r")\s*(?:[:：]|\]\s*[|｜]|[|｜])\s*"),
     }
 
@@ -214,8 +216,15 @@ def portal_fields(lines: list[Line], source: Source) -> dict[str, tuple[str, Spa
             continue
         # a line may hold several pairs: "索引号：… 发布机构：…", "[ 发文字号 ] | 某府发〔2025〕12号 |"
         labels = list(_rx()["field_inline"].finditer(line.text))
+        bullet = None if labels else _rx()["field_bullet"].match(line.text)
+        if bullet:
+            for rx, fid in _rx()["fields"]:
+                if rx.match(bullet.group("label") + ":") and fid not in found:
+                    found[fid] = (bullet.group("value"), Span(line.start + bullet.start("value"), line.start + bullet.end("value")))
+                    break
         for i, m in enumerate(labels):
-            if m.start() > 0 and not line.text[m.start() - 1].isspace() and line.text[m.start() - 1] not in "|｜[【\t":
+            # 备注/文号：…: a combined label
+            if m.start() > 0 and not line.text[m.start() - 1].isspace() and line.text[m.start() - 1] not in "|｜[【\t/":
                 continue
             end = labels[i + 1].start() if i + 1 < len(labels) else len(line.text)
             raw = line.text[m.end():end]
@@ -393,8 +402,8 @@ def own_title_line(plan: str, lines: list[Line]) -> tuple[str, Span] | None:
         for nxt in lines[i:i + 3]:
             joined += nxt.text
             k = title_key(joined)
-            if k == key:
-                return squash(joined), Span(line.start, nxt.end)
+            if k == key:  # a page's headline may quote it: 《…》
+                return squash(re.sub(r"^《(.+)》$", r"\1", joined.strip())), Span(line.start, nxt.end)
             if len(k) >= len(key) or not key.startswith(k):
                 break
     return None
@@ -490,7 +499,9 @@ def has_place(name: str) -> bool:
     """Whether an issuer's name says whose it is (深圳市…, 通州区…, 国务院…)."""
     # a 总局 is national by its name alone (市场监管总局 is no 市…)
     return bool(region_regex().match(name) or county_regex().match(name) or NATIONAL.match(name)
-                or name.endswith("总局"))
+                or name.endswith("总局")
+                # a national system's local branch: 中国人民银行山西省分行, 中华人民共和国北京海关
+                or (name.startswith(("中国", "国家", "中华人民共和国")) and region_regex().search(name)))
 
 
 def same_body(short: str, long: str) -> bool:
@@ -567,7 +578,7 @@ def signature_issuers(lines: list[Line]) -> tuple[list[str], Line | None]:
             j = i - 1
             while j >= 0 and re.fullmatch(r"[(（][^()（）]{2,30}代章[)）]", lines[j].text.strip()):
                 j -= 1  # a seal note between the signature and the date
-            while j >= 0 and len(names) < 4 and is_issuer_name(lines[j].text) and len(lines[j].text) <= 40:
+            while j >= 0 and len(names) < 16 and is_issuer_name(lines[j].text) and len(lines[j].text) <= 40:
                 names = split_issuers(lines[j].text) + names
                 j -= 1
             return names, line
@@ -698,6 +709,10 @@ def find_issuers(lines: list[Line], fields, title, title_span, notice_issuer, si
     if (named and not issuers and is_issuer_name(published.group("issuer").split("、")[0])
             and not set(named) & {"市政府", "省政府", "区政府", "县政府"}):
         reported = named[0]  # several bodies when a report says 甲、乙联合印发
+        place = region_regex().match(named[0])  # 上海市司法局、市知识产权局: the second is 上海市's too
+        if place:
+            city = regions()[place.group(0)].name
+            named = [city + n[1:] if n[:1] in "市省" and city.endswith(n[:1]) and not region_regex().match(n) else n for n in named]
         issuers += named
     by_number = issuer_for_doc_number(doc_number)
     if by_number and not issuers:
@@ -722,8 +737,10 @@ def find_date(text: str, lines: list[Line], fields, date_line: Line | None, publ
     inline = _rx()["inline_signature"].search(text[:3000])
     if inline and is_issuer_name(inline.group("issuer")):
         return parse_date(inline.group("date")), Span(inline.start("date"), inline.end("date"))
-    if published and published.group("date"):
-        return parse_date(published.group("date")), Span(published.start("date"), published.end("date"))
+    for report in (_rx()["published_by"].finditer(text[:3000]) if published else ()):
+        if report.group("date") or report.group("lead_date"):  # 于2023年4月12日印发 / 2022年1月7日，某局印发
+            key = "date" if report.group("date") else "lead_date"
+            return parse_date(report.group(key)), Span(report.start(key), report.end(key))
     dated = _rx()["dated_title"].search(text[:3000])  # 于2020年10月16日对外印发的《…》
     if dated:
         return parse_date(dated.group("date")), Span(dated.start("date"), dated.end("date"))
