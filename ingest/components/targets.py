@@ -276,8 +276,10 @@ def prose_candidates(text: str, goal: list, past: list, in_task, default_year: i
             inside = in_task(s0) or in_task(s1 - 1) or k2 < len(task_starts) and task_starts[k2] < s1
             if not inside or not rx["goal_verb"].search(text, s0, s1):
                 continue
-            if free_text and not rx["goal_marker"].search(text, s0, s1):
-                continue  # no tasks, no goals part (a news item): only sentences saying they are goals
+            # no tasks, no goals part (a news item): only sentences saying they are goals, or the
+            # clauses after such a sentence in its paragraph (到2025年，A达到100%；B超过50%)
+            if free_text and not rx["goal_marker"].search(text, text.rfind("\n", 0, s0) + 1, s1):
+                continue
         sent = text[s0:s1]
         # every value holds a numeral: a sentence without one has none (found at C speed)
         matches = list(rx["value"].finditer(sent)) if rx["numeral"].search(sent) else []

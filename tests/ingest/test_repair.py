@@ -74,3 +74,12 @@ def test_a_title_run_into_its_addressees_and_preamble_gets_its_breaks_back():
     assert lines[0] == "某市关于推进商标品牌建设的意见"
     assert lines[1] == "各县、区人民政府，市各有关部门："
     assert lines[2].startswith("为贯彻落实上级部署")
+
+
+def test_characters_set_apart_close_up_and_a_tag_cloud_goes():
+    text = "政策政策政策强国强国强国专利专利专利\n为 深 入 贯 彻 落 实 《 安 徽 省 规 划 》,制定本方案。便民 利民\n"
+    fixed = repair(text)
+    assert fixed.text == "为深入贯彻落实《安徽省规划》,制定本方案。便民 利民\n"  # two-character words stay as they are
+    start = fixed.text.index("贯彻")
+    s, e = fixed.span(start, start + 2)
+    assert text[s:e] == "贯 彻"
