@@ -54,7 +54,9 @@ def parse_number(s: str) -> float:
     while s and s[-1] in BIG_UNITS:
         multiplier *= BIG_UNITS[s[-1]]
         s = s[:-1]
-    if re.fullmatch(r"\d+(?:\.\d+)?", s):
+    if not s and multiplier > 1:  # 万亿 alone (超万亿元): one of it
+        value = 1.0
+    elif re.fullmatch(r"\d+(?:\.\d+)?", s):
         value = float(s)
     else:
         value = float(cn_integer(s))

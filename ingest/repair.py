@@ -86,16 +86,19 @@ def _rx():
         "pinyin": re.compile(alternation("repair", "PINYIN_RUBY")),
         "replace": [(re.compile(r.regex), r.id or "") for r in rules_by_label("repair", "REPLACE")],
         "breaks": [(re.compile(r.regex), r.id) for r in rules_by_label("repair", "BREAK_BEFORE")],
+        "header_run_on": re.compile(r"(?:意见|方案|通知|办法|规划|计划|纲要|规定|细则|决定|要点|措施)\s*各[^。；;:：]{0,60}[:：]"),
         "heading_before": re.compile(r"(?:[一二三四五六七八九十]{1,3}、|[（(][一二三四五六七八九十]{1,3}[)）])[^。；;\n]{1,24}$"),
         # OCR and PDF text: digits spaced apart ("2 0 2 5年"), a number set off by spaces ("到 2027 年")
         "spaced_digits": re.compile(r"(?<![\d.])\d(?: \d){2,}(?![\d.])"),
+        # PDF text with every character set apart: 为 深 入 贯 彻 落 实 《 安 徽 省 …
+        "spaced_cjk": re.compile(r"[\u4e00-\u9fff《》“”](?: [\u4e00-\u9fff《》“”]){3,}"),
         "spaced_serial": re.compile(r"(?<![\d.])\d(?: \d)+(?= ?[号年月日件个家项%])"),  # 〔2024〕1 9 号
         "name_tail": re.compile("^[" + NAME_TAIL + r"]{1,2}(?:$|(?=[配牵负、，,）)]))"),
         "glued_title": re.compile(r"^\s*[^。，,；;\n]{6,60}?(?:方案|意见|规划|办法|纲要|计划|措施|细则|要点)(?=为|根据|按照|依据|现将)"),
         "glued_heading": re.compile(r"[一二三四五六七八九十]{1,3}、[\u4e00-\u9fff]{0,8}?(?:目标|任务|措施|原则|思想|要求|保障|实施)(?=[^\n。；，,、）)（(])"),
         "spaced_number": re.compile(r"(?<=[\u4e00-\u9fff]) +(\d(?:[\d.,]| (?=\d))*) *(?=[年月日件个家项次万亿元%倍人户所座条款批])|(?<=[\u4e00-\u9fff]) *(\d(?:[\d.,]| (?=\d))*) +(?=[年月日件个家项次万亿元%倍人户所座条款批])"),
         "spaced_bracket": re.compile(r"(?<=[（(]) +(?=[一二三四五六七八九十]{1,3}[)）])"),
-        "any": re.compile("[" + _TONE + r"\u2e3a\u2e3b_/:>＞»›]|第\s*\d+\s*页|\d \d|[\u4e00-\u9fff] +\d|\d +[\u4e00-\u9fff]|[（(] +[一二三四五六七八九十]|下载|阅读|来源|首页|欢迎|打印|分享|版权|登录|技术支持|ICP|网站|Copyright|\n[\u4e00-\u9fff]{1,2}(?:\n|$)|[^\n]{" + str(LONG_LINE) + ",}"),
+        "any": re.compile("[" + _TONE + r"\u2e3a\u2e3b_/:>＞»›]|第\s*\d+\s*页|\d \d|[\u4e00-\u9fff] +\d|\d +[\u4e00-\u9fff]|[（(] +[一二三四五六七八九十]|下载|阅读|来源|首页|@@|[\u4e00-\u9fff] [\u4e00-\u9fff] [\u4e00-\u9fff] [\u4e00-\u9fff]|(?:([\u4e00-\u9fff]{2})\1\1)|本文仅代表|(?:意见|方案|通知|办法|规划|计划|纲要|规定|细则|决定|要点|措施)\s*各[^。；;:：\n]{0,60}[:：]|欢迎|打印|分享|版权|登录|技术支持|ICP|网站|Copyright|\n[\u4e00-\u9fff]{1,2}(?:\n|$)|[^\n]{" + str(LONG_LINE) + ",}"),
     }
 
 
@@ -117,6 +120,9 @@ def _break_edits(text: str) -> list[tuple[int, int, str]]:
     for raw in text.split("\n"):
         if len(raw) >= LONG_LINE:
             edits += _lost_breaks(raw, pos, rx)
+        elif rx["header_run_on"].search(raw):  # a title, its addressees and preamble on one short line
+            edits += [(pos + m.start(), pos + m.end(), "\n") for pattern, rule_id in rx["breaks"] if rule_id == "any_length"
+                      for m in pattern.finditer(raw)]
         pos += len(raw) + 1
     return edits
 
@@ -150,7 +156,7 @@ def _cleaning_edits(text: str) -> list[tuple[int, int, str]]:
     for pattern, replacement in rx["replace"]:
         for m in pattern.finditer(text):
             edits.append((m.start(), m.end(), replacement))
-    for m in list(rx["spaced_digits"].finditer(text)) + list(rx["spaced_serial"].finditer(text)):
+    for m in list(rx["spaced_digits"].finditer(text)) + list(rx["spaced_serial"].finditer(text)) + list(rx["spaced_cjk"].finditer(text)):
         for k in range(m.start(), m.end()):
             if text[k] == " ":
                 edits.append((k, k + 1, ""))
@@ -168,6 +174,8 @@ def _cleaning_edits(text: str) -> list[tuple[int, int, str]]:
 def _is_noise_line(body: str, rx) -> bool:
     if len(body) <= 160 and rx["noise_line"].fullmatch(body):
         return True
+    if len(body) <= 200 and re.fullmatch(r"(?:([\u4e00-\u9fff]{2})\1{2,})+[\u4e00-\u9fff]{0,8}", body):
+        return True  # a site's tag cloud: 政策政策政策强国强国强国专利专利专利…
     return (len(body) <= 120 and len(rx["news_meta"].findall(body)) >= 2 and not re.search(r"[。；]", body)
             and not re.search(r"成文|颁布|发文|文号|发布机构|索引号", body))  # a portal's metadata is kept
 

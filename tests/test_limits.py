@@ -276,3 +276,18 @@ def test_limits_a_stored_name_turned_into_a_fifo_or_dev_zero_does_not_hang(tmp_p
 
 
 ONE_CORPUS_FILE = sorted(CORPUS.glob("*.txt"))[0]
+
+
+def test_limits_a_long_first_line_of_sentences_is_stored_not_refused(tmp_path):
+    """A doc-sharing copy that lost every line break opens with its whole text on one line: that is
+    body text, not a lost title, so the document is extracted instead of refused."""
+    from policykg.ingest.pipeline import ingest_file
+
+    item = "推动重点企业注册商标，组织代理机构走进园区帮助企业完成注册和续展。"
+    path = tmp_path / "runon.txt"
+    path.write_text("某市关于推进商标品牌建设的意见各县、区人民政府：为推动品牌建设，制定本意见。"
+                    + "".join(f"{n}.{item}（市市场监管局负责）" for n in range(1, 20)) + "\n", encoding="utf-8")
+    assert len(path.read_text(encoding="utf-8").splitlines()[0]) > 500
+    doc = ingest_file(path)
+    assert doc.meta.title == "某市关于推进商标品牌建设的意见"
+    assert len(doc.measures) == 19

@@ -149,6 +149,9 @@ def is_self(mt: Mention, meta: DocumentMeta) -> bool:
         return True
     if mt.title and meta.title:
         a, b = title_key(mt.title), title_key(meta.title)
+        for issuer in meta.issuers:  # 《某市人民政府办公厅关于…的通知》 names the document with its issuer
+            if a.startswith(title_key(issuer)) and not b.startswith(title_key(issuer)):
+                a = a[len(title_key(issuer)):]
         return a == b or (len(a) >= 8 and (a in b or b in a) and abs(len(a) - len(b)) <= 6)
     return False
 

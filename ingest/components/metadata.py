@@ -63,7 +63,7 @@ def _rx():
         "doc_number_line": re.compile(r"^[\s\[【（(]*(?:" + doc_number + r")[\s\]】）)]*$"),
         "stop_code": re.compile(alternation("doc_number", "STOP_BEFORE_CODE")),
         "date": re.compile(date),
-        "date_line": re.compile(r"^[\s(（]*(?:" + date + "|" + compact + r")[\s)）]*$"),
+        "date_line": re.compile(r"^[\s(（]*(?:" + date + "|" + compact + r")[\s)）?？]*$"),  # ??? a scrape's lost seal
         "compact_date": re.compile(compact),
         "number_date": re.compile(r"(?:^|\s)[\s(（]*(?P<number>" + doc_number + r")[\s)）]*(?P<date>" + date.replace("?P<", "?P<n") + r")(?:\s|$)"),
         "headline": re.compile(rules_by_label("metadata", "HEADLINE")[0].regex),
@@ -78,8 +78,14 @@ def _rx():
         "notice_title": re.compile(rules_by_label("metadata", "NOTICE_TITLE")[0].regex),
         "notice_body": re.compile(rules_by_label("metadata", "NOTICE_BODY")[0].regex),
         "own_title": re.compile(rules_by_label("metadata", "OWN_TITLE_IN_PREAMBLE")[0].regex),
+        "subject_title": re.compile(rules_by_label("metadata", "SUBJECT_TITLE")[0].regex),
+        "dated_title": re.compile(rules_by_label("metadata", "DATED_TITLE")[0].regex),
+        "interprets": re.compile(rules_by_label("metadata", "INTERPRETS")[0].regex),
+        "draft_note": re.compile(rules_by_label("metadata", "DRAFT_NOTE")[0].regex),
         "fields": [(re.compile(r"^\s*(?:" + rx.pattern + r")\s*[:：]\s*(?P<value>.*?)\s*$"), fid) for rx, fid in ids_by_match("metadata", "FIELD")],
         # "文号：…", "文号 | …", "[ 发文字号 ] | …" (portal tables flattened into lines)
+        # "• 发文字号 青自贸管发〔2021〕82号": a portal's bulleted list, label and value set apart by spaces
+        "field_bullet": re.compile(r"^\s*[•·\-]\s*(?P<label>" + alternation("metadata", "FIELD") + r")\s+(?P<value>\S.*?)\s*$"),
         "field_inline": re.compile(r"(?P<label>" + alternation("metadata", "FIELD") + r")\s*(?:[:：]|\]\s*[|｜]|[|｜])\s*"),
     }
 
@@ -210,8 +216,15 @@ def portal_fields(lines: list[Line], source: Source) -> dict[str, tuple[str, Spa
             continue
         # a line may hold several pairs: "索引号：… 发布机构：…", "[ 发文字号 ] | 某府发〔2025〕12号 |"
         labels = list(_rx()["field_inline"].finditer(line.text))
+        bullet = None if labels else _rx()["field_bullet"].match(line.text)
+        if bullet:
+            for rx, fid in _rx()["fields"]:
+                if rx.match(bullet.group("label") + ":") and fid not in found:
+                    found[fid] = (bullet.group("value"), Span(line.start + bullet.start("value"), line.start + bullet.end("value")))
+                    break
         for i, m in enumerate(labels):
-            if m.start() > 0 and not line.text[m.start() - 1].isspace() and line.text[m.start() - 1] not in "|｜[【\t":
+            # 备注/文号：…: a combined label
+            if m.start() > 0 and not line.text[m.start() - 1].isspace() and line.text[m.start() - 1] not in "|｜[【\t/":
                 continue
             end = labels[i + 1].start() if i + 1 < len(labels) else len(line.text)
             raw = line.text[m.end():end]
@@ -306,6 +319,9 @@ def title_line(t: str) -> str | None:
     number = rx["doc_number"].match(t)
     if number and number.end() < len(t):
         t = t[number.end():].lstrip(" )）")
+    quoted = re.fullmatch(r"《([^《》]{4,120})》", t.strip())  # 南府办函〔2019〕21号《…的通知》: a page's headline
+    if quoted:
+        t = quoted.group(1)
     glued = glued_number(t)  # …的通知粤办函〔2019〕267号
     if glued:
         t = t[:glued.start()].rstrip(" (（")
@@ -368,7 +384,13 @@ def title_candidates(lines: list[Line]) -> list[tuple[str, Span]]:
 def title_key(title: str) -> str:
     """How titles are compared: letters and digits only, a year range without its 年 (2023年-2025年
     and 2023-2025年 are one period)."""
-    return re.sub(r"(\d{4})年(?=\d{4})", r"\1", normalize_title(title))
+    return re.sub(r"(\d{4})年(?=\d{4})", r"\1", normalize_title(without_draft_note(title)))
+
+
+def without_draft_note(title: str | None) -> str | None:
+    """The title without a draft's note ((公开征求意见稿)), for comparing: the draft and the document
+    are one (the title itself keeps the note, as the page names the draft)."""
+    return _rx()["draft_note"].sub("", title) if title else title
 
 
 def own_title_line(plan: str, lines: list[Line]) -> tuple[str, Span] | None:
@@ -380,8 +402,8 @@ def own_title_line(plan: str, lines: list[Line]) -> tuple[str, Span] | None:
         for nxt in lines[i:i + 3]:
             joined += nxt.text
             k = title_key(joined)
-            if k == key:
-                return squash(joined), Span(line.start, nxt.end)
+            if k == key:  # a page's headline may quote it: 《…》
+                return squash(re.sub(r"^《(.+)》$", r"\1", joined.strip())), Span(line.start, nxt.end)
             if len(k) >= len(key) or not key.startswith(k):
                 break
     return None
@@ -432,7 +454,11 @@ def find_title(text: str, lines: list[Line], fields) -> tuple[str | None, Span |
         found = own_title_line(plan, lines)
         return (found[0], found[1], issuer_part) if found else (plan, span, issuer_part)
     if title is None:
-        m = rx["published_by"].search(text[:3000]) or rx["own_title"].search(text[:3000])
+        headline = next((m for line in lines[:HEADER_LINES] if (m := rx["interprets"].match(line.text))), None)
+        if headline:  # 《…》分析解读: the page explains that document
+            return squash(headline.group("title")), None, None
+        m = (rx["subject_title"].match(text, 0, 400) or rx["published_by"].search(text[:3000])
+             or rx["dated_title"].search(text[:3000]) or rx["own_title"].search(text[:3000]))
         if m:
             return squash(m.group("title")), Span(m.start("title"), m.end("title")), None
         for line in lines[:HEADER_LINES]:  # a news headline naming the document: 123项!《…》印发
@@ -471,7 +497,11 @@ def clean_issuer(name: str) -> str:
 
 def has_place(name: str) -> bool:
     """Whether an issuer's name says whose it is (深圳市…, 通州区…, 国务院…)."""
-    return bool(region_regex().match(name) or county_regex().match(name) or NATIONAL.match(name))
+    # a 总局 is national by its name alone (市场监管总局 is no 市…)
+    return bool(region_regex().match(name) or county_regex().match(name) or NATIONAL.match(name)
+                or name.endswith("总局")
+                # a national system's local branch: 中国人民银行山西省分行, 中华人民共和国北京海关
+                or (name.startswith(("中国", "国家", "中华人民共和国")) and region_regex().search(name)))
 
 
 def same_body(short: str, long: str) -> bool:
@@ -548,10 +578,19 @@ def signature_issuers(lines: list[Line]) -> tuple[list[str], Line | None]:
             j = i - 1
             while j >= 0 and re.fullmatch(r"[(（][^()（）]{2,30}代章[)）]", lines[j].text.strip()):
                 j -= 1  # a seal note between the signature and the date
-            while j >= 0 and len(names) < 4 and is_issuer_name(lines[j].text) and len(lines[j].text) <= 40:
+            while j >= 0 and len(names) < 16 and is_issuer_name(lines[j].text) and len(lines[j].text) <= 40:
                 names = split_issuers(lines[j].text) + names
                 j -= 1
             return names, line
+    # no date line (a page cut after its signature): the org-name lines right after 特此通知
+    for i, line in enumerate(lines):
+        if re.fullmatch(r"特此(?:通知|函告|批复|公告)[。.]?", line.text.strip()):
+            names = []
+            for nxt in lines[i + 1:i + 7]:
+                if not (is_issuer_name(nxt.text) and len(nxt.text) <= 40):
+                    break
+                names += split_issuers(nxt.text)
+            return names, None
     return [], None
 
 
@@ -581,7 +620,8 @@ def region_of_name(name: str, text: str) -> Region | None:
 
 
 def most_mentioned_region(text: str, kind: tuple[str, ...] | None = None) -> Region | None:
-    """The region the text names most (of these kinds; named at least twice when a kind is asked)."""
+    """The region the text names most (of these kinds; when a kind is asked, named at least twice or
+    the only one of that kind)."""
     counts: dict[str, int] = {}
     for m in region_regex().finditer(text):
         name = regions()[m.group(0)].name
@@ -590,7 +630,8 @@ def most_mentioned_region(text: str, kind: tuple[str, ...] | None = None) -> Reg
     if not counts:
         return None
     best = max(counts, key=counts.get)
-    return regions()[best] if kind is None or counts[best] >= 2 else None
+    # named twice, or the only unit of its kind the text names (焦作市决定组织开展…)
+    return regions()[best] if kind is None or counts[best] >= 2 or len(counts) == 1 else None
 
 
 def find_metadata(text: str, source: Source) -> DocumentMeta:
@@ -664,10 +705,15 @@ def find_issuers(lines: list[Line], fields, title, title_span, notice_issuer, si
     issuers += title_issuers(notice_issuer + "关于" if notice_issuer else title)
     issuers += header_issuers(lines, title_span)
     reported = None
-    if (published and not issuers and is_issuer_name(published.group("issuer"))
-            and published.group("issuer") not in ("市政府", "省政府", "区政府", "县政府")):
-        reported = published.group("issuer")
-        issuers.append(reported)
+    named = [n for n in published.group("issuer").split("、") if is_issuer_name(n)] if published else []
+    if (named and not issuers and is_issuer_name(published.group("issuer").split("、")[0])
+            and not set(named) & {"市政府", "省政府", "区政府", "县政府"}):
+        reported = named[0]  # several bodies when a report says 甲、乙联合印发
+        place = region_regex().match(named[0])  # 上海市司法局、市知识产权局: the second is 上海市's too
+        if place:
+            city = regions()[place.group(0)].name
+            named = [city + n[1:] if n[:1] in "市省" and city.endswith(n[:1]) and not region_regex().match(n) else n for n in named]
+        issuers += named
     by_number = issuer_for_doc_number(doc_number)
     if by_number and not issuers:
         issuers.append(by_number.issuer)
@@ -691,8 +737,13 @@ def find_date(text: str, lines: list[Line], fields, date_line: Line | None, publ
     inline = _rx()["inline_signature"].search(text[:3000])
     if inline and is_issuer_name(inline.group("issuer")):
         return parse_date(inline.group("date")), Span(inline.start("date"), inline.end("date"))
-    if published and published.group("date"):
-        return parse_date(published.group("date")), Span(published.start("date"), published.end("date"))
+    for report in (_rx()["published_by"].finditer(text[:3000]) if published else ()):
+        if report.group("date") or report.group("lead_date"):  # 于2023年4月12日印发 / 2022年1月7日，某局印发
+            key = "date" if report.group("date") else "lead_date"
+            return parse_date(report.group(key)), Span(report.start(key), report.end(key))
+    dated = _rx()["dated_title"].search(text[:3000])  # 于2020年10月16日对外印发的《…》
+    if dated:
+        return parse_date(dated.group("date")), Span(dated.start("date"), dated.end("date"))
     return None, None
 
 
@@ -726,4 +777,21 @@ def find_jurisdiction(text: str, lines: list[Line], issuers: list[str], doc_numb
         region = most_mentioned_region(text, kind=("municipality",))
         if region is not None:
             level = region.level
+    if region is None and level != "national":  # 全盟…我盟…兴安盟知名商标: the text's own unit
+        own = self_named_region(text)
+        if own is not None and level in (None, own.level):
+            region, level = own, own.level
     return region, level
+
+
+def self_named_region(text: str) -> Region | None:
+    """The unit a text calls its own (我市, 全盟, 本省…) when it names exactly one unit of that kind."""
+    refs: dict[str, int] = {}
+    for m in re.finditer(r"[我全本]([省市盟州])(?!场|民|委|政府|级)", text):
+        refs[m.group(1)] = refs.get(m.group(1), 0) + 1
+    if not refs:
+        return None
+    suffix = max(refs, key=refs.get)
+    names = {regions()[m.group(0)].name for m in region_regex().finditer(text)}
+    names = {n for n in names if n.endswith(suffix)}
+    return regions()[names.pop()] if len(names) == 1 else None

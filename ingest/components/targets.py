@@ -55,7 +55,8 @@ def _rx():
     value = (
         r"(?P<before>" + before + r")?\s*"
         r"(?:百分之(?P<pct>[一二三四五六七八九十百]+|\d+(?:\.\d+)?)"
-        r"|(?P<num>" + NUMBER + r")(?:\s*(?P<range>[-—–~～至到])\s*(?P<num2>" + NUMBER + r"))?\s*(?P<mult>万|亿)?\s*(?P<unit>" + unit_alt + r"))"
+        # 超万亿元, 突破千亿元: a magnitude with no digit before it is one of it (empty num)
+        r"|(?P<num>" + NUMBER + r"|(?<=[超过破达逾])(?=[万亿]))(?:\s*(?P<range>[-—–~～至到])\s*(?P<num2>" + NUMBER + r"))?\s*(?P<mult>万|亿)?\s*(?P<unit>" + unit_alt + r"))"
         r"(?P<after>" + after + r")?"
     )
     return {
@@ -72,7 +73,7 @@ def _rx():
         "multiple": [(re.compile(r.regex), r.id) for r in rules_by_label("targets", "MULTIPLE")],
         "any_multiple": re.compile(alternation("targets", "MULTIPLE")),
         # a value match holds a number (NUMBER) or 百分之: one of these characters
-        "numeral": re.compile("[" + first_chars(NUMBER) + "百]"),
+        "numeral": re.compile("[" + first_chars(NUMBER) + "百万亿]"),
         "growth_only": re.compile(rules_by_label("targets", "GROWTH_ONLY")[0].regex),
         "trim": re.compile(rules_by_label("targets", "INDICATOR_TRIM")[0].regex),
         "periods": ids_by_match("targets", "PERIOD_NAME"),
@@ -128,7 +129,23 @@ def zones(text: str) -> tuple[list[tuple[int, int]], list[tuple[int, int]]]:
     # a paragraph opening with 到2020年 is a goal paragraph, and so are the bullets after it
     for m in re.finditer(r"^[ \t#*>\-]*(?:到|至|力争到)\s*20\d\d\s*年[^\n]*\n(?:(?:[ \t]*\n)*[ \t#*>]*(?:——|一一|-|•|·|\d{1,2}[.．](?!\d)|[(（]\d{1,2}[)）])[^\n]*(?:\n|$))*", text, re.M):
         goal.append((m.start(), m.end()))
+    # a paragraph saying it states the goals (具体目标是，… / 主要目标为：…), and the paragraphs right
+    # after it that go on listing values (…5个以上；… / 200家以上…)
+    for m in GOAL_STATEMENT.finditer(text):
+        end = text.find("\n", m.end())
+        end = len(text) if end == -1 else end
+        while end < len(text):
+            nxt = text.find("\n", end + 1)
+            line = text[end + 1:len(text) if nxt == -1 else nxt]
+            if line.strip() and not GOAL_LIST_LINE.search(line):
+                break
+            end = len(text) if nxt == -1 else nxt
+        goal.append((m.start(), end))
     return goal, past
+
+
+GOAL_STATEMENT = re.compile(r"^[ \t#*>\-]*(?:具体|主要|总体|工作|发展|预期|主要预期)?目标(?:是|为|如下)\s*[:：,，]?", re.M)
+GOAL_LIST_LINE = re.compile(r"\d[^\n]{0,6}?(?:以上|以下|以内)")
 
 
 def _level(num: str) -> int:
@@ -164,7 +181,10 @@ def membership(ranges):
 
 def plan_end_year(text: str, meta: DocumentMeta) -> int | None:
     rx = _rx()
-    for source in (meta.title or "", text[:600]):
+    head = text[:600]
+    if meta.title:  # the title is read first; a period inside another 《title》 is that document's
+        head = re.sub(r"《[^《》]*》", lambda m: " " * len(m.group(0)), head)
+    for source in (meta.title or "", head):
         m = rx["plan_period"].search(source)
         if m:
             return int(m.group("b"))
@@ -256,8 +276,10 @@ def prose_candidates(text: str, goal: list, past: list, in_task, default_year: i
             inside = in_task(s0) or in_task(s1 - 1) or k2 < len(task_starts) and task_starts[k2] < s1
             if not inside or not rx["goal_verb"].search(text, s0, s1):
                 continue
-            if free_text and not rx["goal_marker"].search(text, s0, s1):
-                continue  # no tasks, no goals part (a news item): only sentences saying they are goals
+            # no tasks, no goals part (a news item): only sentences saying they are goals, or the
+            # clauses after such a sentence in its paragraph (到2025年，A达到100%；B超过50%)
+            if free_text and not rx["goal_marker"].search(text, text.rfind("\n", 0, s0) + 1, s1):
+                continue
         sent = text[s0:s1]
         # every value holds a numeral: a sentence without one has none (found at C speed)
         matches = list(rx["value"].finditer(sent)) if rx["numeral"].search(sent) else []

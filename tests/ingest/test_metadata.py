@@ -46,3 +46,12 @@ def test_metadata_parse_date(s, iso):
 @pytest.mark.parametrize("s", ["2017年6月31日", "二〇一九年二月二十九日", "2021-13-01", "2021年4月0日"])
 def test_metadata_parse_date_rejects_days_the_calendar_lacks(s):
     assert parse_date(s) is None  # would be an invalid xsd:date in the store
+
+
+def test_a_headline_ending_with_the_verb_bushu_is_no_issuer():
+    """…迎来新部署 ends with 署 like 海关总署, but 部署 is a verb: the headline names no issuer."""
+    from policykg.ingest.components.metadata import is_issuer_name
+
+    assert not is_issuer_name("商标品牌指导站建设迎来新部署")
+    assert not is_issuer_name("知识产权保护工作作出新部署")
+    assert is_issuer_name("海关总署")

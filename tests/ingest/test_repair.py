@@ -56,3 +56,30 @@ def test_extracted_spans_point_into_the_text_as_read(tmp_path):
 def test_chrome_rules_leave_real_lines_that_open_with_the_same_words():
     text = "登录 | 注册\n注册商标专用权保护行动\n技术支持服务体系建设\n技术支持：某网络公司\n"
     assert repair(text).text == "注册商标专用权保护行动\n技术支持服务体系建设\n"
+
+
+def test_scraper_word_marks_are_removed_and_offsets_kept():
+    text = "根据@@《专利转化运用专项行动方案@@@@（2023—2025年@@）》，现就@@有关事项通知如下@@："
+    fixed = repair(text)
+    assert fixed.text == "根据《专利转化运用专项行动方案（2023—2025年）》，现就有关事项通知如下："
+    start = fixed.text.index("专利")
+    s, e = fixed.span(start, start + 2)
+    assert text[s:e] == "专利"
+
+
+def test_a_title_run_into_its_addressees_and_preamble_gets_its_breaks_back():
+    body = "一、主要目标到2025年，全市有效注册商标总数突破60000件。" * 8
+    text = "某市关于推进商标品牌建设的意见各县、区人民政府，市各有关部门：为贯彻落实上级部署，制定本意见。" + body
+    lines = repair(text).text.split("\n")
+    assert lines[0] == "某市关于推进商标品牌建设的意见"
+    assert lines[1] == "各县、区人民政府，市各有关部门："
+    assert lines[2].startswith("为贯彻落实上级部署")
+
+
+def test_characters_set_apart_close_up_and_a_tag_cloud_goes():
+    text = "政策政策政策强国强国强国专利专利专利\n为 深 入 贯 彻 落 实 《 安 徽 省 规 划 》,制定本方案。便民 利民\n"
+    fixed = repair(text)
+    assert fixed.text == "为深入贯彻落实《安徽省规划》,制定本方案。便民 利民\n"  # two-character words stay as they are
+    start = fixed.text.index("贯彻")
+    s, e = fixed.span(start, start + 2)
+    assert text[s:e] == "贯 彻"

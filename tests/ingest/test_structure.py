@@ -100,3 +100,13 @@ def test_structure_unknown_label_rejected(tmp_path):
     bad.write_text(json.dumps({"label": "MAKRER", "regex": "x"}) + "\n", encoding="utf-8")
     with pytest.raises(PatternFileError):
         load_rules(str(bad))
+
+
+def test_background_and_label_sections_hold_no_measures():
+    """A plan's 发展环境 / 主要成就 items are background, and a notice's 活动时间, 活动主题 and 联系人
+    sections are labels: only the 重点活动 items are measures."""
+    from pathlib import Path
+
+    text = (Path(__file__).resolve().parents[1] / "styles" / "style_struct_background_labels.txt").read_text(encoding="utf-8")
+    _, measures = find_structure(text)
+    assert [m.heading for m in measures] == ["举办版权知识进园区活动", "开展正版软件检查", "发布典型案例"]

@@ -56,3 +56,26 @@ def test_a_range_keeps_its_lower_bound_beside_the_record():
     got = [(t.value, t.lower, t.comparator) for t in doc.targets]
     assert got == [(2, 1, "<="), (5, 3, "<=")]
     assert all(set(t) == {"indicator", "value", "unit", "year", "comparator"} for t in as_record(doc)["targets"])
+
+
+def test_a_bare_magnitude_after_its_comparator_is_one_of_it():
+    """超万亿元 is 1万亿元 (10^12 元): a magnitude with no digit before it counts once."""
+    from policykg.ingest.numbers import parse_number
+    from policykg.ingest.pipeline import extract
+    from policykg.ingest.record import Source
+
+    assert parse_number("万亿") == 1e12
+    text = "某省专利产业化方案\n一、主要目标\n到2026年，专利密集型产品产值超万亿元。\n"
+    doc = extract(Source(path="t.txt", name="t.txt", text=text, media_type="text/plain", sha256="0"))
+    assert [(t.value, t.year, t.comparator) for t in doc.targets] == [(1e12, 2026, ">=")]
+
+
+def test_how_many_departments_issued_it_is_no_target():
+    """某局等10部门关于印发《…》的通知: 10 counts the issuers, it is no goal."""
+    from policykg.ingest.pipeline import extract
+    from policykg.ingest.record import Source
+
+    text = ("某省市场监督管理局等10部门关于印发《某省数据知识产权登记办法》的通知\n各有关单位：\n"
+            "某省市场监督管理局等10部门联合制定了《某省数据知识产权登记办法》，现予印发。\n")
+    doc = extract(Source(path="t.txt", name="t.txt", text=text, media_type="text/plain", sha256="0"))
+    assert doc.targets == ()
