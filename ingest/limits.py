@@ -7,7 +7,6 @@ limit fails alone, with one line naming the file, the limit and the variable tha
 from __future__ import annotations
 
 import os
-import re
 from dataclasses import dataclass, fields
 
 from .errors import PolicyKGError
