@@ -325,19 +325,141 @@ def _measure_tooltip(d: dict) -> str:
     return "\n".join(lines)
 
 
+# ----------------------------------------------------------------------------- overlaps
+
+LABEL_GAP = 3.0  # px between a dot and its label below it (vis-network draws it about there)
+PAD = 4.0  # px kept free around every node's box
+
+
+def _text_width(line: str, size: float) -> float:
+    """Width of a line of text in px: a CJK (full-width) character about the font size, others about 0.6 of it."""
+    return sum(size if ord(ch) > 0x2E80 else 0.6 * size for ch in line)
+
+
+def _drawn(node: dict, defaults: dict | None) -> tuple[float, float, float, float]:
+    """x, y, radius and font size of a vis node dict, its own or else the view's ``defaults``
+    (the options' ``nodes`` entry: ``size`` and ``font.size``)."""
+    d = defaults or {}
+    r = float(node.get("size", d.get("size", 10)))
+    fs = float((node.get("font") or {}).get("size", (d.get("font") or {}).get("size", 14)))
+    return float(node["x"]), float(node["y"]), r, fs
+
+
+def label_box(node: dict, defaults: dict | None = None) -> tuple[float, float, float, float] | None:
+    """The label's box (x0, y0, x1, y1) in canvas px, drawn centred under the node as vis-network
+    does for dots and squares; None for a node without a visible label."""
+    label = (node.get("label") or "").strip()
+    if not label:
+        return None
+    x, y, r, size = _drawn(node, defaults)
+    lines = label.split("\n")
+    w = max(_text_width(line, size) for line in lines)
+    h = 1.15 * size * len(lines)
+    return (x - w / 2, y + r + LABEL_GAP, x + w / 2, y + r + LABEL_GAP + h)
+
+
+def node_box(node: dict, defaults: dict | None = None) -> tuple[float, float, float, float]:
+    """The node's drawn box: its dot (radius ``size``) and its label under it."""
+    x, y, r, _ = _drawn(node, defaults)
+    box = label_box(node, defaults)
+    if box is None:
+        return (x - r, y - r, x + r, y + r)
+    return (min(x - r, box[0]), y - r, max(x + r, box[2]), box[3])
+
+
+def _intersect(a, b, pad: float = 0.0) -> bool:
+    return a[0] < b[2] + pad and b[0] < a[2] + pad and a[1] < b[3] + pad and b[1] < a[3] + pad
+
+
+def _pairs(boxes: list, pad: float = 0.0):
+    """Index pairs (i < j) of boxes that intersect (``pad`` px apart counts), found through a grid."""
+    if not boxes:
+        return
+    cell = max(max(b[2] - b[0], b[3] - b[1]) for b in boxes) + pad
+    grid: dict[tuple[int, int], list[int]] = {}
+    for i, b in enumerate(boxes):
+        for gx in range(int(b[0] // cell), int(b[2] // cell) + 1):
+            for gy in range(int(b[1] // cell), int(b[3] // cell) + 1):
+                grid.setdefault((gx, gy), []).append(i)
+    seen = set()
+    for members in grid.values():
+        for k, i in enumerate(members):
+            for j in members[k + 1:]:
+                p = (i, j) if i < j else (j, i)
+                if p not in seen and _intersect(boxes[i], boxes[j], pad):
+                    seen.add(p)
+                    yield p
+
+
+def label_overlap(nodes: list[dict], defaults: dict | None = None) -> dict:
+    """How much the labels of a page collide, from the positions and font sizes drawn:
+    ``pair_ratio``, the share of label pairs whose boxes intersect; ``label_ratio``, the
+    share of labels that intersect at least one other; and ``node_overlaps``, how many
+    pairs of nodes (dot and label) overlap."""
+    labels = [b for b in (label_box(n, defaults) for n in nodes) if b is not None]
+    label_pairs = list(_pairs(labels))
+    touched = {i for p in label_pairs for i in p}
+    n = len(labels)
+    total = n * (n - 1) / 2
+    node_overlaps = sum(1 for _ in _pairs([node_box(nd, defaults) for nd in nodes]))
+    return {"labels": n, "label_pairs": len(label_pairs), "pair_ratio": len(label_pairs) / total if total else 0.0,
+            "label_ratio": len(touched) / n if n else 0.0, "node_overlaps": node_overlaps}
+
+
+def spread(nodes: list[dict], defaults: dict | None = None, iterations: int = 400) -> int:
+    """Move nodes (vis node dicts with x, y, size, label, font) apart until no two drawn boxes
+    (dot and label under it, plus PAD) overlap: each overlapping pair is pushed apart along the
+    axis where they overlap least, half each way. Keeps the layout's shape (neighbours stay
+    neighbours) while clearing every collision. Returns the number of rounds taken."""
+    if len(nodes) < 2:
+        return 0
+    offsets = []
+    for nd in nodes:
+        b = node_box(nd, defaults)
+        offsets.append((b[0] - nd["x"], b[1] - nd["y"], b[2] - nd["x"], b[3] - nd["y"]))
+    xs = [float(nd["x"]) for nd in nodes]
+    ys = [float(nd["y"]) for nd in nodes]
+    rounds = 0
+    for rounds in range(1, iterations + 1):
+        boxes = [(x + o[0], y + o[1], x + o[2], y + o[3]) for x, y, o in zip(xs, ys, offsets)]
+        moved = False
+        for i, j in _pairs(boxes, PAD):
+            a, b = boxes[i], boxes[j]
+            ox = min(a[2], b[2]) - max(a[0], b[0]) + PAD
+            oy = min(a[3], b[3]) - max(a[1], b[1]) + PAD
+            if ox <= 0 or oy <= 0:
+                continue
+            moved = True
+            ca, cb = ((a[0] + a[2]) / 2, (a[1] + a[3]) / 2), ((b[0] + b[2]) / 2, (b[1] + b[3]) / 2)
+            if ox <= oy:
+                s = (0.5 * ox + 0.01) * (1 if cb[0] > ca[0] or (cb[0] == ca[0] and j > i) else -1)
+                xs[i] -= s
+                xs[j] += s
+            else:
+                s = (0.5 * oy + 0.01) * (1 if cb[1] > ca[1] or (cb[1] == ca[1] and j > i) else -1)
+                ys[i] -= s
+                ys[j] += s
+        if not moved:
+            break
+    for nd, x, y in zip(nodes, xs, ys):
+        nd["x"], nd["y"] = round(x, 1), round(y, 1)
+    return rounds
+
+
 # ----------------------------------------------------------------------------- agencies
 
 
 def write_agencies(backend: Backend, out_path: str | Path, document: str | None = None, region: str | None = None,
-                   role: str | None = None, heading: str = "机构—措施职责分工图") -> dict:
+                   role: str | None = None, heading: str = "机构—措施职责分工图", declutter: bool = True) -> dict:
     """Agency ↔ measure graph. Filters (document: source file, 发文字号 or title; region;
     role: lead | support) narrow what is drawn; the page has the same filters, a search box
     and a colour-by switch (document / IP-chain stage). Returns counts of what was drawn."""
     g = project.agency_measure_graph(backend, document=document, region=region, role=role)
-    return write_agency_graph(g, out_path, heading=heading)
+    return write_agency_graph(g, out_path, heading=heading, declutter=declutter)
 
 
-def write_agency_graph(g: nx.Graph, out_path: str | Path, heading: str = "机构—措施职责分工图") -> dict:
+def write_agency_graph(g: nx.Graph, out_path: str | Path, heading: str = "机构—措施职责分工图",
+                       declutter: bool = True) -> dict:
     """Draw a graph shaped like ``project.agency_measure_graph`` (also used by benchmarks).
 
     Above FOLD_MEASURES measures the page opens folded: the measures of each lead-agency set
@@ -408,6 +530,9 @@ def write_agency_graph(g: nx.Graph, out_path: str | Path, heading: str = "机构
     if not folded:
         for m in measures:
             _add_node(net, m, **measure_node(m))
+        if declutter:  # the force layout pulls hubs onto each other and labels into the centre
+            spread(net.nodes, MEASURE_NODE)
+        overlap = label_overlap(net.nodes, MEASURE_NODE)
         for (a, m), r in roles.items():
             style = LEAD_EDGE if r == "lead" else {}  # supporting: the view's edge defaults
             _add_edge(net, a, m, title=edge_title(a, m, r), pkgFilter={"role": r}, **style)
@@ -450,7 +575,7 @@ def write_agency_graph(g: nx.Graph, out_path: str | Path, heading: str = "机构
     return {"nodes": len(agencies) + len(measures), "edges": len(roles), "agencies": len(agencies),
             "measures": len(measures), "lead_edges": lead_edges, "support_edges": support_edges,
             "documents": len(sources), "drawn_nodes": len(net.nodes), "drawn_edges": len(net.edges),
-            "clusters": page["fold"]["clusters_total"] if folded else 0}
+            "clusters": page["fold"]["clusters_total"] if folded else 0, "overlap": None if folded else overlap}
 
 
 def _support_edge(dashed: bool) -> dict:
@@ -532,7 +657,8 @@ def _fold(net, g: nx.Graph, measures: list, fold_key: dict, centres: dict, roles
 # ----------------------------------------------------------------------------- agency network
 
 
-def write_network(backend: Backend, out_path: str | Path, heading: str = "机构协作网络（共同负责的措施数）") -> dict:
+def write_network(backend: Backend, out_path: str | Path, heading: str = "机构协作网络（共同负责的措施数）",
+                  declutter: bool = True) -> dict:
     """Agency ↔ agency graph weighted by shared measures; size = weighted degree, colour =
     Louvain community."""
     g = project.agency_measure_graph(backend)
@@ -550,6 +676,9 @@ def write_network(backend: Backend, out_path: str | Path, heading: str = "机构
         net.add_node(a, label=d["label"], title=tip, shape="dot", size=8 + 4 * math.sqrt(wd),
                      color=comm_color[comm[a]], x=x, y=y, pkgKind="agency", pkgCommunity=comm[a] + 1,
                      font={"size": 15, "strokeWidth": 3, "strokeColor": "#ffffff"})
+    if declutter:
+        spread(net.nodes)
+    overlap = label_overlap(net.nodes)
     for a, b, w in p.edges(data="weight"):
         net.add_edge(a, b, title=f"{p.nodes[a]['label']} — {p.nodes[b]['label']}\n共同负责 {w} 项措施",
                      width=1 + 2 * math.log2(w), color="#9aa5b1", arrows=NO_ARROW)
@@ -564,7 +693,7 @@ def write_network(backend: Backend, out_path: str | Path, heading: str = "机构
     page = {"view": "network", "legend": {"fixed": fixed, "modes": {}}, "defaultMode": "community",
             "note": "边权重为两个机构共同牵头或配合的措施数。"}
     _render(net, out_path, heading, page, _options(p.number_of_nodes(), arrows=False))
-    return {"nodes": len(net.nodes), "edges": len(net.edges), "communities": n_comm}
+    return {"nodes": len(net.nodes), "edges": len(net.edges), "communities": n_comm, "overlap": overlap}
 
 
 # ----------------------------------------------------------------------------- lineage
