@@ -11,7 +11,8 @@ import pytest
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from benchmarks.browser import CHROMIUM, chromium, node_point, open_graph, synthetic_agency_graph  # noqa: E402
+from benchmarks.browser import (CHROMIUM, chromium, node_point, open_graph, overlap_in_browser,  # noqa: E402
+                                synthetic_agency_graph)
 from policykg.graph.store import OxigraphBackend  # noqa: E402
 from policykg.queries.batch import ingest_paths  # noqa: E402
 from policykg.queries.viz import write_agencies, write_agency_graph, write_lineage, write_network  # noqa: E402
@@ -294,3 +295,68 @@ def test_folded_20000_node_page(browser, folded):
         assert_no_injection(page, dialogs, errors, blocked, scripts=3)
     finally:
         page.close()
+
+
+# ----------------------------------------------------------------------------- layouts that read
+
+# Bound on the label-overlap ratio (share of label pairs whose canvas boxes intersect, measured
+# by vis-network itself): the spread keeps PAD px between every node box (dot + label), so the
+# new layout should have none; 0.001 leaves room for canvas text metrics wider than the
+# estimate (a fallback font), and is still 13-54x under the old layouts' 0.013-0.054 on the corpus.
+LABEL_PAIR_BOUND = 0.001
+
+
+def measured(browser, html: Path) -> dict:
+    page, dialogs, errors, blocked = open_page(browser, html)
+    try:
+        return overlap_in_browser(page)
+    finally:
+        page.close()
+
+
+@pytest.mark.parametrize("writer", [write_agencies, write_network])
+def test_hubs_apart_and_labels_clear_at_corpus_size(store, browser, tmp_path, writer):
+    old = measured(browser, _write(writer, store, tmp_path / "old.html", declutter=False))
+    new_html = _write(writer, store, tmp_path / "new.html")
+    new = measured(browser, new_html)
+    print(f"{writer.__name__}: old {old}, new {new}")
+    assert old["node_overlaps"] > 0 and old["label_pairs"] > 0  # what the issue saw
+    assert new["node_overlaps"] == 0
+    assert new["pair_ratio"] <= LABEL_PAIR_BOUND < old["pair_ratio"]
+    # the tooltip is the node under the pointer: hover each of the two hubs
+    hubs = hub_ids(new_html, 2)
+    page, dialogs, errors, blocked = open_page(browser, new_html)
+    try:
+        for hub in hubs:
+            label = page.evaluate("(id) => pkgGraph.nodes.get(id).label", hub)
+            assert f"机构：{label}" in hover_tooltip(page, hub)
+        page.screenshot(path=str(ARTIFACTS / f"{writer.__name__}_spread.png"))
+    finally:
+        page.close()
+
+
+def _write(writer, store, html: Path, **kw) -> Path:
+    writer(store, html, **kw)
+    return html
+
+
+def hub_ids(html: Path, k: int) -> list[str]:
+    """The k biggest nodes of a page (the hubs), read from the page's node data."""
+    import json
+    import re
+
+    text = html.read_text(encoding="utf-8")
+    data = json.loads(re.search(r"new vis\.DataSet\((\[.*?\])\);\n", text).group(1))
+    data = [n for n in data if "size" in n]
+    return [n["id"] for n in sorted(data, key=lambda n: -n["size"])[:k]]
+
+
+def test_no_overlapping_nodes_at_2000_nodes(browser, tmp_path):
+    g = synthetic_agency_graph(250, 2000)
+    old_info = write_agency_graph(g.copy(), tmp_path / "old.html", declutter=False)
+    new_info = write_agency_graph(g.copy(), tmp_path / "new.html")
+    old, new = measured(browser, tmp_path / "old.html"), measured(browser, tmp_path / "new.html")
+    print(f"2,250 nodes: old {old} / python {old_info['overlap']}, new {new} / python {new_info['overlap']}")
+    assert old["node_overlaps"] > 0
+    assert new["node_overlaps"] == 0 and new_info["overlap"]["node_overlaps"] == 0
+    assert new["pair_ratio"] <= min(LABEL_PAIR_BOUND, old["pair_ratio"])
