@@ -793,7 +793,7 @@ def write_lineage(backend: Backend, out_path: str | Path, heading: str = "政策
 
 def _layered_positions(g: nx.DiGraph, layer: dict) -> dict:
     """Documents in rows by level (barycentric order under what they implement); each
-    document's measures in a small grid below the bottom document row."""
+    document's measures in a grid of its own, in a band below the bottom document row."""
     docs_by_layer: dict[int, list[str]] = {}
     for n, k in g.nodes(data="kind"):
         if k == "document":
@@ -810,13 +810,19 @@ def _layered_positions(g: nx.DiGraph, layer: dict) -> dict:
         row.sort(key=bary)
         for i, n in enumerate(row):
             pos[n] = ((i - (len(row) - 1) / 2) * doc_w, lv * row_h)
+    # Each document's measures get their own slot in one band below the documents, slots side
+    # by side in the order of their documents (left to right, then top to bottom): two
+    # documents at the same x in different rows no longer share a grid.
     top = (max(docs_by_layer, default=0) + 1) * row_h
-    for n, k in g.nodes(data="kind"):
-        if k != "document":
-            continue
+    owners = sorted((n for n, k in g.nodes(data="kind") if k == "document"
+                     and any(g.nodes[m]["kind"] == "measure" for m in g.successors(n))),
+                    key=lambda n: (pos[n][0], pos[n][1], n))
+    slot, gap = cols * cell, 2.0 * cell
+    x = -(len(owners) * (slot + gap) - gap) / 2
+    for n in owners:
         ms = sorted((m for m in g.successors(n) if g.nodes[m]["kind"] == "measure"),
                     key=lambda m: (g.nodes[m].get("order") or 0, m))
-        x0 = pos[n][0] - (cols - 1) * cell / 2
         for i, m in enumerate(ms):
-            pos[m] = (x0 + (i % cols) * cell, top + (i // cols) * cell)
+            pos[m] = (x + cell / 2 + (i % cols) * cell, top + (i // cols) * cell)
+        x += slot + gap
     return pos

@@ -360,3 +360,28 @@ def test_no_overlapping_nodes_at_2000_nodes(browser, tmp_path):
     assert old["node_overlaps"] > 0
     assert new["node_overlaps"] == 0 and new_info["overlap"]["node_overlaps"] == 0
     assert new["pair_ratio"] <= min(LABEL_PAIR_BOUND, old["pair_ratio"])
+
+
+def test_lineage_keeps_each_documents_measures_in_its_own_region(store, browser, tmp_path):
+    html = tmp_path / "lineage.html"
+    write_lineage(store, html)
+    page, dialogs, errors, blocked = open_page(browser, html)
+    try:
+        regions = page.evaluate("""() => {
+            const pos = pkgGraph.network.getPositions(), out = {};
+            pkgGraph.edges.forEach(e => {
+              const m = pkgGraph.nodes.get(e.to);
+              if (m && m.pkgKind === 'measure' && pkgGraph.nodes.get(e.from).pkgKind === 'document') {
+                const b = pkgGraph.network.getBoundingBox(e.to);
+                const r = out[e.from] = out[e.from] || {left: Infinity, top: Infinity, right: -Infinity, bottom: -Infinity, n: 0};
+                r.left = Math.min(r.left, b.left); r.right = Math.max(r.right, b.right);
+                r.top = Math.min(r.top, b.top); r.bottom = Math.max(r.bottom, b.bottom); r.n++;
+              } });
+            return out; }""")
+        page.screenshot(path=str(ARTIFACTS / "lineage_regions.png"))
+    finally:
+        page.close()
+    assert len(regions) >= 2
+    for (d1, a), (d2, b) in itertools.combinations(sorted(regions.items()), 2):
+        inside = a["left"] < b["right"] and b["left"] < a["right"] and a["top"] < b["bottom"] and b["top"] < a["bottom"]
+        assert not inside, f"measures of {d1} and {d2} share a region: {a} {b}"
