@@ -37,6 +37,7 @@ from pathlib import Path
 import networkx as nx
 
 from ..graph.store import Backend
+from ..ingest.errors import PolicyKGError
 from . import project
 
 FONT_STACK = '"Noto Sans CJK SC", "Source Han Sans SC", "Microsoft YaHei", "PingFang SC", sans-serif'
@@ -700,11 +701,13 @@ def write_network(backend: Backend, out_path: str | Path, heading: str = "机构
 
 
 def write_lineage(backend: Backend, out_path: str | Path, heading: str = "政策贯彻落实链：上级文件 → 下级文件 → 措施",
-                  measures_links: bool = False) -> dict:
+                  measures_links: bool = False, grade: str | None = None, pair: tuple[str, str] | None = None) -> dict:
     """National → provincial → local documents → measures along pkg:implements. Documents
     known only from the catalog (not ingested) have a dashed border and say so. With
     ``measures_links``, the measure correspondences stored by ``policykg align`` are drawn
-    between measures: solid for ``same``, dotted for ``partial``, the shared phrases as tooltip."""
+    between measures: solid for ``same``, dotted for ``partial``, the shared phrases as tooltip;
+    the page can show one grade or one pair of documents at a time, and ``grade`` (same |
+    partial) and ``pair`` (two source file names, 发文字号 or titles) draw only those."""
     g = project.lineage_graph(backend)
     layer = project.document_layers(g)
     pos = _layered_positions(g, layer)
@@ -756,18 +759,36 @@ def write_lineage(backend: Backend, out_path: str | Path, heading: str = "政策
         else:
             net.add_edge(u, v, title="包含措施", color="#c8ced3", width=0.8, arrows=NO_ARROW)
     aligned = 0
+    pairs: dict[str, str] = {}
+    grades_seen: set[str] = set()
+    if grade is not None and grade not in GRADE_ZH:
+        raise PolicyKGError(f"unknown grade {grade!r} (same, partial)")
+    want_pair = frozenset(_find_document(g, docs, name) for name in pair) if pair else None
     if measures_links:
         from .align import alignment_edges
 
         for e in alignment_edges(backend):
             if e["left_measure"] in net.node_ids and e["right_measure"] in net.node_ids:
+                ends = sorted((g.nodes[e["left_measure"]]["doc"], g.nodes[e["right_measure"]]["doc"]))
+                if (grade and e["grade"] != grade) or (want_pair and frozenset(ends) != want_pair):
+                    continue
                 aligned += 1
                 same = e["grade"] == "same"
+                key = " ⇄ ".join(g.nodes[d].get("source") or d for d in ends)
+                pairs.setdefault(key, " ⇄ ".join(_short(g.nodes[d].get("docNumber") or g.nodes[d].get("title")
+                                                        or g.nodes[d].get("source") or "?", 16) for d in ends))
+                grades_seen.add(e["grade"])
                 tip = [f"对应：{GRADE_ZH.get(e['grade'], e['grade'])}（得分 {e['score']:.2f}）",
                        f"共同表述：{e['evidence_text'] or '—'}"]
                 net.add_edge(e["left_measure"], e["right_measure"], title="\n".join(tip), arrows=NO_ARROW,
                              color=GRADE_COLORS[e["grade"]], width=2.0 if same else 1.2, dashes=not same,
-                             smooth={"type": "curvedCW", "roundness": 0.25})
+                             smooth={"type": "curvedCW", "roundness": 0.25},
+                             pkgFilter={"grade": e["grade"], "pair": key})
+    filters = []
+    if aligned:  # in-page filters of the correspondences; the other edges carry no pkgFilter and stay
+        filters = [{"key": "grade", "label": "对应程度", "options": [{"value": k, "label": GRADE_ZH[k]}
+                                                                  for k in GRADE_ZH if k in grades_seen]},
+                   {"key": "pair", "label": "文件对", "options": [{"value": k, "label": v} for k, v in sorted(pairs.items())]}]
     fixed = [
         {"title": "文件层级（实心 = 已导入）", "items": [
             {"label": LEVEL_ZH[k], "color": c, "shape": "box"} for k, c in LEVEL_COLORS.items() if k in levels_seen]
@@ -786,9 +807,20 @@ def write_lineage(backend: Backend, out_path: str | Path, heading: str = "政策
     page = {"view": "lineage", "legend": {"fixed": fixed, "modes": {}}, "defaultMode": "stage",
             "note": "自上而下：国家级 → 省级 → 市县级文件 → 措施。悬停查看详情。"}
     opts = _options(g.number_of_nodes(), arrows=False)
-    _render(net, out_path, heading, page, opts)
+    _render(net, out_path, heading, page, opts, filters)
     return {"nodes": len(net.nodes), "edges": len(net.edges), "documents": len(docs), "measures": len(measures),
-            "implements": implements, "not_ingested": not_ingested, "aligned": aligned}
+            "implements": implements, "not_ingested": not_ingested, "aligned": aligned, "pairs": len(pairs)}
+
+
+def _find_document(g: nx.DiGraph, docs: list, name: str) -> str:
+    """The ingested document a user names by source file name, 发文字号 or title."""
+    hits = [n for n in docs if g.nodes[n].get("ingested")
+            and name in (g.nodes[n].get("source"), g.nodes[n].get("docNumber"), g.nodes[n].get("title"))]
+    if len(hits) != 1:
+        known = sorted(g.nodes[n].get("source") or n for n in docs if g.nodes[n].get("ingested"))
+        why = "no ingested document" if not hits else f"{len(hits)} documents"
+        raise PolicyKGError(f"--pair {name!r}: {why} with that file name, 发文字号 or title (known: {', '.join(known[:8])})")
+    return hits[0]
 
 
 def _layered_positions(g: nx.DiGraph, layer: dict) -> dict:

@@ -102,3 +102,23 @@ def test_viz_agencies_folds_a_large_graph_and_keeps_every_measure(tmp_path):
     assert links == {(a, m, r) if g.nodes[a]["kind"] == "agency" else (m, a, r) for a, m, r in g.edges(data="role")}
     note = re.search(r"var PKG = (.*?);\n", text).group(1)
     assert f"{info['measures']:,} 项措施" in json.loads(note)["note"]
+
+
+def test_viz_lineage_cli_grade_and_pair(tmp_path):
+    store_dir = tmp_path / "store"
+    runner = CliRunner()
+    assert runner.invoke(app, ["--store", str(store_dir), "ingest", "-q", str(ROOT / "corpus")]).exit_code == 0
+    assert runner.invoke(app, ["--store", str(store_dir), "align"]).exit_code == 0
+    base = ["--store", str(store_dir), "viz", "lineage", "--measures", "--out"]
+    res = runner.invoke(app, base + [str(tmp_path / "all.html")])
+    assert res.exit_code == 0, res.output
+    text = (tmp_path / "all.html").read_text(encoding="utf-8")
+    assert 'id="pkg-filter-grade"' in text and 'id="pkg-filter-pair"' in text
+    res = runner.invoke(app, base + [str(tmp_path / "same.html"), "--grade", "same"])
+    assert res.exit_code == 0, res.output
+    same = (tmp_path / "same.html").read_text(encoding="utf-8")
+    assert '"grade": "partial"' not in same and same.count('"grade": "same"') < text.count('"grade": ')
+    res = runner.invoke(app, base + [str(tmp_path / "x.html"), "--grade", "alike"])
+    assert res.exit_code == 1 and "alike" in res.output
+    res = runner.invoke(app, base + [str(tmp_path / "y.html"), "--pair", "no such.txt", "other.txt"])
+    assert res.exit_code == 1 and "no such.txt" in res.output

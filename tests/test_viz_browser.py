@@ -385,3 +385,55 @@ def test_lineage_keeps_each_documents_measures_in_its_own_region(store, browser,
     for (d1, a), (d2, b) in itertools.combinations(sorted(regions.items()), 2):
         inside = a["left"] < b["right"] and b["left"] < a["right"] and a["top"] < b["bottom"] and b["top"] < a["bottom"]
         assert not inside, f"measures of {d1} and {d2} share a region: {a} {b}"
+
+
+# ----------------------------------------------------------------------------- measure links, search
+
+
+@pytest.fixture(scope="module")
+def aligned(tmp_path_factory):
+    from policykg.queries.align import align_all
+
+    backend = OxigraphBackend(tmp_path_factory.mktemp("aligned") / "store")
+    assert not ingest_paths(backend, [ROOT / "corpus"], jobs=1).failed
+    align_all(backend)
+    yield backend
+    backend.close()
+
+
+def visible_links(page) -> list[list[str]]:
+    return page.evaluate("() => pkgGraph.edges.get({filter: e => !e.hidden && e.pkgFilter && e.pkgFilter.grade})"
+                         ".map(e => [e.pkgFilter.grade, e.pkgFilter.pair])")
+
+
+def test_measure_links_filter_by_grade_and_document_pair(aligned, browser, tmp_path):
+    html = tmp_path / "lineage_measures.html"
+    info = write_lineage(aligned, html, measures_links=True)
+    assert info["aligned"] > 0 and info["pairs"] >= 2
+    page, dialogs, errors, blocked = open_page(browser, html)
+    try:
+        everything = visible_links(page)
+        assert len(everything) == info["aligned"]
+        grades = sorted({g for g, _ in everything})
+        pairs = sorted({p for _, p in everything})
+        for grade in grades:
+            page.select_option("#pkg-filter-grade", grade)
+            shown = visible_links(page)
+            assert shown and {g for g, _ in shown} == {grade}
+            assert len(shown) == sum(1 for g, _ in everything if g == grade)
+        page.select_option("#pkg-filter-grade", "")
+        page.select_option("#pkg-filter-pair", pairs[0])
+        shown = visible_links(page)
+        assert {p for _, p in shown} == {pairs[0]} and len(shown) == sum(1 for _, p in everything if p == pairs[0])
+        # the documents and their measures stay drawn
+        assert page.evaluate("() => pkgGraph.nodes.get({filter: n => n.hidden}).length") == 0
+        page.screenshot(path=str(ARTIFACTS / "lineage_measures_pair.png"))
+        assert_no_injection(page, dialogs, errors, blocked)
+    finally:
+        page.close()
+    # the same from the Python side (the CLI's --grade / --pair)
+    one = write_lineage(aligned, tmp_path / "same.html", measures_links=True, grade=grades[0])
+    assert one["aligned"] == sum(1 for g, _ in everything if g == grades[0])
+    a, b = pairs[0].split(" ⇄ ")
+    two = write_lineage(aligned, tmp_path / "pair.html", measures_links=True, pair=(a, b))
+    assert two["aligned"] == sum(1 for _, p in everything if p == pairs[0]) and two["pairs"] == 1
