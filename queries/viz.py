@@ -514,6 +514,8 @@ def write_agency_graph(g: nx.Graph, out_path: str | Path, heading: str = "机构
                 "pkgFilter": {"document": src, "region": d.get("region") or ""}}
         if label_measures:
             node["label"] = _short(d["label"])
+        if d.get("text"):
+            node["pkgText"] = d["text"]  # found by the search box, never drawn
         return node
 
     def edge_title(a: str, m: str, role: str) -> str:
@@ -750,7 +752,7 @@ def write_lineage(backend: Backend, out_path: str | Path, heading: str = "政策
         color = STAGE_COLORS.get(d.get("stage"), NO_STAGE) if d.get("stage") else NO_STAGE
         net.add_node(m, label=" ", title=_measure_tooltip(d), shape="dot", size=6, x=x, y=y,
                      color={"background": color, "border": doc_color.get(d.get("source"), "#555555")},
-                     borderWidth=2, pkgKind="measure")
+                     borderWidth=2, pkgKind="measure", **({"pkgText": d["text"]} if d.get("text") else {}))
     implements = 0
     for u, v, kind in g.edges(data="kind"):
         if kind == "implements":

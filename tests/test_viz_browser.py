@@ -437,3 +437,32 @@ def test_measure_links_filter_by_grade_and_document_pair(aligned, browser, tmp_p
     a, b = pairs[0].split(" ⇄ ")
     two = write_lineage(aligned, tmp_path / "pair.html", measures_links=True, pair=(a, b))
     assert two["aligned"] == sum(1 for _, p in everything if p == pairs[0]) and two["pairs"] == 1
+
+
+def text_only_substring(backend) -> tuple[str, str]:
+    """A measure and a Chinese substring of its text that its heading (label and tooltip) lacks."""
+    import re
+
+    rows = select(backend, "SELECT ?m ?h ?t WHERE { ?d pkg:sourceFile ?f ; pkg:hasMeasure ?m . ?m pkg:heading ?h ; "
+                           "pkg:text ?t ; pkg:leadAgency ?a } ORDER BY ?m")
+    for r in rows:
+        for run in re.findall(r"[\u4e00-\u9fff]{6,}", r["t"]):
+            q = run[:6]
+            if q not in r["h"] and not any(q in o["h"] for o in rows):
+                return r["m"], q
+    raise AssertionError("no measure text with a substring outside every heading")
+
+
+@pytest.mark.parametrize("writer", [write_agencies, write_lineage])
+def test_search_finds_measure_text(store, browser, tmp_path, writer):
+    measure, q = text_only_substring(store)
+    html = tmp_path / "page.html"
+    writer(store, html)
+    page, dialogs, errors, blocked = open_page(browser, html)
+    try:
+        page.fill("#pkg-search", q)
+        page.wait_for_function("(m) => pkgGraph.network.getSelectedNodes().includes(m)", arg=measure, timeout=10_000)
+        assert "找到" in page.locator("#pkg-status").inner_text()
+        assert_no_injection(page, dialogs, errors, blocked)
+    finally:
+        page.close()
