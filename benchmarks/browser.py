@@ -230,6 +230,8 @@ def measure_agency_graph(out_dir: str | Path, n_agencies: int = 250, n_measures:
             times.append(open_graph(page, out))
             if respond and i == runs - 1:
                 answered = time_to_respond(page)
+                if info["drawn_nodes"] <= 5000:  # all pairs are compared
+                    answered["overlap"] = overlap_in_browser(page)
         finally:
             page.close()
     return {"nodes": info["nodes"], "edges": info["edges"], "drawn_nodes": info["drawn_nodes"],

@@ -14,7 +14,9 @@ What the pages guarantee (LIBRARY-NOTES §4): vis-network 9.1.2 is inlined from 
 package and the page makes no network request and contains no ``http://``/``https://`` text;
 every text reaches the page as JSON (with ``< > & ' /`` escaped) or HTML-escaped, tooltips are
 plain-text strings (never containing "href", so pyvis keeps vis-network's plain-text popup);
-positions are precomputed with networkx and physics is off, so the layout never moves.
+positions are precomputed with networkx and physics is off, so the layout never moves; in the
+agency and network views the nodes are then spread (``spread``) until no dot or label overlaps
+another, and ``label_overlap`` measures what is left (returned as ``overlap``).
 
 What keeps large pages fast (figures: benchmarks/README.md): vis-network parses every
 per-item option of every node and edge, so the most numerous kinds (measures, supporting links)

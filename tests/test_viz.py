@@ -104,11 +104,19 @@ def test_viz_agencies_folds_a_large_graph_and_keeps_every_measure(tmp_path):
     assert f"{info['measures']:,} 项措施" in json.loads(note)["note"]
 
 
-def test_viz_lineage_cli_grade_and_pair(tmp_path):
-    store_dir = tmp_path / "store"
+def test_viz_lineage_cli_grade_and_pair(tmp_path, monkeypatch):
+    from policykg.queries import cli
+    from policykg.queries.align import align_all
+
+    monkeypatch.setattr(cli.state, "_backend", None)  # the CLI keeps one backend per process
+
+    store_dir = tmp_path / "store"  # its own store, ingested and aligned here, then closed for the CLI
+    backend = OxigraphBackend(store_dir)
+    assert not ingest_paths(backend, [ROOT / "corpus"], jobs=1).failed
+    align_all(backend)
+    backend.close()
+    del backend
     runner = CliRunner()
-    assert runner.invoke(app, ["--store", str(store_dir), "ingest", "-q", str(ROOT / "corpus")]).exit_code == 0
-    assert runner.invoke(app, ["--store", str(store_dir), "align"]).exit_code == 0
     base = ["--store", str(store_dir), "viz", "lineage", "--measures", "--out"]
     res = runner.invoke(app, base + [str(tmp_path / "all.html")])
     assert res.exit_code == 0, res.output
