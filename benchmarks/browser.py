@@ -80,6 +80,31 @@ def node_point(page, node_id: str) -> list | None:
                      return n.getNodeAt(p) === id ? [box.left + p.x, box.top + p.y] : null; }""", node_id)
 
 
+OVERLAP_JS = """() => {
+  // Drawn boxes as vis-network holds them after a frame: a node's bounding box (shape and
+  // label) and its label's box measured with the canvas text metrics.
+  const net = pkgGraph.network, ids = pkgGraph.nodes.getIds({filter: n => !n.hidden});
+  const nodes = ids.map(id => net.getBoundingBox(id));
+  const labels = [];
+  ids.forEach(id => { const n = net.body.nodes[id], s = n.labelModule.size;
+    if ((n.options.label || '').trim() && s.width > 0) { labels.push({left: s.left, right: s.left + s.width, top: s.top, bottom: s.top + s.height}); } });
+  function pairs(b) {
+    let k = 0;
+    for (let i = 0; i < b.length; i++) { for (let j = i + 1; j < b.length; j++) {
+      if (b[i].left < b[j].right && b[j].left < b[i].right && b[i].top < b[j].bottom && b[j].top < b[i].bottom) { k++; } } }
+    return k;
+  }
+  const lp = pairs(labels), n = labels.length;
+  return {labels: n, label_pairs: lp, pair_ratio: n > 1 ? lp / (n * (n - 1) / 2) : 0, node_overlaps: pairs(nodes)};
+}"""
+
+
+def overlap_in_browser(page) -> dict:
+    """Label-overlap ratio and overlapping node pairs of an open graph page, from vis-network's
+    own boxes (positions, node sizes, canvas text metrics)."""
+    return page.evaluate(OVERLAP_JS)
+
+
 def time_to_respond(page, timeout_ms: float = 60_000) -> dict:
     """On a graph page just opened (``open_graph``), as it first shows: seconds from moving the
     mouse onto a node until its tooltip is visible (``hover_seconds``; vis waits its
@@ -205,6 +230,8 @@ def measure_agency_graph(out_dir: str | Path, n_agencies: int = 250, n_measures:
             times.append(open_graph(page, out))
             if respond and i == runs - 1:
                 answered = time_to_respond(page)
+                if info["drawn_nodes"] <= 5000:  # all pairs are compared
+                    answered["overlap"] = overlap_in_browser(page)
         finally:
             page.close()
     return {"nodes": info["nodes"], "edges": info["edges"], "drawn_nodes": info["drawn_nodes"],

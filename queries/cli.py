@@ -736,13 +736,17 @@ def viz_network(
 def viz_lineage(
     out_file: Path = typer.Option(Path("lineage.html"), "--out", "-o", help="HTML file to write; .gexf or .graphml: the graph for Gephi."),
     measures: bool = typer.Option(False, "--measures", help="Also draw measure-level correspondences (run `policykg align` first)."),
+    grade: Optional[str] = typer.Option(None, "--grade", help="With --measures: only correspondences of this grade (same | partial)."),
+    pair: Optional[tuple[str, str]] = typer.Option(None, "--pair", help="With --measures: only correspondences between these two documents (source file name, 发文字号 or title)."),
 ) -> None:
     """National → provincial → local documents → measures, following pkg:implements."""
     from .viz import write_lineage
 
     from .project import lineage_graph
 
-    _write_view(write_lineage, out_file, measures_links=measures, graph=lineage_graph)
+    pair = tuple(pair) if pair and all(pair) else None
+    _write_view(write_lineage, out_file, measures_links=measures or bool(grade or pair), graph=lineage_graph,
+                grade=grade, pair=pair)
 
 
 # ----------------------------------------------------------------------------- analyze

@@ -45,8 +45,8 @@ def agency_measure_graph_from_rows(rows: Iterable[dict], document: str | None = 
         if a not in g:
             g.add_node(a, kind="agency", label=r.get("agencyLabel") or a, lead=0, support=0, documents=set())
         if m not in g:
-            g.add_node(m, kind="measure", label=r.get("heading") or m, stage=r.get("stage"), doc=r.get("doc"),
-                       source=r.get("source"), docNumber=r.get("docNumber"), title=r.get("title"),
+            g.add_node(m, kind="measure", label=r.get("heading") or m, text=r.get("text"), stage=r.get("stage"),
+                       doc=r.get("doc"), source=r.get("source"), docNumber=r.get("docNumber"), title=r.get("title"),
                        region=r.get("region"), level=r.get("level"), lead=[], support=[])
         previous = g.edges[a, m]["role"] if g.has_edge(a, m) else None
         if previous == "lead":
@@ -110,7 +110,8 @@ def lineage_graph(backend: Backend) -> nx.DiGraph:
         if r.get("agency") and r.get("role") in roles:
             roles[r["role"]].add(r["agency"])
         if r["measure"] not in g:
-            g.add_node(r["measure"], kind="measure", label=r.get("heading") or r["measure"], stage=r.get("stage"),
+            g.add_node(r["measure"], kind="measure", label=r.get("heading") or r["measure"], text=r.get("text"),
+                       stage=r.get("stage"),
                        doc=r["doc"], source=r.get("source"), order=r.get("order"))
             g.add_edge(r["doc"], r["measure"], kind="measure")
     for measure, roles in agencies.items():

@@ -14,7 +14,9 @@ What the pages guarantee (LIBRARY-NOTES §4): vis-network 9.1.2 is inlined from 
 package and the page makes no network request and contains no ``http://``/``https://`` text;
 every text reaches the page as JSON (with ``< > & ' /`` escaped) or HTML-escaped, tooltips are
 plain-text strings (never containing "href", so pyvis keeps vis-network's plain-text popup);
-positions are precomputed with networkx and physics is off, so the layout never moves.
+positions are precomputed with networkx and physics is off, so the layout never moves; in the
+agency and network views the nodes are then spread (``spread``) until no dot or label overlaps
+another, and ``label_overlap`` measures what is left (returned as ``overlap``).
 
 What keeps large pages fast (figures: benchmarks/README.md): vis-network parses every
 per-item option of every node and edge, so the most numerous kinds (measures, supporting links)
@@ -37,6 +39,7 @@ from pathlib import Path
 import networkx as nx
 
 from ..graph.store import Backend
+from ..ingest.errors import PolicyKGError
 from . import project
 
 FONT_STACK = '"Noto Sans CJK SC", "Source Han Sans SC", "Microsoft YaHei", "PingFang SC", sans-serif'
@@ -325,19 +328,141 @@ def _measure_tooltip(d: dict) -> str:
     return "\n".join(lines)
 
 
+# ----------------------------------------------------------------------------- overlaps
+
+LABEL_GAP = 3.0  # px between a dot and its label below it (vis-network draws it about there)
+PAD = 4.0  # px kept free around every node's box
+
+
+def _text_width(line: str, size: float) -> float:
+    """Width of a line of text in px: a CJK (full-width) character about the font size, others about 0.6 of it."""
+    return sum(size if ord(ch) > 0x2E80 else 0.6 * size for ch in line)
+
+
+def _drawn(node: dict, defaults: dict | None) -> tuple[float, float, float, float]:
+    """x, y, radius and font size of a vis node dict, its own or else the view's ``defaults``
+    (the options' ``nodes`` entry: ``size`` and ``font.size``)."""
+    d = defaults or {}
+    r = float(node.get("size", d.get("size", 10)))
+    fs = float((node.get("font") or {}).get("size", (d.get("font") or {}).get("size", 14)))
+    return float(node["x"]), float(node["y"]), r, fs
+
+
+def label_box(node: dict, defaults: dict | None = None) -> tuple[float, float, float, float] | None:
+    """The label's box (x0, y0, x1, y1) in canvas px, drawn centred under the node as vis-network
+    does for dots and squares; None for a node without a visible label."""
+    label = (node.get("label") or "").strip()
+    if not label:
+        return None
+    x, y, r, size = _drawn(node, defaults)
+    lines = label.split("\n")
+    w = max(_text_width(line, size) for line in lines)
+    h = 1.15 * size * len(lines)
+    return (x - w / 2, y + r + LABEL_GAP, x + w / 2, y + r + LABEL_GAP + h)
+
+
+def node_box(node: dict, defaults: dict | None = None) -> tuple[float, float, float, float]:
+    """The node's drawn box: its dot (radius ``size``) and its label under it."""
+    x, y, r, _ = _drawn(node, defaults)
+    box = label_box(node, defaults)
+    if box is None:
+        return (x - r, y - r, x + r, y + r)
+    return (min(x - r, box[0]), y - r, max(x + r, box[2]), box[3])
+
+
+def _intersect(a, b, pad: float = 0.0) -> bool:
+    return a[0] < b[2] + pad and b[0] < a[2] + pad and a[1] < b[3] + pad and b[1] < a[3] + pad
+
+
+def _pairs(boxes: list, pad: float = 0.0):
+    """Index pairs (i < j) of boxes that intersect (``pad`` px apart counts), found through a grid."""
+    if not boxes:
+        return
+    cell = max(max(b[2] - b[0], b[3] - b[1]) for b in boxes) + pad
+    grid: dict[tuple[int, int], list[int]] = {}
+    for i, b in enumerate(boxes):
+        for gx in range(int(b[0] // cell), int(b[2] // cell) + 1):
+            for gy in range(int(b[1] // cell), int(b[3] // cell) + 1):
+                grid.setdefault((gx, gy), []).append(i)
+    seen = set()
+    for members in grid.values():
+        for k, i in enumerate(members):
+            for j in members[k + 1:]:
+                p = (i, j) if i < j else (j, i)
+                if p not in seen and _intersect(boxes[i], boxes[j], pad):
+                    seen.add(p)
+                    yield p
+
+
+def label_overlap(nodes: list[dict], defaults: dict | None = None) -> dict:
+    """How much the labels of a page collide, from the positions and font sizes drawn:
+    ``pair_ratio``, the share of label pairs whose boxes intersect; ``label_ratio``, the
+    share of labels that intersect at least one other; and ``node_overlaps``, how many
+    pairs of nodes (dot and label) overlap."""
+    labels = [b for b in (label_box(n, defaults) for n in nodes) if b is not None]
+    label_pairs = list(_pairs(labels))
+    touched = {i for p in label_pairs for i in p}
+    n = len(labels)
+    total = n * (n - 1) / 2
+    node_overlaps = sum(1 for _ in _pairs([node_box(nd, defaults) for nd in nodes]))
+    return {"labels": n, "label_pairs": len(label_pairs), "pair_ratio": len(label_pairs) / total if total else 0.0,
+            "label_ratio": len(touched) / n if n else 0.0, "node_overlaps": node_overlaps}
+
+
+def spread(nodes: list[dict], defaults: dict | None = None, iterations: int = 400) -> int:
+    """Move nodes (vis node dicts with x, y, size, label, font) apart until no two drawn boxes
+    (dot and label under it, plus PAD) overlap: each overlapping pair is pushed apart along the
+    axis where they overlap least, half each way. Keeps the layout's shape (neighbours stay
+    neighbours) while clearing every collision. Returns the number of rounds taken."""
+    if len(nodes) < 2:
+        return 0
+    offsets = []
+    for nd in nodes:
+        b = node_box(nd, defaults)
+        offsets.append((b[0] - nd["x"], b[1] - nd["y"], b[2] - nd["x"], b[3] - nd["y"]))
+    xs = [float(nd["x"]) for nd in nodes]
+    ys = [float(nd["y"]) for nd in nodes]
+    rounds = 0
+    for rounds in range(1, iterations + 1):
+        boxes = [(x + o[0], y + o[1], x + o[2], y + o[3]) for x, y, o in zip(xs, ys, offsets)]
+        moved = False
+        for i, j in _pairs(boxes, PAD):
+            a, b = boxes[i], boxes[j]
+            ox = min(a[2], b[2]) - max(a[0], b[0]) + PAD
+            oy = min(a[3], b[3]) - max(a[1], b[1]) + PAD
+            if ox <= 0 or oy <= 0:
+                continue
+            moved = True
+            ca, cb = ((a[0] + a[2]) / 2, (a[1] + a[3]) / 2), ((b[0] + b[2]) / 2, (b[1] + b[3]) / 2)
+            if ox <= oy:
+                s = (0.5 * ox + 0.01) * (1 if cb[0] > ca[0] or (cb[0] == ca[0] and j > i) else -1)
+                xs[i] -= s
+                xs[j] += s
+            else:
+                s = (0.5 * oy + 0.01) * (1 if cb[1] > ca[1] or (cb[1] == ca[1] and j > i) else -1)
+                ys[i] -= s
+                ys[j] += s
+        if not moved:
+            break
+    for nd, x, y in zip(nodes, xs, ys):
+        nd["x"], nd["y"] = round(x, 1), round(y, 1)
+    return rounds
+
+
 # ----------------------------------------------------------------------------- agencies
 
 
 def write_agencies(backend: Backend, out_path: str | Path, document: str | None = None, region: str | None = None,
-                   role: str | None = None, heading: str = "机构—措施职责分工图") -> dict:
+                   role: str | None = None, heading: str = "机构—措施职责分工图", declutter: bool = True) -> dict:
     """Agency ↔ measure graph. Filters (document: source file, 发文字号 or title; region;
     role: lead | support) narrow what is drawn; the page has the same filters, a search box
     and a colour-by switch (document / IP-chain stage). Returns counts of what was drawn."""
     g = project.agency_measure_graph(backend, document=document, region=region, role=role)
-    return write_agency_graph(g, out_path, heading=heading)
+    return write_agency_graph(g, out_path, heading=heading, declutter=declutter)
 
 
-def write_agency_graph(g: nx.Graph, out_path: str | Path, heading: str = "机构—措施职责分工图") -> dict:
+def write_agency_graph(g: nx.Graph, out_path: str | Path, heading: str = "机构—措施职责分工图",
+                       declutter: bool = True) -> dict:
     """Draw a graph shaped like ``project.agency_measure_graph`` (also used by benchmarks).
 
     Above FOLD_MEASURES measures the page opens folded: the measures of each lead-agency set
@@ -391,6 +516,8 @@ def write_agency_graph(g: nx.Graph, out_path: str | Path, heading: str = "机构
                 "pkgFilter": {"document": src, "region": d.get("region") or ""}}
         if label_measures:
             node["label"] = _short(d["label"])
+        if d.get("text"):
+            node["pkgText"] = d["text"]  # found by the search box, never drawn
         return node
 
     def edge_title(a: str, m: str, role: str) -> str:
@@ -408,6 +535,9 @@ def write_agency_graph(g: nx.Graph, out_path: str | Path, heading: str = "机构
     if not folded:
         for m in measures:
             _add_node(net, m, **measure_node(m))
+        if declutter:  # the force layout pulls hubs onto each other and labels into the centre
+            spread(net.nodes, MEASURE_NODE)
+        overlap = label_overlap(net.nodes, MEASURE_NODE)
         for (a, m), r in roles.items():
             style = LEAD_EDGE if r == "lead" else {}  # supporting: the view's edge defaults
             _add_edge(net, a, m, title=edge_title(a, m, r), pkgFilter={"role": r}, **style)
@@ -450,7 +580,7 @@ def write_agency_graph(g: nx.Graph, out_path: str | Path, heading: str = "机构
     return {"nodes": len(agencies) + len(measures), "edges": len(roles), "agencies": len(agencies),
             "measures": len(measures), "lead_edges": lead_edges, "support_edges": support_edges,
             "documents": len(sources), "drawn_nodes": len(net.nodes), "drawn_edges": len(net.edges),
-            "clusters": page["fold"]["clusters_total"] if folded else 0}
+            "clusters": page["fold"]["clusters_total"] if folded else 0, "overlap": None if folded else overlap}
 
 
 def _support_edge(dashed: bool) -> dict:
@@ -532,7 +662,8 @@ def _fold(net, g: nx.Graph, measures: list, fold_key: dict, centres: dict, roles
 # ----------------------------------------------------------------------------- agency network
 
 
-def write_network(backend: Backend, out_path: str | Path, heading: str = "机构协作网络（共同负责的措施数）") -> dict:
+def write_network(backend: Backend, out_path: str | Path, heading: str = "机构协作网络（共同负责的措施数）",
+                  declutter: bool = True) -> dict:
     """Agency ↔ agency graph weighted by shared measures; size = weighted degree, colour =
     Louvain community."""
     g = project.agency_measure_graph(backend)
@@ -550,6 +681,9 @@ def write_network(backend: Backend, out_path: str | Path, heading: str = "机构
         net.add_node(a, label=d["label"], title=tip, shape="dot", size=8 + 4 * math.sqrt(wd),
                      color=comm_color[comm[a]], x=x, y=y, pkgKind="agency", pkgCommunity=comm[a] + 1,
                      font={"size": 15, "strokeWidth": 3, "strokeColor": "#ffffff"})
+    if declutter:
+        spread(net.nodes)
+    overlap = label_overlap(net.nodes)
     for a, b, w in p.edges(data="weight"):
         net.add_edge(a, b, title=f"{p.nodes[a]['label']} — {p.nodes[b]['label']}\n共同负责 {w} 项措施",
                      width=1 + 2 * math.log2(w), color="#9aa5b1", arrows=NO_ARROW)
@@ -564,18 +698,20 @@ def write_network(backend: Backend, out_path: str | Path, heading: str = "机构
     page = {"view": "network", "legend": {"fixed": fixed, "modes": {}}, "defaultMode": "community",
             "note": "边权重为两个机构共同牵头或配合的措施数。"}
     _render(net, out_path, heading, page, _options(p.number_of_nodes(), arrows=False))
-    return {"nodes": len(net.nodes), "edges": len(net.edges), "communities": n_comm}
+    return {"nodes": len(net.nodes), "edges": len(net.edges), "communities": n_comm, "overlap": overlap}
 
 
 # ----------------------------------------------------------------------------- lineage
 
 
 def write_lineage(backend: Backend, out_path: str | Path, heading: str = "政策贯彻落实链：上级文件 → 下级文件 → 措施",
-                  measures_links: bool = False) -> dict:
+                  measures_links: bool = False, grade: str | None = None, pair: tuple[str, str] | None = None) -> dict:
     """National → provincial → local documents → measures along pkg:implements. Documents
     known only from the catalog (not ingested) have a dashed border and say so. With
     ``measures_links``, the measure correspondences stored by ``policykg align`` are drawn
-    between measures: solid for ``same``, dotted for ``partial``, the shared phrases as tooltip."""
+    between measures: solid for ``same``, dotted for ``partial``, the shared phrases as tooltip;
+    the page can show one grade or one pair of documents at a time, and ``grade`` (same |
+    partial) and ``pair`` (two source file names, 发文字号 or titles) draw only those."""
     g = project.lineage_graph(backend)
     layer = project.document_layers(g)
     pos = _layered_positions(g, layer)
@@ -618,7 +754,7 @@ def write_lineage(backend: Backend, out_path: str | Path, heading: str = "政策
         color = STAGE_COLORS.get(d.get("stage"), NO_STAGE) if d.get("stage") else NO_STAGE
         net.add_node(m, label=" ", title=_measure_tooltip(d), shape="dot", size=6, x=x, y=y,
                      color={"background": color, "border": doc_color.get(d.get("source"), "#555555")},
-                     borderWidth=2, pkgKind="measure")
+                     borderWidth=2, pkgKind="measure", **({"pkgText": d["text"]} if d.get("text") else {}))
     implements = 0
     for u, v, kind in g.edges(data="kind"):
         if kind == "implements":
@@ -627,18 +763,36 @@ def write_lineage(backend: Backend, out_path: str | Path, heading: str = "政策
         else:
             net.add_edge(u, v, title="包含措施", color="#c8ced3", width=0.8, arrows=NO_ARROW)
     aligned = 0
+    pairs: dict[str, str] = {}
+    grades_seen: set[str] = set()
+    if grade is not None and grade not in GRADE_ZH:
+        raise PolicyKGError(f"unknown grade {grade!r} (same, partial)")
+    want_pair = frozenset(_find_document(g, docs, name) for name in pair) if pair else None
     if measures_links:
         from .align import alignment_edges
 
         for e in alignment_edges(backend):
             if e["left_measure"] in net.node_ids and e["right_measure"] in net.node_ids:
+                ends = sorted((g.nodes[e["left_measure"]]["doc"], g.nodes[e["right_measure"]]["doc"]))
+                if (grade and e["grade"] != grade) or (want_pair and frozenset(ends) != want_pair):
+                    continue
                 aligned += 1
                 same = e["grade"] == "same"
+                key = " ⇄ ".join(g.nodes[d].get("source") or d for d in ends)
+                pairs.setdefault(key, " ⇄ ".join(_short(g.nodes[d].get("docNumber") or g.nodes[d].get("title")
+                                                        or g.nodes[d].get("source") or "?", 16) for d in ends))
+                grades_seen.add(e["grade"])
                 tip = [f"对应：{GRADE_ZH.get(e['grade'], e['grade'])}（得分 {e['score']:.2f}）",
                        f"共同表述：{e['evidence_text'] or '—'}"]
                 net.add_edge(e["left_measure"], e["right_measure"], title="\n".join(tip), arrows=NO_ARROW,
                              color=GRADE_COLORS[e["grade"]], width=2.0 if same else 1.2, dashes=not same,
-                             smooth={"type": "curvedCW", "roundness": 0.25})
+                             smooth={"type": "curvedCW", "roundness": 0.25},
+                             pkgFilter={"grade": e["grade"], "pair": key})
+    filters = []
+    if aligned:  # in-page filters of the correspondences; the other edges carry no pkgFilter and stay
+        filters = [{"key": "grade", "label": "对应程度", "options": [{"value": k, "label": GRADE_ZH[k]}
+                                                                  for k in GRADE_ZH if k in grades_seen]},
+                   {"key": "pair", "label": "文件对", "options": [{"value": k, "label": v} for k, v in sorted(pairs.items())]}]
     fixed = [
         {"title": "文件层级（实心 = 已导入）", "items": [
             {"label": LEVEL_ZH[k], "color": c, "shape": "box"} for k, c in LEVEL_COLORS.items() if k in levels_seen]
@@ -657,14 +811,25 @@ def write_lineage(backend: Backend, out_path: str | Path, heading: str = "政策
     page = {"view": "lineage", "legend": {"fixed": fixed, "modes": {}}, "defaultMode": "stage",
             "note": "自上而下：国家级 → 省级 → 市县级文件 → 措施。悬停查看详情。"}
     opts = _options(g.number_of_nodes(), arrows=False)
-    _render(net, out_path, heading, page, opts)
+    _render(net, out_path, heading, page, opts, filters)
     return {"nodes": len(net.nodes), "edges": len(net.edges), "documents": len(docs), "measures": len(measures),
-            "implements": implements, "not_ingested": not_ingested, "aligned": aligned}
+            "implements": implements, "not_ingested": not_ingested, "aligned": aligned, "pairs": len(pairs)}
+
+
+def _find_document(g: nx.DiGraph, docs: list, name: str) -> str:
+    """The ingested document a user names by source file name, 发文字号 or title."""
+    hits = [n for n in docs if g.nodes[n].get("ingested")
+            and name in (g.nodes[n].get("source"), g.nodes[n].get("docNumber"), g.nodes[n].get("title"))]
+    if len(hits) != 1:
+        known = sorted(g.nodes[n].get("source") or n for n in docs if g.nodes[n].get("ingested"))
+        why = "no ingested document" if not hits else f"{len(hits)} documents"
+        raise PolicyKGError(f"--pair {name!r}: {why} with that file name, 发文字号 or title (known: {', '.join(known[:8])})")
+    return hits[0]
 
 
 def _layered_positions(g: nx.DiGraph, layer: dict) -> dict:
     """Documents in rows by level (barycentric order under what they implement); each
-    document's measures in a small grid below the bottom document row."""
+    document's measures in a grid of its own, in a band below the bottom document row."""
     docs_by_layer: dict[int, list[str]] = {}
     for n, k in g.nodes(data="kind"):
         if k == "document":
@@ -681,13 +846,19 @@ def _layered_positions(g: nx.DiGraph, layer: dict) -> dict:
         row.sort(key=bary)
         for i, n in enumerate(row):
             pos[n] = ((i - (len(row) - 1) / 2) * doc_w, lv * row_h)
+    # Each document's measures get their own slot in one band below the documents, slots side
+    # by side in the order of their documents (left to right, then top to bottom): two
+    # documents at the same x in different rows no longer share a grid.
     top = (max(docs_by_layer, default=0) + 1) * row_h
-    for n, k in g.nodes(data="kind"):
-        if k != "document":
-            continue
+    owners = sorted((n for n, k in g.nodes(data="kind") if k == "document"
+                     and any(g.nodes[m]["kind"] == "measure" for m in g.successors(n))),
+                    key=lambda n: (pos[n][0], pos[n][1], n))
+    slot, gap = cols * cell, 2.0 * cell
+    x = -(len(owners) * (slot + gap) - gap) / 2
+    for n in owners:
         ms = sorted((m for m in g.successors(n) if g.nodes[m]["kind"] == "measure"),
                     key=lambda m: (g.nodes[m].get("order") or 0, m))
-        x0 = pos[n][0] - (cols - 1) * cell / 2
         for i, m in enumerate(ms):
-            pos[m] = (x0 + (i % cols) * cell, top + (i // cols) * cell)
+            pos[m] = (x + cell / 2 + (i % cols) * cell, top + (i // cols) * cell)
+        x += slot + gap
     return pos

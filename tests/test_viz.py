@@ -102,3 +102,31 @@ def test_viz_agencies_folds_a_large_graph_and_keeps_every_measure(tmp_path):
     assert links == {(a, m, r) if g.nodes[a]["kind"] == "agency" else (m, a, r) for a, m, r in g.edges(data="role")}
     note = re.search(r"var PKG = (.*?);\n", text).group(1)
     assert f"{info['measures']:,} 项措施" in json.loads(note)["note"]
+
+
+def test_viz_lineage_cli_grade_and_pair(tmp_path, monkeypatch):
+    from policykg.queries import cli
+    from policykg.queries.align import align_all
+
+    monkeypatch.setattr(cli.state, "_backend", None)  # the CLI keeps one backend per process
+
+    store_dir = tmp_path / "store"  # its own store, ingested and aligned here, then closed for the CLI
+    backend = OxigraphBackend(store_dir)
+    assert not ingest_paths(backend, [ROOT / "corpus"], jobs=1).failed
+    align_all(backend)
+    backend.close()
+    del backend
+    runner = CliRunner()
+    base = ["--store", str(store_dir), "viz", "lineage", "--measures", "--out"]
+    res = runner.invoke(app, base + [str(tmp_path / "all.html")])
+    assert res.exit_code == 0, res.output
+    text = (tmp_path / "all.html").read_text(encoding="utf-8")
+    assert 'id="pkg-filter-grade"' in text and 'id="pkg-filter-pair"' in text
+    res = runner.invoke(app, base + [str(tmp_path / "same.html"), "--grade", "same"])
+    assert res.exit_code == 0, res.output
+    same = (tmp_path / "same.html").read_text(encoding="utf-8")
+    assert '"grade": "partial"' not in same and same.count('"grade": "same"') < text.count('"grade": ')
+    res = runner.invoke(app, base + [str(tmp_path / "x.html"), "--grade", "alike"])
+    assert res.exit_code == 1 and "alike" in res.output
+    res = runner.invoke(app, base + [str(tmp_path / "y.html"), "--pair", "no such.txt", "other.txt"])
+    assert res.exit_code == 1 and "no such.txt" in res.output

@@ -11,7 +11,8 @@ import pytest
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from benchmarks.browser import CHROMIUM, chromium, node_point, open_graph, synthetic_agency_graph  # noqa: E402
+from benchmarks.browser import (CHROMIUM, chromium, node_point, open_graph, overlap_in_browser,  # noqa: E402
+                                synthetic_agency_graph)
 from policykg.graph.store import OxigraphBackend  # noqa: E402
 from policykg.queries.batch import ingest_paths  # noqa: E402
 from policykg.queries.viz import write_agencies, write_agency_graph, write_lineage, write_network  # noqa: E402
@@ -292,5 +293,176 @@ def test_folded_20000_node_page(browser, folded):
         visible = page.evaluate("() => pkgGraph.edges.get({filter: e => !e.hidden}).map(e => e.pkgFilter.role)")
         assert visible and set(visible) == {"lead"}
         assert_no_injection(page, dialogs, errors, blocked, scripts=3)
+    finally:
+        page.close()
+
+
+# ----------------------------------------------------------------------------- layouts that read
+
+# Bound on the label-overlap ratio (share of label pairs whose canvas boxes intersect, measured
+# by vis-network itself): the spread keeps PAD px between every node box (dot + label), so the
+# new layout should have none; 0.001 leaves room for canvas text metrics wider than the
+# estimate (a fallback font), and is still 13-54x under the old layouts' 0.013-0.054 on the corpus.
+LABEL_PAIR_BOUND = 0.001
+
+
+def measured(browser, html: Path) -> dict:
+    page, dialogs, errors, blocked = open_page(browser, html)
+    try:
+        return overlap_in_browser(page)
+    finally:
+        page.close()
+
+
+@pytest.mark.parametrize("writer", [write_agencies, write_network])
+def test_hubs_apart_and_labels_clear_at_corpus_size(store, browser, tmp_path, writer):
+    old = measured(browser, _write(writer, store, tmp_path / "old.html", declutter=False))
+    new_html = _write(writer, store, tmp_path / "new.html")
+    new = measured(browser, new_html)
+    print(f"{writer.__name__}: old {old}, new {new}")
+    assert old["node_overlaps"] > 0 and old["label_pairs"] > 0  # what the issue saw
+    assert new["node_overlaps"] == 0
+    assert new["pair_ratio"] <= LABEL_PAIR_BOUND < old["pair_ratio"]
+    # the tooltip is the node under the pointer: hover each of the two hubs
+    hubs = hub_ids(new_html, 2)
+    page, dialogs, errors, blocked = open_page(browser, new_html)
+    try:
+        for hub in hubs:
+            label = page.evaluate("(id) => pkgGraph.nodes.get(id).label", hub)
+            assert f"机构：{label}" in hover_tooltip(page, hub)
+        page.screenshot(path=str(ARTIFACTS / f"{writer.__name__}_spread.png"))
+    finally:
+        page.close()
+
+
+def _write(writer, store, html: Path, **kw) -> Path:
+    writer(store, html, **kw)
+    return html
+
+
+def hub_ids(html: Path, k: int) -> list[str]:
+    """The k biggest nodes of a page (the hubs), read from the page's node data."""
+    import json
+    import re
+
+    text = html.read_text(encoding="utf-8")
+    data = json.loads(re.search(r"new vis\.DataSet\((\[.*?\])\);\n", text).group(1))
+    data = [n for n in data if "size" in n]
+    return [n["id"] for n in sorted(data, key=lambda n: -n["size"])[:k]]
+
+
+def test_no_overlapping_nodes_at_2000_nodes(browser, tmp_path):
+    g = synthetic_agency_graph(250, 2000)
+    old_info = write_agency_graph(g.copy(), tmp_path / "old.html", declutter=False)
+    new_info = write_agency_graph(g.copy(), tmp_path / "new.html")
+    old, new = measured(browser, tmp_path / "old.html"), measured(browser, tmp_path / "new.html")
+    print(f"2,250 nodes: old {old} / python {old_info['overlap']}, new {new} / python {new_info['overlap']}")
+    assert old["node_overlaps"] > 0
+    assert new["node_overlaps"] == 0 and new_info["overlap"]["node_overlaps"] == 0
+    assert new["pair_ratio"] <= min(LABEL_PAIR_BOUND, old["pair_ratio"])
+
+
+def test_lineage_keeps_each_documents_measures_in_its_own_region(store, browser, tmp_path):
+    html = tmp_path / "lineage.html"
+    write_lineage(store, html)
+    page, dialogs, errors, blocked = open_page(browser, html)
+    try:
+        regions = page.evaluate("""() => {
+            const pos = pkgGraph.network.getPositions(), out = {};
+            pkgGraph.edges.forEach(e => {
+              const m = pkgGraph.nodes.get(e.to);
+              if (m && m.pkgKind === 'measure' && pkgGraph.nodes.get(e.from).pkgKind === 'document') {
+                const b = pkgGraph.network.getBoundingBox(e.to);
+                const r = out[e.from] = out[e.from] || {left: Infinity, top: Infinity, right: -Infinity, bottom: -Infinity, n: 0};
+                r.left = Math.min(r.left, b.left); r.right = Math.max(r.right, b.right);
+                r.top = Math.min(r.top, b.top); r.bottom = Math.max(r.bottom, b.bottom); r.n++;
+              } });
+            return out; }""")
+        page.screenshot(path=str(ARTIFACTS / "lineage_regions.png"))
+    finally:
+        page.close()
+    assert len(regions) >= 2
+    for (d1, a), (d2, b) in itertools.combinations(sorted(regions.items()), 2):
+        inside = a["left"] < b["right"] and b["left"] < a["right"] and a["top"] < b["bottom"] and b["top"] < a["bottom"]
+        assert not inside, f"measures of {d1} and {d2} share a region: {a} {b}"
+
+
+# ----------------------------------------------------------------------------- measure links, search
+
+
+@pytest.fixture(scope="module")
+def aligned(tmp_path_factory):
+    from policykg.queries.align import align_all
+
+    backend = OxigraphBackend(tmp_path_factory.mktemp("aligned") / "store")
+    assert not ingest_paths(backend, [ROOT / "corpus"], jobs=1).failed
+    align_all(backend)
+    yield backend
+    backend.close()
+
+
+def visible_links(page) -> list[list[str]]:
+    return page.evaluate("() => pkgGraph.edges.get({filter: e => !e.hidden && e.pkgFilter && e.pkgFilter.grade})"
+                         ".map(e => [e.pkgFilter.grade, e.pkgFilter.pair])")
+
+
+def test_measure_links_filter_by_grade_and_document_pair(aligned, browser, tmp_path):
+    html = tmp_path / "lineage_measures.html"
+    info = write_lineage(aligned, html, measures_links=True)
+    assert info["aligned"] > 0 and info["pairs"] >= 2
+    page, dialogs, errors, blocked = open_page(browser, html)
+    try:
+        everything = visible_links(page)
+        assert len(everything) == info["aligned"]
+        grades = sorted({g for g, _ in everything})
+        pairs = sorted({p for _, p in everything})
+        for grade in grades:
+            page.select_option("#pkg-filter-grade", grade)
+            shown = visible_links(page)
+            assert shown and {g for g, _ in shown} == {grade}
+            assert len(shown) == sum(1 for g, _ in everything if g == grade)
+        page.select_option("#pkg-filter-grade", "")
+        page.select_option("#pkg-filter-pair", pairs[0])
+        shown = visible_links(page)
+        assert {p for _, p in shown} == {pairs[0]} and len(shown) == sum(1 for _, p in everything if p == pairs[0])
+        # the documents and their measures stay drawn
+        assert page.evaluate("() => pkgGraph.nodes.get({filter: n => n.hidden}).length") == 0
+        page.screenshot(path=str(ARTIFACTS / "lineage_measures_pair.png"))
+        assert_no_injection(page, dialogs, errors, blocked)
+    finally:
+        page.close()
+    # the same from the Python side (the CLI's --grade / --pair)
+    one = write_lineage(aligned, tmp_path / "same.html", measures_links=True, grade=grades[0])
+    assert one["aligned"] == sum(1 for g, _ in everything if g == grades[0])
+    a, b = pairs[0].split(" ⇄ ")
+    two = write_lineage(aligned, tmp_path / "pair.html", measures_links=True, pair=(a, b))
+    assert two["aligned"] == sum(1 for _, p in everything if p == pairs[0]) and two["pairs"] == 1
+
+
+def text_only_substring(backend) -> tuple[str, str]:
+    """A measure and a Chinese substring of its text that its heading (label and tooltip) lacks."""
+    import re
+
+    rows = select(backend, "SELECT ?m ?h ?t WHERE { ?d pkg:sourceFile ?f ; pkg:hasMeasure ?m . ?m pkg:heading ?h ; "
+                           "pkg:text ?t ; pkg:leadAgency ?a } ORDER BY ?m")
+    for r in rows:
+        for run in re.findall(r"[\u4e00-\u9fff]{6,}", r["t"]):
+            q = run[:6]
+            if q not in r["h"] and not any(q in o["h"] for o in rows):
+                return r["m"], q
+    raise AssertionError("no measure text with a substring outside every heading")
+
+
+@pytest.mark.parametrize("writer", [write_agencies, write_lineage])
+def test_search_finds_measure_text(store, browser, tmp_path, writer):
+    measure, q = text_only_substring(store)
+    html = tmp_path / "page.html"
+    writer(store, html)
+    page, dialogs, errors, blocked = open_page(browser, html)
+    try:
+        page.fill("#pkg-search", q)
+        page.wait_for_function("(m) => pkgGraph.network.getSelectedNodes().includes(m)", arg=measure, timeout=10_000)
+        assert "找到" in page.locator("#pkg-status").inner_text()
+        assert_no_injection(page, dialogs, errors, blocked)
     finally:
         page.close()
