@@ -81,6 +81,11 @@ class State:
                         f"{serving['url']}): stop that server to write, or query it at {serving['url']}sparql") from None
         return self._backend
 
+    def close(self) -> None:
+        if self._backend is not None:
+            self._backend.close()
+            self._backend = None
+
     def refresh_workbench(self) -> None:
         """Rebuild the serve workbench's read model after a write (embedded store only), when
         there is one: a store never served pays nothing (`serve` builds it on first start)."""
@@ -157,6 +162,7 @@ def main_options(
     ),
 ) -> None:
     """Global options come before the command: policykg --store DIR ingest corpus/"""
+    state.close()  # a store opened by an earlier invocation in this process (tests, notebooks) is not this one
     state.store, state.endpoint, state.update_endpoint, state.graph_store = store, endpoint, update_endpoint, graph_store
 
 

@@ -324,6 +324,9 @@ def test_queries_cli_file_syntax_error(tmp_path):
 
     from policykg.queries.cli import app
 
+    from policykg.graph.store import OxigraphBackend
+
+    OxigraphBackend(tmp_path / "s").close()  # an empty store: read commands need one
     bad = tmp_path / "bad.rq"
     bad.write_text("SELECT * WHERE {\n  ?s ?p \n}}\n", encoding="utf-8")
     r = CliRunner().invoke(app, ["--store", str(tmp_path / "s"), "query", "--file", str(bad)])
