@@ -45,9 +45,11 @@ class State:
     update_endpoint: Optional[str] = None
     graph_store: Optional[str] = None
     _backend: Optional[Backend] = None
+    opened_for: Optional[tuple] = None  # the global options the backend was opened with (None: given, not opened)
 
     def backend(self, read_only: bool = False) -> Backend:
         if self._backend is None:
+            self.opened_for = (self.store, self.endpoint, self.update_endpoint, self.graph_store)
             if self.endpoint:
                 from ..graph.remote import EndpointBackend
 
@@ -84,7 +86,7 @@ class State:
     def close(self) -> None:
         if self._backend is not None:
             self._backend.close()
-            self._backend = None
+        self._backend, self.opened_for = None, None
 
     def refresh_workbench(self) -> None:
         """Rebuild the serve workbench's read model after a write (embedded store only), when
@@ -162,8 +164,10 @@ def main_options(
     ),
 ) -> None:
     """Global options come before the command: policykg --store DIR ingest corpus/"""
-    state.close()  # a store opened by an earlier invocation in this process (tests, notebooks) is not this one
-    state.store, state.endpoint, state.update_endpoint, state.graph_store = store, endpoint, update_endpoint, graph_store
+    options = (store, endpoint, update_endpoint, graph_store)
+    if state.opened_for not in (None, options):
+        state.close()  # opened by an earlier invocation in this process (tests, notebooks) for another store
+    state.store, state.endpoint, state.update_endpoint, state.graph_store = options
 
 
 # ----------------------------------------------------------------------------- ingest
