@@ -45,48 +45,55 @@ class State:
     update_endpoint: Optional[str] = None
     graph_store: Optional[str] = None
     _backend: Optional[Backend] = None
-    opened_for: Optional[tuple] = None  # the global options the backend was opened with (None: given, not opened)
+    _opened: Optional[tuple] = None  # (backend, global options) of the backend this CLI opened itself
+
+    def options(self) -> tuple:
+        return (self.store, self.endpoint, self.update_endpoint, self.graph_store)
 
     def backend(self, read_only: bool = False) -> Backend:
         if self._backend is None:
-            self.opened_for = (self.store, self.endpoint, self.update_endpoint, self.graph_store)
-            if self.endpoint:
-                from ..graph.remote import EndpointBackend
-
-                self._backend = EndpointBackend(
-                    self.endpoint,
-                    self.update_endpoint,
-                    graph_store=self.graph_store,
-                    user=os.environ.get("POLICYKG_USER"),
-                    password=os.environ.get("POLICYKG_PASSWORD"),
-                )
-            else:
-                location = self.store or default_store_path()
-                try:
-                    # Read commands never create a store, and can query one in a read-only folder.
-                    self._backend = open_read_only(location) if read_only else OxigraphBackend(location)
-                except StoreError:
-                    from .workbench.readmodel import who_serves
-
-                    serving = who_serves(location)
-                    if serving is None:
-                        raise
-                    if read_only:  # a reader asks the server that holds the store
-                        from ..graph.remote import EndpointBackend
-
-                        err.print(f"the store is being served by PID {serving['pid']}: asking it at "
-                                  f"{serving['url']}sparql", highlight=False)
-                        self._backend = EndpointBackend(serving["url"] + "sparql", None)
-                        return self._backend
-                    raise StoreError(
-                        f"the store {location} is being served by PID {serving['pid']} (policykg serve, "
-                        f"{serving['url']}): stop that server to write, or query it at {serving['url']}sparql") from None
+            self._backend = self._open(read_only)
+            self._opened = (self._backend, self.options())
         return self._backend
 
-    def close(self) -> None:
-        if self._backend is not None:
+    def _open(self, read_only: bool) -> Backend:
+        if self.endpoint:
+            from ..graph.remote import EndpointBackend
+
+            return EndpointBackend(
+                self.endpoint,
+                self.update_endpoint,
+                graph_store=self.graph_store,
+                user=os.environ.get("POLICYKG_USER"),
+                password=os.environ.get("POLICYKG_PASSWORD"),
+            )
+        location = self.store or default_store_path()
+        try:
+            # Read commands never create a store, and can query one in a read-only folder.
+            return open_read_only(location) if read_only else OxigraphBackend(location)
+        except StoreError:
+            from .workbench.readmodel import who_serves
+
+            serving = who_serves(location)
+            if serving is None:
+                raise
+            if read_only:  # a reader asks the server that holds the store
+                from ..graph.remote import EndpointBackend
+
+                err.print(f"the store is being served by PID {serving['pid']}: asking it at "
+                          f"{serving['url']}sparql", highlight=False)
+                return EndpointBackend(serving["url"] + "sparql", None)
+            raise StoreError(
+                f"the store {location} is being served by PID {serving['pid']} (policykg serve, "
+                f"{serving['url']}): stop that server to write, or query it at {serving['url']}sparql") from None
+
+    def forget_other_store(self, options: tuple) -> None:
+        """Close a backend an earlier invocation in this process (tests, notebooks) opened for
+        other options; a backend handed in from outside is left as it is."""
+        if self._opened is not None and self._opened[0] is self._backend and self._opened[1] != options:
             self._backend.close()
-        self._backend, self.opened_for = None, None
+            self._backend = None
+        self._opened = None if self._backend is None else self._opened
 
     def refresh_workbench(self) -> None:
         """Rebuild the serve workbench's read model after a write (embedded store only), when
@@ -165,8 +172,7 @@ def main_options(
 ) -> None:
     """Global options come before the command: policykg --store DIR ingest corpus/"""
     options = (store, endpoint, update_endpoint, graph_store)
-    if state.opened_for not in (None, options):
-        state.close()  # opened by an earlier invocation in this process (tests, notebooks) for another store
+    state.forget_other_store(options)
     state.store, state.endpoint, state.update_endpoint, state.graph_store = options
 
 
@@ -451,7 +457,7 @@ def serve(
     """The analyst's workbench on http://127.0.0.1:PORT/ until Ctrl-C: documents with facets, document,
     measure and agency pages, full-text search, the named queries as forms, downloads (CSV, XLSX, JSON),
     and a read-only SPARQL endpoint at /sparql. It holds the store while it runs: stop it to ingest."""
-    from .workbench.readmodel import read_model_path, refresh_read_model, serve_marker, write_serve_marker
+    from .workbench.readmodel import read_model_path, refresh_read_model, write_serve_marker
 
     if state.endpoint:
         fail("serve exposes the embedded store; it cannot be combined with --endpoint")
