@@ -59,7 +59,7 @@ def scorer():
 
 
 def pair_record(index, by_source, left: str, right: str) -> dict:
-    from policykg.queries.align import align_block, candidate_pairs_for
+    from policykg.analysis.align import align_block, candidate_pairs_for
 
     a, b = by_source[left], by_source[right]
     links = align_block(index, a, b, candidate_pairs_for(index, a, b))
@@ -82,8 +82,8 @@ def totals(scores: list[dict]) -> dict:
 
 def evaluate(store_dir: Path | None = None, grid: dict | None = None) -> dict:
     from policykg.graph.store import OxigraphBackend
-    from policykg.queries.align import AlignParams, Index, read_facets, read_measures
-    from policykg.queries.batch import ingest_paths
+    from policykg.analysis.align import AlignParams, Index, read_facets, read_measures
+    from policykg.ingest.batch import ingest_paths
 
     score_pair = scorer()
     golds = load_gold()

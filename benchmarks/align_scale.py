@@ -33,7 +33,7 @@ def label(n: int) -> str:
 def measure(n: int, tmp: Path, seed: int = 7, jobs: int = 2) -> dict:
     """Generate ``n`` documents, ingest them, time ``align_all``; returns timings and counts."""
     from policykg.graph.store import OxigraphBackend
-    from policykg.queries.batch import ingest_paths
+    from policykg.ingest.batch import ingest_paths
 
     docs, store = tmp / f"docs{n}", tmp / f"store{n}"
     write_corpus(docs, n, seed)
@@ -49,7 +49,7 @@ def measure(n: int, tmp: Path, seed: int = 7, jobs: int = 2) -> dict:
 def timed_align(store: Path) -> dict:
     """Open an ingested store, run ``align_all`` once and time it: {align_seconds, stats}."""
     from policykg.graph.store import OxigraphBackend
-    from policykg.queries.align import align_all
+    from policykg.analysis.align import align_all
 
     backend = OxigraphBackend(store)
     try:

@@ -209,7 +209,7 @@ def measure_agency_graph(out_dir: str | Path, n_agencies: int = 250, n_measures:
     then, with ``respond``, on the last page, the time to answer a hover and a click
     (``time_to_respond``)."""
     sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-    from policykg.queries.viz import write_agency_graph
+    from policykg.views.viz import write_agency_graph
 
     if browser is None:
         with chromium() as fresh:

@@ -109,7 +109,7 @@ def dir_size(path: Path) -> int:
 # -- ingest in a subprocess (peak RSS is per process) -------------------------------------------
 def _ingest_child(store: str, folder: str, jobs: int) -> None:
     from policykg.graph.store import OxigraphBackend
-    from policykg.queries.batch import ingest_paths
+    from policykg.ingest.batch import ingest_paths
 
     backend = OxigraphBackend(store)
     t0 = time.perf_counter()
@@ -129,7 +129,7 @@ def _ingest_child(store: str, folder: str, jobs: int) -> None:
 def _extract_child(folder: str, jobs: int) -> None:
     """Read and extract every file into N-Triples through the ingest worker pool, storing
     nothing: what ``--jobs`` parallelizes, without the single writer."""
-    from policykg.queries.batch import _outcomes, collect_files
+    from policykg.ingest.batch import _outcomes, collect_files
 
     files, _ = collect_files([folder])
     t0 = time.perf_counter()
@@ -459,9 +459,9 @@ def viz_figures(rep: Report, tmp: Path, quick: bool) -> None:
     try:
         from benchmarks.browser import block_network, chromium, measure_agency_graph, synthetic_agency_graph
 
-        from policykg.queries import viz
+        from policykg.views import viz
     except ImportError as err:
-        rep.note(f"graph figures skipped: benchmarks/browser.py or queries/viz.py missing ({err})")
+        rep.note(f"graph figures skipped: benchmarks/browser.py or views/viz.py missing ({err})")
         return
     if not Path(os.environ.get("POLICYKG_CHROMIUM", "/usr/bin/chromium")).exists():
         rep.note("graph figures skipped: no Chromium")

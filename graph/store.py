@@ -264,7 +264,7 @@ class OxigraphBackend:
 
     # Documents the ingest writer commits together (replace_graphs). Bulk-loading one document
     # alone costs twice as much per document as 10–50 together; with the writer thread
-    # (queries/batch.py) 25 was fastest of 10/25/50 at 300 and 1,000 documents, and holds half the
+    # (ingest/batch.py) 25 was fastest of 10/25/50 at 300 and 1,000 documents, and holds half the
     # memory of 50.
     write_batch = 25
 

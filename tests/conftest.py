@@ -33,7 +33,7 @@ def corpus_files() -> list[Path]:
 def corpus_store(tmp_path_factory):
     """An embedded Oxigraph store holding the bundled corpus (read it, don't write it)."""
     from policykg.graph.store import OxigraphBackend
-    from policykg.queries.batch import ingest_paths
+    from policykg.ingest.batch import ingest_paths
 
     backend = OxigraphBackend(tmp_path_factory.mktemp("corpus-store") / "store")
     report = ingest_paths(backend, [CORPUS], jobs=1)

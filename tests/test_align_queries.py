@@ -21,8 +21,8 @@ ALIGN_QUERIES = ("align_measures", "measure_texts", "align_documents", "align_im
 
 @pytest.fixture(scope="module")
 def store(tmp_path_factory):
-    from policykg.queries.align import align_all
-    from policykg.queries.batch import ingest_paths
+    from policykg.analysis.align import align_all
+    from policykg.ingest.batch import ingest_paths
 
     backend = OxigraphBackend(tmp_path_factory.mktemp("align") / "store")
     report = ingest_paths(backend, [CORPUS], jobs=1)
@@ -66,7 +66,7 @@ def test_index_dot_relabelled_columns_give_scipy_products(store):
     """The path big vocabularies take (columns relabelled per pair) gives scipy's products."""
     import numpy as np
 
-    from policykg.queries.align import AlignParams, Index, read_measures
+    from policykg.analysis.align import AlignParams, Index, read_measures
 
     backend, _ = store
     measures = read_measures(backend)
@@ -83,8 +83,8 @@ def test_export_alignments_gives_a_run_without_links_one_row(tmp_path):
     """A run with no links is one row. Headings were once looked up outside the OPTIONAL that
     binds the measures: for such a run they matched every heading of the store, squared (OOM
     at 1,000 documents)."""
-    from policykg.queries.align import AlignParams, align_pair, alignment_records
-    from policykg.queries.batch import ingest_paths
+    from policykg.analysis.align import AlignParams, align_pair, alignment_records
+    from policykg.ingest.batch import ingest_paths
 
     backend = OxigraphBackend(tmp_path / "store")
     assert not ingest_paths(backend, [CORPUS / LEFT, CORPUS / RIGHT], jobs=1).by_status("failed")
@@ -107,8 +107,8 @@ def test_align_all_blocks_and_stores_one_graph_per_pair(store):
 
 
 def test_align_all_reports_its_phases_and_every_pair(tmp_path):
-    from policykg.queries.align import align_all
-    from policykg.queries.batch import ingest_paths
+    from policykg.analysis.align import align_all
+    from policykg.ingest.batch import ingest_paths
 
     backend = OxigraphBackend(tmp_path / "store")
     ingest_paths(backend, [CORPUS], jobs=1)
@@ -121,7 +121,7 @@ def test_align_all_reports_its_phases_and_every_pair(tmp_path):
 
 
 def test_align_evidence_spans_point_into_the_source_text(store):
-    from policykg.queries.align import alignment_records, read_measures
+    from policykg.analysis.align import alignment_records, read_measures
 
     backend, _ = store
     spans = {}
@@ -147,7 +147,7 @@ def test_align_evidence_spans_point_into_the_source_text(store):
 
 
 def test_align_rerun_replaces_the_pair_graph(store):
-    from policykg.queries.align import align_pair
+    from policykg.analysis.align import align_pair
 
     backend, _ = store
     count = "SELECT (COUNT(*) AS ?n) WHERE { ?c a <%s> }" % PKG.Correspondence
@@ -170,7 +170,7 @@ def test_counterparts_are_symmetric(store):
 
 
 def test_alignment_edges_and_diffusion(store):
-    from policykg.queries.align import DIFFUSION_COLUMNS, alignment_edges, diffusion_table
+    from policykg.analysis.align import DIFFUSION_COLUMNS, alignment_edges, diffusion_table
 
     backend, _ = store
     edges = alignment_edges(backend)
@@ -197,8 +197,8 @@ def test_measure_citations_are_in_the_graph(store):
 def test_upstream_coverage_and_gaps_down_the_chain(tmp_path):
     """With one ingested document declared upstream of another, coverage lists the local measures
     carrying out each upstream measure and gaps list the rest."""
-    from policykg.queries.align import align_all
-    from policykg.queries.batch import ingest_paths
+    from policykg.analysis.align import align_all
+    from policykg.ingest.batch import ingest_paths
 
     backend = OxigraphBackend(tmp_path / "store")
     ingest_paths(backend, [CORPUS / LEFT, CORPUS / RIGHT], jobs=1)
@@ -219,7 +219,7 @@ def test_gaps_follow_correspondences_through_a_document_in_between(tmp_path, req
     """down implements mid implements up. An upstream measure linked to a mid measure that is
     linked to a down measure is no gap for either; an unlinked one is a gap for both. Also on
     Virtuoso: the query binds its parameter inside MINUS and walks alternative paths."""
-    from policykg.queries.batch import ingest_paths
+    from policykg.ingest.batch import ingest_paths
 
     mid_source = "002_02588ea22fbee5d9.txt"
     if kind == "embedded":
@@ -257,9 +257,9 @@ def test_align_all_blocking_limits_the_candidates(tmp_path):
     the first pass never multiplies more than the capped postings allow."""
     import sys
 
-    from policykg.queries.align import (AlignParams, Index, align_all, chain_pairs, read_chains, read_measures,
+    from policykg.analysis.align import (AlignParams, Index, align_all, chain_pairs, read_chains, read_measures,
                                         related_groups)
-    from policykg.queries.batch import ingest_paths
+    from policykg.ingest.batch import ingest_paths
 
     sys.path.insert(0, str(CORPUS.parent))
     from benchmarks.synth import write_corpus
@@ -318,8 +318,8 @@ def test_align_correspondences_point_at_stored_measures(store):
 
 
 def test_align_lineage_view_draws_measure_links(store, tmp_path):
-    from policykg.queries.align import alignment_edges
-    from policykg.queries.viz import write_lineage
+    from policykg.analysis.align import alignment_edges
+    from policykg.views.viz import write_lineage
 
     backend, _ = store
     plain = write_lineage(backend, tmp_path / "plain.html")
@@ -335,8 +335,8 @@ def test_align_lineage_view_draws_measure_links(store, tmp_path):
 def test_documents_without_a_shared_upstream_are_aligned_by_topic(tmp_path):
     """汕头's plan (001) implements nothing another corpus document implements: the upstream
     blocks never pair it, the topical block does."""
-    from policykg.queries.align import AlignParams, align_all, read_chains
-    from policykg.queries.batch import ingest_paths
+    from policykg.analysis.align import AlignParams, align_all, read_chains
+    from policykg.ingest.batch import ingest_paths
 
     shantou, zhuhai = "001_5a61ba707b6c805c.txt", "000_aac036100b9cab63.txt"
     backend = OxigraphBackend(tmp_path / "store")
@@ -360,7 +360,7 @@ def test_evidence_is_whole_words_on_both_sides_and_never_generic(store):
     """知识产权执 is shared by 知识产权执行保险 and 知识产权执法 but means different things: the
     evidence is cut back to whole words of both sides, and 知识产权 alone (a generic word of
     align_stopterms.tsv) is no evidence."""
-    from policykg.queries.align import AlignParams, Index, alignment_records, evidence_phrases, read_measures, read_stopterms, segment
+    from policykg.analysis.align import AlignParams, Index, alignment_records, evidence_phrases, read_measures, read_stopterms, segment
 
     backend, _ = store
     index = Index(read_measures(backend), AlignParams())

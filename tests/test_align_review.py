@@ -19,8 +19,8 @@ LEFT, RIGHT = "003_b70a2f308e677d33.txt", "004_b226f07776384f2e.txt"
 
 @pytest.fixture()
 def aligned(tmp_path):
-    from policykg.queries.align import align_pair
-    from policykg.queries.batch import ingest_paths
+    from policykg.analysis.align import align_pair
+    from policykg.ingest.batch import ingest_paths
 
     backend = OxigraphBackend(tmp_path / "store")
     assert not ingest_paths(backend, [CORPUS / LEFT, CORPUS / RIGHT], jobs=1).by_status("failed")
@@ -29,7 +29,7 @@ def aligned(tmp_path):
 
 
 def links_of(backend):
-    from policykg.queries.align import alignment_records
+    from policykg.analysis.align import alignment_records
 
     (record,) = alignment_records(backend)
     return {(l["left_heading"], l["right_heading"]): l for l in record["links"]}
@@ -41,8 +41,8 @@ def runs(backend):
 
 
 def test_link_ids_are_stable_and_orientation_free(aligned):
-    from policykg.queries.align import align_pair
-    from policykg.queries.align_review import link_id, pair_links
+    from policykg.analysis.align import align_pair
+    from policykg.analysis.align_review import link_id, pair_links
 
     first = {l["id"]: (l["left_heading"], l["right_heading"]) for l in pair_links(aligned, LEFT, RIGHT)}
     assert len(first) >= 20
@@ -53,8 +53,8 @@ def test_link_ids_are_stable_and_orientation_free(aligned):
 
 
 def test_reject_regrade_accept_are_preferred_and_survive_realignment(aligned):
-    from policykg.queries.align import AlignParams, align_all, align_pair
-    from policykg.queries.align_review import clear, decide, pair_links
+    from policykg.analysis.align import AlignParams, align_all, align_pair
+    from policykg.analysis.align_review import clear, decide, pair_links
 
     links = pair_links(aligned, LEFT, RIGHT)
     same = next(l for l in links if l["grade"] == "same")
@@ -93,13 +93,13 @@ def test_reject_regrade_accept_are_preferred_and_survive_realignment(aligned):
     clear(aligned, partial["id"])
     exported = links_of(aligned)
     assert exported[key(same)]["grade"] == "same" and exported[key(partial)]["grade"] == "partial"
-    from policykg.queries.align_review import decisions
+    from policykg.analysis.align_review import decisions
 
     assert [d["id"] for d in decisions(aligned)] == [other["id"]]
 
 
 def test_a_newer_decision_replaces_the_older(aligned):
-    from policykg.queries.align_review import decide, decisions, pair_links
+    from policykg.analysis.align_review import decide, decisions, pair_links
 
     link = pair_links(aligned, LEFT, RIGHT)[0]
     decide(aligned, link["id"], "reject")
@@ -110,8 +110,8 @@ def test_a_newer_decision_replaces_the_older(aligned):
 
 
 def test_bad_decisions_are_refused(aligned):
-    from policykg.queries.align import AlignError
-    from policykg.queries.align_review import decide, pair_links
+    from policykg.analysis.align import AlignError
+    from policykg.analysis.align_review import decide, pair_links
 
     ids = [l["id"] for l in pair_links(aligned, LEFT, RIGHT)]
     with pytest.raises(AlignError, match="no stored link"):
@@ -127,7 +127,7 @@ def test_bad_decisions_are_refused(aligned):
 
 def test_review_graphs_conform_to_the_shapes(aligned):
     from policykg.graph.validate import validate_backend
-    from policykg.queries.align_review import decide, pair_links
+    from policykg.analysis.align_review import decide, pair_links
 
     for link, (decision, grade) in zip(pair_links(aligned, LEFT, RIGHT), [("reject", None), ("regrade", "same"), ("accept", None)]):
         decide(aligned, link["id"], decision, grade, note="checked")
@@ -136,7 +136,7 @@ def test_review_graphs_conform_to_the_shapes(aligned):
 
 
 def test_evidence_shows_the_sentence_around_each_phrase_on_both_sides(aligned):
-    from policykg.queries.align_review import pair_links, sentence_at
+    from policykg.analysis.align_review import pair_links, sentence_at
 
     assert sentence_at("甲。乙丙丁；戊", 2, 3) == "乙丙丁；"
     assert sentence_at("甲乙", 0, 1) == "甲乙"
@@ -150,7 +150,7 @@ def test_evidence_shows_the_sentence_around_each_phrase_on_both_sides(aligned):
 
 
 def cli(*args):
-    return subprocess.run([sys.executable, "-m", "policykg.queries.cli", *args], capture_output=True, text=True, cwd=ROOT)
+    return subprocess.run([sys.executable, "-m", "policykg.views.cli", *args], capture_output=True, text=True, cwd=ROOT)
 
 
 def test_cli_review_round_trip(tmp_path):
@@ -186,9 +186,9 @@ def test_review_is_preferred_on_virtuoso_too(virtuoso_server):
     """The export, the run summary and the edges read decisions by the same SPARQL on a server:
     a rejected link is left out, a regraded one carries the analyst's grade, an accepted link the
     run no longer proposes stays."""
-    from policykg.queries.align import AlignParams, align_pair, alignment_records, graph_iri
-    from policykg.queries.align_review import decide, pair_links, review_graph_iri
-    from policykg.queries.batch import ingest_paths
+    from policykg.analysis.align import AlignParams, align_pair, alignment_records, graph_iri
+    from policykg.analysis.align_review import decide, pair_links, review_graph_iri
+    from policykg.ingest.batch import ingest_paths
 
     backend = virtuoso_server.backend()
     assert not ingest_paths(backend, [CORPUS / LEFT, CORPUS / RIGHT], jobs=1, force=True).failed
@@ -217,8 +217,8 @@ def test_review_is_preferred_on_virtuoso_too(virtuoso_server):
 
 
 def test_listing_a_pair_never_aligned_says_so(aligned):
-    from policykg.queries.align import AlignError
-    from policykg.queries.align_review import pair_links
+    from policykg.analysis.align import AlignError
+    from policykg.analysis.align_review import pair_links
 
     with pytest.raises(AlignError, match="no stored alignment of"):
         pair_links(aligned, LEFT, "nope.txt")

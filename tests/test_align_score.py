@@ -16,7 +16,7 @@ FLOORS = {"links": 0.90, "same": 0.80}
 
 
 def cli(*args: str) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "policykg.queries.cli", *args], capture_output=True, text=True, cwd=ROOT)
+    return subprocess.run([sys.executable, "-m", "policykg.views.cli", *args], capture_output=True, text=True, cwd=ROOT)
 
 
 @pytest.mark.skipif(not (SHARED / "eval" / "score_align.py").is_file() or not (SHARED / "gold" / "align").is_dir(),

@@ -8,9 +8,9 @@ import pytest
 from typer.testing import CliRunner
 
 from policykg.graph.store import OxigraphBackend
-from policykg.queries.analyze import agency_table, document_table
-from policykg.queries.batch import ingest_paths
-from policykg.queries.cli import app
+from policykg.analysis.analyze import agency_table, document_table
+from policykg.ingest.batch import ingest_paths
+from policykg.views.cli import app
 
 ROOT = Path(__file__).resolve().parents[1]
 PFX = "PREFIX pkg: <https://w3id.org/policykg/ontology#>\nPREFIX skos: <http://www.w3.org/2004/02/skos/core#>\n"

@@ -7,7 +7,7 @@ import pytest
 
 from policykg.graph.ids import source_iri
 from policykg.graph.store import OxigraphBackend, StoreError
-from policykg.queries.batch import ingest_paths
+from policykg.ingest.batch import ingest_paths
 from policykg.queries.export import export_records
 
 SERVER_KINDS = ["oxigraph", "virtuoso"]

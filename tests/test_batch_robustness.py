@@ -118,7 +118,7 @@ def test_batch_sigkill_leaves_only_whole_documents_and_rerun_completes(tmp_path,
     store = tmp_path / "store"
     # A real batch in its own process, printing each outcome once it is committed; killed as
     # soon as the first documents are in, while later ones are being extracted or written.
-    script = ("import sys\nfrom policykg.graph.store import OxigraphBackend\nfrom policykg.queries.batch import ingest_paths\n"
+    script = ("import sys\nfrom policykg.graph.store import OxigraphBackend\nfrom policykg.ingest.batch import ingest_paths\n"
               f"ingest_paths(OxigraphBackend(sys.argv[1]), [sys.argv[2]], jobs={jobs}, "
               "on_progress=lambda o: print(o.status, flush=True))\n")
     proc = subprocess.Popen([sys.executable, "-c", script, str(store), str(folder)], stdout=subprocess.PIPE, text=True)
@@ -182,7 +182,7 @@ def test_writer_retries_a_rejected_batch_one_document_at_a_time(tmp_path, backgr
     """One graph the store rejects fails alone: the rest of its batch is committed, and the
     outcomes come back in input order."""
     from policykg.graph.store import OxigraphBackend
-    from policykg.queries.batch import BatchReport, _Writer, process_file
+    from policykg.ingest.batch import BatchReport, _Writer, process_file
 
     files = sorted(CORPUS.glob("*.txt"))[:3]
     outcomes = [process_file(str(f)) for f in files]

@@ -3,10 +3,10 @@ from __future__ import annotations
 
 from conftest import CORPUS
 
-import policykg.queries.batch as batch
+import policykg.ingest.batch as batch
 from policykg.graph.store import OxigraphBackend
 from policykg.ingest.pipeline import EXTRACTION_INPUTS, EXTRACTOR, code_digest
-from policykg.queries.batch import ingest_paths
+from policykg.ingest.batch import ingest_paths
 
 
 def test_extractor_names_the_code_and_data_it_ran():

@@ -12,7 +12,7 @@ from servers import start_oxigraph
 from policykg.graph.ids import source_iri
 from policykg.graph.remote import AuthenticationFailed, EndpointBackend, EndpointUnavailable
 from policykg.graph.store import StoreError
-from policykg.queries.batch import ingest_paths
+from policykg.ingest.batch import ingest_paths
 
 pytestmark = pytest.mark.server
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from policykg.graph.store import OxigraphBackend
-from policykg.queries.batch import ingest_paths
+from policykg.ingest.batch import ingest_paths
 from policykg.queries.catalog import all_queries
 from policykg.queries.run import ParameterError, run_query
 

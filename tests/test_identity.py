@@ -11,8 +11,8 @@ from conftest import CORPUS, run_cli
 
 from policykg.graph import ids
 from policykg.graph.store import OxigraphBackend
-from policykg.queries.align import align_all
-from policykg.queries.batch import ingest_paths
+from policykg.analysis.align import align_all
+from policykg.ingest.batch import ingest_paths
 from policykg.queries.run import run_query
 
 

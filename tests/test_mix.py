@@ -11,9 +11,10 @@ from collections import Counter
 import pytest
 from typer.testing import CliRunner
 
-from policykg.queries import cli, mix
+from policykg.analysis import mix
+from policykg.views import cli
 from policykg.queries.export import export_records
-from policykg.queries.mix import (GROUPINGS, UNKNOWN, MissingCJKFont, MixError, document_year, mix_records,
+from policykg.analysis.mix import (GROUPINGS, UNKNOWN, MissingCJKFont, MixError, document_year, mix_records,
                                   mix_table, write_mix_chart)
 from policykg.queries.run import run_query
 
@@ -256,7 +257,7 @@ def _page_nodes(html_text: str) -> list[dict]:
 
 
 def test_viz_agencies_colours_measures_by_stage(corpus_store, tmp_path):
-    viz = pytest.importorskip("policykg.queries.viz")
+    viz = pytest.importorskip("policykg.views.viz")
     if not hasattr(viz, "STAGE_COLORS"):
         pytest.skip("viz.py has no colour-by-stage option")
     out = tmp_path / "agencies.html"

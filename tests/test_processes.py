@@ -14,7 +14,7 @@ import pytest
 from conftest import CORPUS
 from leftovers import descendants, running, wait_gone
 
-SCRIPT = ("import sys\nfrom policykg.graph.store import OxigraphBackend\nfrom policykg.queries.batch import ingest_paths\n"
+SCRIPT = ("import sys\nfrom policykg.graph.store import OxigraphBackend\nfrom policykg.ingest.batch import ingest_paths\n"
           "ingest_paths(OxigraphBackend(sys.argv[1]), [sys.argv[2]], jobs=2, "
           "on_progress=lambda o: print(o.status, flush=True))\n")
 

@@ -10,7 +10,7 @@ import pytest
 
 from policykg.graph.store import OxigraphBackend
 from policykg.ingest.pipeline import as_record, ingest_file
-from policykg.queries.batch import ingest_paths
+from policykg.ingest.batch import ingest_paths
 from policykg.queries.catalog import PARAM_TYPES, all_queries, render_readme
 from policykg.queries.run import _TRAILING_ORDER, run_query, sorted_records
 
@@ -322,7 +322,7 @@ def test_queries_chinese_keyword_search_on_servers(embedded, server_backend, kin
 def test_queries_cli_file_syntax_error(tmp_path):
     from typer.testing import CliRunner
 
-    from policykg.queries.cli import app
+    from policykg.views.cli import app
 
     from policykg.graph.store import OxigraphBackend
 
@@ -340,7 +340,7 @@ def test_queries_cli_limit(tmp_path, corpus_dir):
 
     from typer.testing import CliRunner
 
-    from policykg.queries.cli import app
+    from policykg.views.cli import app
 
     store = str(tmp_path / "s")
     runner = CliRunner()

@@ -8,9 +8,9 @@ import pytest
 from typer.testing import CliRunner
 
 from policykg.graph.store import OxigraphBackend
-from policykg.queries.batch import ingest_paths
-from policykg.queries.cli import app
-from policykg.queries.viz import write_agencies, write_lineage, write_network
+from policykg.ingest.batch import ingest_paths
+from policykg.views.cli import app
+from policykg.views.viz import write_agencies, write_lineage, write_network
 
 ROOT = Path(__file__).resolve().parents[1]
 PFX = "PREFIX pkg: <https://w3id.org/policykg/ontology#>\n"
@@ -82,7 +82,7 @@ def test_viz_agencies_folds_a_large_graph_and_keeps_every_measure(tmp_path):
 
     sys.path.insert(0, str(ROOT))
     from benchmarks.browser import synthetic_agency_graph
-    from policykg.queries import viz
+    from policykg.views import viz
 
     g = synthetic_agency_graph(400, viz.FOLD_MEASURES + 500)
     out = tmp_path / "big.html"
@@ -105,8 +105,8 @@ def test_viz_agencies_folds_a_large_graph_and_keeps_every_measure(tmp_path):
 
 
 def test_viz_lineage_cli_grade_and_pair(tmp_path, monkeypatch):
-    from policykg.queries import cli
-    from policykg.queries.align import align_all
+    from policykg.views import cli
+    from policykg.analysis.align import align_all
 
     monkeypatch.setattr(cli.state, "_backend", None)  # the CLI keeps one backend per process
 

@@ -14,8 +14,8 @@ sys.path.insert(0, str(ROOT))
 from benchmarks.browser import (CHROMIUM, chromium, node_point, open_graph, overlap_in_browser,  # noqa: E402
                                 synthetic_agency_graph)
 from policykg.graph.store import OxigraphBackend  # noqa: E402
-from policykg.queries.batch import ingest_paths  # noqa: E402
-from policykg.queries.viz import write_agencies, write_agency_graph, write_lineage, write_network  # noqa: E402
+from policykg.ingest.batch import ingest_paths  # noqa: E402
+from policykg.views.viz import write_agencies, write_agency_graph, write_lineage, write_network  # noqa: E402
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow,
               pytest.mark.skipif(not Path(CHROMIUM).exists(), reason=f"no Chromium at {CHROMIUM}")]
@@ -392,7 +392,7 @@ def test_lineage_keeps_each_documents_measures_in_its_own_region(store, browser,
 
 @pytest.fixture(scope="module")
 def aligned(tmp_path_factory):
-    from policykg.queries.align import align_all
+    from policykg.analysis.align import align_all
 
     backend = OxigraphBackend(tmp_path_factory.mktemp("aligned") / "store")
     assert not ingest_paths(backend, [ROOT / "corpus"], jobs=1).failed

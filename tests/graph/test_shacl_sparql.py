@@ -343,7 +343,7 @@ def server(tmp_path_factory, corpus_dir):
     """An `oxigraph serve` of our own (no union default graph) holding the corpus."""
     from servers import start_oxigraph
 
-    from policykg.queries.batch import ingest_paths
+    from policykg.ingest.batch import ingest_paths
 
     srv = start_oxigraph(tmp_path_factory.mktemp("shacl-oxigraph") / "db")
     report = ingest_paths(srv.backend(), [corpus_dir], jobs=1)

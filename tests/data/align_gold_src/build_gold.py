@@ -19,8 +19,8 @@ OUT = HERE.parent / "align_gold"
 
 def headings() -> dict[str, dict[int, str]]:
     from policykg.graph.store import OxigraphBackend
-    from policykg.queries.align import read_measures
-    from policykg.queries.batch import ingest_paths
+    from policykg.analysis.align import read_measures
+    from policykg.ingest.batch import ingest_paths
 
     with tempfile.TemporaryDirectory() as tmp:
         backend = OxigraphBackend(Path(tmp) / "store")

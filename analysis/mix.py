@@ -19,7 +19,7 @@ from pathlib import Path
 
 from ..graph.store import Backend
 from ..ingest.errors import PolicyKGError
-from .run import run_query
+from ..queries.run import run_query
 
 GROUPINGS = ("document", "region", "year")
 # Scheme order of ontology/schemes.ttl (CLASSIFICATION.md); values outside it sort after, by name.

@@ -17,7 +17,7 @@ from ..graph.build import PKG, iri, lit
 from ..graph.store import Backend
 from ..graph.terms import ID, PREFIXES
 from .align import AlignError
-from .run import run_query
+from ..queries.run import run_query
 
 DECISIONS = ("accept", "reject", "regrade")
 GRADES = ("same", "partial")

@@ -13,7 +13,7 @@ import networkx as nx
 from networkx.algorithms import bipartite
 
 from ..graph.store import Backend
-from .run import run_query
+from ..queries.run import run_query
 
 LEVEL_ORDER = {"national": 0, "provincial": 1, "municipal": 2, "county": 3}
 

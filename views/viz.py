@@ -40,7 +40,7 @@ import networkx as nx
 
 from ..graph.store import Backend
 from ..ingest.errors import PolicyKGError
-from . import project
+from ..analysis import project
 
 FONT_STACK = '"Noto Sans CJK SC", "Source Han Sans SC", "Microsoft YaHei", "PingFang SC", sans-serif'
 PALETTE = ["#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e377c2", "#7f7f7f",
@@ -155,7 +155,7 @@ def _add_edge(net, source, to, **attrs) -> dict:
 def _render(net, out_path: str | Path, heading: str, page: dict, options: dict,
             filters: list[dict] | None = None, color_modes: list[dict] | None = None,
             reserve: dict | None = None) -> Path:
-    template = resources.files("policykg.queries").joinpath("templates", "graph.html")
+    template = resources.files("policykg.views").joinpath("templates", "graph.html")
     with resources.as_file(template) as path:
         net.set_template(str(path))
     env = net.templateEnv
@@ -769,7 +769,7 @@ def write_lineage(backend: Backend, out_path: str | Path, heading: str = "政策
         raise PolicyKGError(f"unknown grade {grade!r} (same, partial)")
     want_pair = frozenset(_find_document(g, docs, name) for name in pair) if pair else None
     if measures_links:
-        from .align import alignment_edges
+        from ..analysis.align import alignment_edges
 
         for e in alignment_edges(backend):
             if e["left_measure"] in net.node_ids and e["right_measure"] in net.node_ids:

@@ -187,7 +187,7 @@ def ingest(
     quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress bar or summary table."),
 ) -> None:
     """Ingest documents: one named graph per file, replaced whole on re-ingest."""
-    from .batch import collect_files, ingest_paths
+    from ..ingest.batch import collect_files, ingest_paths
 
     backend = state.backend()
     total = len(collect_files(paths)[0])
@@ -323,9 +323,9 @@ def query(
         "default POLICYKG_QUERY_TIMEOUT, else none)."),
 ) -> None:
     """Run a named query or a SPARQL file against the store."""
-    from .catalog import all_queries, is_internal, parse_query
-    from .params import resolve_params
-    from .run import bind, with_prefixes
+    from ..queries.catalog import all_queries, is_internal, parse_query
+    from ..queries.params import resolve_params
+    from ..queries.run import bind, with_prefixes
 
     if list_:
         table = Table(title="Named queries (queries/*.rq)" + ("" if all_ else "; internal ones: --list --all"))
@@ -365,7 +365,7 @@ def query(
             parsed = parse_query(text, str(file))  # the header first: prefixes go above it
             named = _undeclared_as_strings(dataclasses.replace(parsed, sparql=with_prefixes(parsed.sparql)), params)
         elif name:
-            from .catalog import get_query
+            from ..queries.catalog import get_query
 
             named = get_query(name)
         else:
@@ -404,7 +404,7 @@ def _undeclared_as_strings(q, params: dict[str, str]):
     string (an IRI when written <…>, an integer when all digits)."""
     import dataclasses
 
-    from .catalog import Param
+    from ..queries.catalog import Param
 
     extra = []
     for k, v in params.items():
@@ -514,7 +514,7 @@ def export(
     out_file: Optional[Path] = typer.Option(None, "--out", "-o", help="Write here instead of stdout (xlsx: a file, csv: a folder)."),
 ) -> None:
     """Export the graph: extraction records read back by SPARQL, all triples, or spreadsheets."""
-    from .export import export_records
+    from ..queries.export import export_records
 
     if out_file is not None and fmt != "csv":  # csv writes a folder of tables
         output_path(out_file)
@@ -672,7 +672,7 @@ def validate(
 @app.command()
 def stats(fmt: str = typer.Option("table", "--format", help="table | json")) -> None:
     """Counts of documents, measures, agencies, assignments, targets, citations and triples."""
-    from .run import run_query
+    from ..queries.run import run_query
 
     try:
         res = run_query(state.backend(read_only=True), "stats")
@@ -696,7 +696,7 @@ def stats(fmt: str = typer.Option("table", "--format", help="table | json")) -> 
 def _write_view(write, out_file: Path, graph=None, **options) -> None:
     """Write one HTML view of the store and say where, with its size; with --out FILE.gexf or
     FILE.graphml, the graph itself for Gephi (``graph(backend)`` builds it)."""
-    from .project import GRAPH_FILE_FORMATS, write_graph_file
+    from ..analysis.project import GRAPH_FILE_FORMATS, write_graph_file
 
     output_path(out_file)
     try:
@@ -724,7 +724,7 @@ def viz_agencies(
 
     if role not in (None, "lead", "support"):
         fail(f"--role {role!r}: expected lead or support")
-    from .project import agency_measure_graph
+    from ..analysis.project import agency_measure_graph
 
     _write_view(write_agencies, out_file, document=document, region=region, role=role,
                 graph=lambda b: agency_measure_graph(b, document=document, region=region, role=role))
@@ -738,7 +738,7 @@ def viz_network(
     from .viz import write_network
 
     def graph(backend):
-        from .project import agency_measure_graph, agency_network, communities
+        from ..analysis.project import agency_measure_graph, agency_network, communities
 
         p = agency_network(agency_measure_graph(backend))
         for n, c in communities(p).items():
@@ -758,7 +758,7 @@ def viz_lineage(
     """National → provincial → local documents → measures, following pkg:implements."""
     from .viz import write_lineage
 
-    from .project import lineage_graph
+    from ..analysis.project import lineage_graph
 
     pair = tuple(pair) if pair and all(pair) else None
     _write_view(write_lineage, out_file, measures_links=measures or bool(grade or pair), graph=lineage_graph,
@@ -801,7 +801,7 @@ def _analysis(compute, columns: tuple[str, ...], fmt: str, title: str) -> None:
 @analyze_app.command("agencies")
 def analyze_agencies(fmt: str = typer.Option("table", "--format", help="table | csv | json")) -> None:
     """Per agency: lead and support counts, weighted degree, betweenness, community."""
-    from .analyze import AGENCY_COLUMNS, agency_table
+    from ..analysis.analyze import AGENCY_COLUMNS, agency_table
 
     _analysis(agency_table, AGENCY_COLUMNS, fmt, "Agencies")
 
@@ -809,7 +809,7 @@ def analyze_agencies(fmt: str = typer.Option("table", "--format", help="table | 
 @analyze_app.command("documents")
 def analyze_documents(fmt: str = typer.Option("table", "--format", help="table | csv | json")) -> None:
     """Per document: measures, agencies, targets and citations."""
-    from .analyze import DOCUMENT_COLUMNS, document_table
+    from ..analysis.analyze import DOCUMENT_COLUMNS, document_table
 
     _analysis(document_table, DOCUMENT_COLUMNS, fmt, "Documents")
 
@@ -820,7 +820,7 @@ def analyze_documents(fmt: str = typer.Option("table", "--format", help="table |
 @analyze_app.command("diffusion")
 def analyze_diffusion(fmt: str = typer.Option("table", "--format", help="table | csv | json")) -> None:
     """Diffusion: the measures adopted by the most other documents (from stored alignments)."""
-    from .align import DIFFUSION_COLUMNS, diffusion_table
+    from ..analysis.align import DIFFUSION_COLUMNS, diffusion_table
 
     _analysis(diffusion_table, DIFFUSION_COLUMNS, fmt, "Measure diffusion")
 
@@ -853,7 +853,7 @@ def analyze_mix(
     """Policy-instrument mix: IP-chain stage × instrument counts of measures per document, region or year."""
     import warnings
 
-    from .mix import GROUPINGS, mix_records, mix_table, table_columns, write_mix_chart
+    from ..analysis.mix import GROUPINGS, mix_records, mix_table, table_columns, write_mix_chart
 
     if by not in GROUPINGS:
         fail(f"unknown --by {by!r} ({', '.join(GROUPINGS)})")
@@ -899,8 +899,8 @@ def align(
     ingested documents up its implements chain, and each document with its most similar
     documents by topic. With SOURCE_A SOURCE_B: any two documents.
     """
-    from .align import align_all, align_pair, alignment_records
-    from .run import run_query
+    from ..analysis.align import align_all, align_pair, alignment_records
+    from ..queries.run import run_query
 
     sources = list(sources or []) + list(ctx.args)
     if sources and sources[0] == "review":
@@ -974,7 +974,7 @@ review_app = typer.Typer(help="An analyst's decisions on measure links: list, ac
 def _print_review_links(backend: Backend, left: str, right: str) -> None:
     """The links of one pair as a table: id, headings, the grade that stands, score, the review
     decision, and the first shared phrase with the sentence holding it on each side."""
-    from .align_review import pair_links
+    from ..analysis.align_review import pair_links
 
     links = pair_links(backend, left, right)
     table = Table(title=f"{left} ~ {right}: {len(links)} links (ids for policykg align review)")
@@ -1007,7 +1007,7 @@ def review_list(
     out_file: Optional[Path] = typer.Option(None, "--out", "-o", help="Write JSON here instead of stdout."),
 ) -> None:
     """The links of one aligned pair with their ids, grades, decisions and evidence sentences."""
-    from .align_review import pair_links
+    from ..analysis.align_review import pair_links
 
     if fmt not in ("table", "json"):
         fail(f"unknown format {fmt!r} (table, json)")
@@ -1033,7 +1033,7 @@ def review_accept(
     note: Optional[str] = typer.Option(None, "--note", help="Why, for the next analyst."),
 ) -> None:
     """Accept a link: it stands with its grade (or --grade) even if a later run drops it."""
-    from .align_review import decide
+    from ..analysis.align_review import decide
 
     _review_call(lambda b: decide(b, link, "accept", grade, note))
 
@@ -1044,7 +1044,7 @@ def review_reject(
     note: Optional[str] = typer.Option(None, "--note", help="Why, for the next analyst."),
 ) -> None:
     """Reject a link: the queries and the export leave it out, also after re-alignment."""
-    from .align_review import decide
+    from ..analysis.align_review import decide
 
     _review_call(lambda b: decide(b, link, "reject", None, note))
 
@@ -1056,7 +1056,7 @@ def review_regrade(
     note: Optional[str] = typer.Option(None, "--note", help="Why, for the next analyst."),
 ) -> None:
     """Give a link another grade (same or partial)."""
-    from .align_review import decide
+    from ..analysis.align_review import decide
 
     _review_call(lambda b: decide(b, link, "regrade", grade, note))
 
@@ -1064,7 +1064,7 @@ def review_regrade(
 @review_app.command("clear")
 def review_clear(link: str = typer.Argument(..., help="Link id.")) -> None:
     """Drop the decision on a link: the aligner's grade stands again."""
-    from .align_review import clear
+    from ..analysis.align_review import clear
 
     try:
         done = clear(state.backend(), link)
@@ -1076,7 +1076,7 @@ def review_clear(link: str = typer.Argument(..., help="Link id.")) -> None:
 @review_app.command("decisions")
 def review_decisions(fmt: str = typer.Option("table", "--format", help="table | csv | json")) -> None:
     """Every stored decision, oldest first."""
-    from .align_review import decisions
+    from ..analysis.align_review import decisions
 
     if fmt not in ("table", "csv", "json"):
         fail(f"unknown format {fmt!r} (table, csv, json)")

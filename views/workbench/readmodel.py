@@ -21,7 +21,7 @@ from urllib.parse import unquote
 
 from ...graph.store import Backend
 from ...graph.terms import ID
-from ..run import run_query, sorted_records
+from ...queries.run import run_query, sorted_records
 
 SCHEMA_VERSION = 2
 LEVEL_NAMES = {"National": "national", "Provincial": "provincial", "Municipal": "municipal", "County": "county"}

@@ -27,9 +27,9 @@ from datasette.utils.asgi import Response
 from ...graph.store import Backend, Results, Term
 from ...graph.terms import PREFIXES
 from ...ingest.errors import PolicyKGError
-from ..catalog import all_queries, get_query
-from ..params import expand_id
-from ..run import bind, with_prefixes
+from ...queries.catalog import all_queries, get_query
+from ...queries.params import expand_id
+from ...queries.run import bind, with_prefixes
 from . import tables
 from .highlight import highlight, mark_phrases
 from .readmodel import short_id
@@ -322,7 +322,7 @@ class Workbench:
         return await self._render(datasette, request, "pkg_queries.html", queries=queries, show_all=show_all)
 
     async def query_form(self, datasette, request):
-        from ..params import load_known_values, resolve_params
+        from ...queries.params import load_known_values, resolve_params
 
         name = request.url_vars["name"]
         try:
@@ -439,7 +439,7 @@ class Workbench:
 
 
 def is_internal(q) -> bool:
-    from ..catalog import is_internal as internal
+    from ...queries.catalog import is_internal as internal
 
     return internal(q)
 
@@ -574,7 +574,7 @@ def _result_table(res: Results) -> dict:
 
 
 def _options(name: str, known) -> list[str]:
-    from ..params import CHECKED
+    from ...queries.params import CHECKED
 
     return list(known.values.get(CHECKED.get(name, name), [])) if name in CHECKED else []
 

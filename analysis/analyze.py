@@ -13,7 +13,7 @@ import networkx as nx
 
 from ..graph.store import Backend
 from . import project
-from .run import run_query
+from ..queries.run import run_query
 
 AGENCY_COLUMNS = ("agency", "lead", "support", "total", "documents", "partners", "weighted_degree", "betweenness",
                   "community")

@@ -72,7 +72,7 @@ from ..graph.parallel import Background
 from ..graph.store import Backend
 from ..graph.terms import ID, PREFIXES
 from ..ingest.errors import PolicyKGError
-from .run import run_query, sorted_records
+from ..queries.run import run_query, sorted_records
 
 METHOD = "policykg-align char-tfidf+words+lexicon csls/2"
 RDF_TYPE = PREFIXES["rdf"] + "type"
@@ -209,7 +209,7 @@ def allowed(a: str, b: str, doc_of: dict[str, str], up: dict[str, set[str]]) -> 
 @lru_cache(maxsize=1)
 def read_lexicon() -> tuple[tuple[str, str], ...]:
     """(term, group) rows of align_terms.tsv, longest terms first."""
-    text = resources.files("policykg.queries").joinpath("align_terms.tsv").read_text(encoding="utf-8")
+    text = resources.files("policykg.analysis").joinpath("align_terms.tsv").read_text(encoding="utf-8")
     rows = []
     for n, line in enumerate(text.splitlines(), 1):
         if not line.strip() or line.startswith("#"):
@@ -226,7 +226,7 @@ def read_lexicon() -> tuple[tuple[str, str], ...]:
 @lru_cache(maxsize=1)
 def read_stopterms() -> frozenset[str]:
     """The generic words of align_stopterms.tsv (data, not code)."""
-    text = resources.files("policykg.queries").joinpath("align_stopterms.tsv").read_text(encoding="utf-8")
+    text = resources.files("policykg.analysis").joinpath("align_stopterms.tsv").read_text(encoding="utf-8")
     words = set()
     for line in text.splitlines():
         word = line.split("\t")[0].strip()

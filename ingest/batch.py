@@ -17,11 +17,11 @@ from ..graph.build import document_iri, graph_iri, triples
 from ..graph.load import StoredSource, alignment_graphs_of, load_reference, stored_sources
 from ..graph.parallel import Background, bounded_map
 from ..graph.store import Backend, Term, internal_query, with_values
-from ..ingest.errors import IngestError, PolicyKGError
-from ..ingest.diagnose import diagnose
-from ..ingest.limits import limits
-from ..ingest.pipeline import EXTRACTOR, ingest_file
-from ..ingest.readers import read_bytes
+from .errors import IngestError, PolicyKGError
+from .diagnose import diagnose
+from .limits import limits
+from .pipeline import EXTRACTOR, ingest_file
+from .readers import read_bytes
 
 
 @dataclass(frozen=True)
