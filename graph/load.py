@@ -53,10 +53,18 @@ def find_source(given: str, stored: dict[str, StoredSource]) -> StoredSource | s
     return f"{given}: no stored source has this path or name (see: policykg query documents)"
 
 
+def alignment_runs_by_source(backend: Backend) -> dict[str, set[str]]:
+    """Source graph -> the alignment-run graphs that read it."""
+    out: dict[str, set[str]] = {}
+    for r in backend.select(internal_query("alignment_sources")).records():
+        out.setdefault(r["src"], set()).add(r["g"])
+    return out
+
+
 def alignment_graphs_of(backend: Backend, sources: set[str]) -> list[str]:
     """The alignment-run graphs that read any of these source graphs."""
-    res = backend.select(internal_query("alignment_sources"))
-    return sorted({r["g"] for r in res.records() if r["src"] in sources})
+    runs = alignment_runs_by_source(backend)
+    return sorted(set().union(*(runs.get(s, set()) for s in sources)))
 
 
 def remove_sources(backend: Backend, graphs: list[str]) -> list[str]:

@@ -14,7 +14,7 @@ from pathlib import Path
 
 from ..graph import ids
 from ..graph.build import document_iri, graph_iri, triples
-from ..graph.load import StoredSource, alignment_graphs_of, load_reference, stored_sources
+from ..graph.load import StoredSource, alignment_runs_by_source, load_reference, stored_sources
 from ..graph.parallel import Background, bounded_map
 from ..graph.store import Backend, Term, internal_query, with_values
 from .errors import IngestError, PolicyKGError
@@ -177,6 +177,8 @@ class _Writer:
                  stored: dict[str, StoredSource] | None = None, background: bool = False):
         self.backend, self.report, self.on_progress = backend, report, on_progress
         self.sources = _SourceIndex(stored or {}, backend)
+        self.runs: dict[str, set[str]] | None = None  # source graph -> alignment runs that read it
+        self.dropped_runs: set[str] = set()
         self.batch = getattr(backend, "write_batch", 1)
         self.pending: list[Outcome] = []
         self.down: str | None = None  # set when the store became unreachable: later documents are not tried
@@ -222,8 +224,13 @@ class _Writer:
         if not replaced:
             return
         try:
-            for graph in alignment_graphs_of(self.backend, replaced):
+            if self.runs is None:  # read once per batch of files: ingest writes no alignment runs
+                self.runs = alignment_runs_by_source(self.backend)
+            # a run reads two sources: once dropped for one, it is not dropped again for the other
+            stale = set().union(*(self.runs.pop(g, set()) for g in replaced)) - self.dropped_runs
+            for graph in sorted(stale):
                 self.backend.drop_graph(graph)
+                self.dropped_runs.add(graph)
         except PolicyKGError as err:
             if getattr(err, "store_unavailable", False):
                 self.down = str(err)
