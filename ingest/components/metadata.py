@@ -16,6 +16,7 @@ from ..catalog import (Region, county_region, county_regex, find_county, issuer_
                        region_for, region_regex, regions)
 from ..numbers import cn_integer
 from ..record import DocumentMeta, Source, Span
+from ..registry import load_registry
 from ..rules import alternation, ids_by_match, rules_by_label
 from ..text import squash, to_simplified
 
@@ -61,6 +62,12 @@ def _rx():
     return {
         "doc_number": re.compile(doc_number),
         "doc_number_line": re.compile(r"^[\s\[【（(]*(?:" + doc_number + r")[\s\]】）)]*$"),
+        # a header line that opens with the number and runs on, after a blank, into the addressees
+        "opening_number": re.compile(r"^[\[【（(]?(?P<number>" + doc_number.replace("?P<", "?P<o") + r")[\]】）)]?\s+(?=各|[\u4e00-\u9fff]{2,30}[:：])"),
+        # a title line a page lists with its date ((2016-4-26)): a link to another document
+        "listed_link": re.compile(r"[(（]\s*(?:19|20)\d\d\s*(?:[-/.]\s*\d{1,2}\s*[-/.]\s*\d{1,2}|年\s*\d{1,2}\s*月\s*\d{1,2}\s*日)\s*[)）]$"),
+        # a report's byline under its title: 某市人民政府（2011年3月23日）
+        "byline": re.compile(r"^(?P<issuer>[\u4e00-\u9fff、\s]{3,40}?)\s*[(（]\s*(?P<date>" + date.replace("?P<", "?P<b") + r")\s*[)）]$"),
         "stop_code": re.compile(alternation("doc_number", "STOP_BEFORE_CODE")),
         "date": re.compile(date),
         "date_line": re.compile(r"^[\s(（]*(?:" + date + "|" + compact + r")[\s)）?？]*$"),  # ??? a scrape's lost seal
@@ -81,6 +88,10 @@ def _rx():
         "subject_title": re.compile(rules_by_label("metadata", "SUBJECT_TITLE")[0].regex),
         "dated_title": re.compile(rules_by_label("metadata", "DATED_TITLE")[0].regex),
         "interprets": re.compile(rules_by_label("metadata", "INTERPRETS")[0].regex),
+        "reported_notice": re.compile(rules_by_label("metadata", "REPORTED_NOTICE")[0].regex),
+        "docshare_title": re.compile(rules_by_label("metadata", "DOCSHARE_TITLE")[0].regex),
+        "reported_issuer": re.compile(rules_by_label("metadata", "REPORTED_ISSUER")[0].regex),
+        "reports_notice": re.compile(rules_by_label("metadata", "REPORTS_NOTICE")[0].regex),
         "draft_note": re.compile(rules_by_label("metadata", "DRAFT_NOTE")[0].regex),
         "fields": [(re.compile(r"^\s*(?:" + rx.pattern + r")\s*[:：]\s*(?P<value>.*?)\s*$"), fid) for rx, fid in ids_by_match("metadata", "FIELD")],
         # "文号：…", "文号 | …", "[ 发文字号 ] | …" (portal tables flattened into lines)
@@ -261,6 +272,11 @@ def find_doc_number(lines: list[Line], fields) -> tuple[str | None, Span | None]
             glued = glued_number(line.text)
             if glued:
                 return doc_number_of(glued), Span(line.start + glued.start(), line.start + glued.end())
+        for line in lines[:8]:  # 国知发管字〔2017〕81号 各省、自治区…：: a run-on header opening with the number
+            opening = _rx()["opening_number"].match(line.text)
+            if opening:
+                inner = _rx()["doc_number"].search(line.text, opening.start("number"))
+                return doc_number_of(inner), Span(line.start + inner.start(), line.start + inner.end())
     long_lines = [line for line in lines[:3] if len(line.text) >= 200]
     if number is None and long_lines:  # a page run into one line: the number set off by blanks near its start
         head = long_lines[0]
@@ -278,7 +294,7 @@ def glued_number(t: str):
         if t[m.end():].strip(" )）") == "" and m.start() > 0:
             code = trim_code(m.group("code"))
             cut = m.start() + len(m.group("code")) - len(code)
-            if _rx()["doc_type_end"].search(squash(t[:cut])):
+            if _rx()["doc_type_end"].search(squash(t[:cut]).rstrip("(（")):
                 return DocNumberMatch(cut, m.end(), {"code": code, "year": m.group("year"), "serial": m.group("serial")})
     return None
 
@@ -338,6 +354,10 @@ def title_line(t: str) -> str | None:
     flat = squash(t)
     if not flat or rx["headline"].match(flat) or (rx["chrome"].search(flat) and not rx["doc_type_end"].search(flat)):
         return None
+    if rx["listed_link"].search(flat) or re.search(r"[!！]", flat):  # a dated link to another page; a site's slogan
+        return None
+    if re.search(r"[A-Za-z]{1,6}\d{3,}", flat):  # a spam site's code (yl6809永利) is in no title
+        return None
     return t
 
 
@@ -374,6 +394,8 @@ def title_candidates(lines: list[Line]) -> list[tuple[str, Span]]:
             if (rx["doc_number_line"].match(nxt.text) or is_field_line(nxt.text) or re.search(r"[。；;，,]$", joined)
                     or rx["breadcrumb"].search(nxt.text) or title_line(nxt.text) is None):
                 break
+            if region_regex().match(nxt.text) and rx["doc_type_end"].search(squash(nxt.text)) and len(squash(nxt.text)) >= 10:
+                break  # a complete title of its own (宁夏…规划) under a column name (团队动态)
             joined, end = joined + nxt.text, nxt.end
             if rx["doc_type_end"].search(squash(joined)):
                 out.append((squash(joined), Span(start, end)))
@@ -454,6 +476,9 @@ def find_title(text: str, lines: list[Line], fields) -> tuple[str | None, Span |
         found = own_title_line(plan, lines)
         return (found[0], found[1], issuer_part) if found else (plan, span, issuer_part)
     if title is None:
+        shared = rx["docshare_title"].search(text[:400])
+        if shared:
+            return squash(shared.group("title")), Span(shared.start("title"), shared.end("title")), None
         headline = next((m for line in lines[:HEADER_LINES] if (m := rx["interprets"].match(line.text))), None)
         if headline:  # 《…》分析解读: the page explains that document
             return squash(headline.group("title")), None, None
@@ -461,6 +486,9 @@ def find_title(text: str, lines: list[Line], fields) -> tuple[str | None, Span |
              or rx["dated_title"].search(text[:3000]) or rx["own_title"].search(text[:3000]))
         if m:
             return squash(m.group("title")), Span(m.start("title"), m.end("title")), None
+        reported = rx["reported_notice"].search(text[:3000])
+        if reported and is_issuer_name(reported.group("issuer")):
+            return squash(reported.group("title")), Span(reported.start("title"), reported.end("title")), reported.group("issuer")
         for line in lines[:HEADER_LINES]:  # a news headline naming the document: 123项!《…》印发
             quoted = re.search(r"《(?P<title>[^》]{4,120})》", line.text)
             if quoted and len(line.text) <= 60 and not re.search(r"[，,。；;]", line.text) and rx["headline"].match(squash(line.text)):
@@ -510,8 +538,40 @@ def same_body(short: str, long: str) -> bool:
     return a != b and b.endswith(a)
 
 
+_PARENT = re.compile(r"(?:中共中央|中央|国务院|中共[\u4e00-\u9fff]{1,8}委|[\u4e00-\u9fff]{1,8}(?:人民政府|省委|市委|县委|区委))$")
+_SUFFIX_END = re.compile(r"(?:局|部|厅|委员会|署|院|办公厅|办公室|人民政府|总局|委)(?=.)")
+
+
+def split_joint(name: str) -> list[str]:
+    """Two bodies a squashed title or signature ran together (国家知识产权局工业和信息化部, 江苏省教育厅江苏省财政厅):
+    split where each part is an organ that says whose it is; a parent and its own department
+    (中共中央宣传部, 国务院办公厅, 某市人民政府办公室) stay one."""
+    for m in _SUFFIX_END.finditer(name):
+        head, tail = name[:m.end()], name[m.end():]
+        if len(head) < 3 or len(tail) < 3 or _PARENT.search(head):
+            continue
+        place = region_regex().match(tail)
+        if place and re.fullmatch(r"(?:监管局|监管分局|分局|分行|办事处|特派办|监管办)", tail[place.end():]):
+            continue  # a national system's local office: 国家金融监督管理总局湖南监管局
+        if is_issuer_name(head) and is_issuer_name(tail) and has_place(head) and has_place(tail):
+            return [head, *split_joint(tail)]
+    return [name]
+
+
+def joined_bodies(name: str) -> list[str]:
+    """财政部和国家知识产权局: the bodies a report joins with 和 or 与 (国家发展和改革委员会 stays one)."""
+    for m in re.finditer(r"[和与]", name):
+        head, tail = name[:m.start()], name[m.end():]
+        if is_issuer_name(head) and has_place(head) and len(tail) >= 3:
+            rest = joined_bodies(tail)
+            if all(is_issuer_name(n) and has_place(n) for n in rest):
+                return [head, *rest]
+    return [name]
+
+
 def settle_issuers(names: list[str]) -> list[str]:
     """One name per body, the fullest; names that do not say whose they are go when others do."""
+    names = [part for n in names if n for part in split_joint(clean_issuer(n))]
     names = list(dict.fromkeys(clean_issuer(n) for n in names if n))
     names = [n for n in names if not any(same_body(n, o) for o in names)]
     if any(has_place(n) for n in names):
@@ -594,6 +654,15 @@ def signature_issuers(lines: list[Line]) -> tuple[list[str], Line | None]:
     return [], None
 
 
+def byline(lines: list[Line]):
+    """The match of a byline in the header (an issuer with the date in brackets), or None."""
+    for line in lines[:HEADER_LINES]:
+        m = _rx()["byline"].match(line.text)
+        if m and all(is_issuer_name(n) for n in split_issuers(m.group("issuer"))):
+            return m
+    return None
+
+
 def region_of_name(name: str, text: str) -> Region | None:
     """The jurisdiction an organ or title names: its leading region (深圳市…), a county-level unit
     after it or alone (南通市通州区…, 太仓市…, 平阳县…; from the division data), or None."""
@@ -642,16 +711,23 @@ def find_metadata(text: str, source: Source) -> DocumentMeta:
     title, title_span, notice_issuer = find_title(text, lines, fields)
     title, notice_issuer = without_foreign_issuer(title, notice_issuer, doc_number)
     signed, date_line = signature_issuers(lines)
+    by = byline(lines)
+    if by is not None and not signed:  # a report signs under its title: 某市人民政府（2011年3月23日）
+        signed = split_issuers(by.group("issuer"))
     # a news item: 某领导小组于2023年4月12日印发《…》, 市市场监督管理局印发《…》
     published = _rx()["published_by"].search(text[:3000])
     issuers, reported = find_issuers(lines, fields, title, title_span, notice_issuer, signed, published, doc_number, text)
     date, date_span = find_date(text, lines, fields, date_line, published)
+    if date is None and by is not None:
+        date, date_span = parse_date(by.group("date")), None
     region, level = find_jurisdiction(text, lines, issuers, doc_number, title)
     if reported and reported[:1] in "市省区县" and region is not None and region.name.endswith(reported[:1]):
         issuers = [region.name + reported[1:] if i == reported else i for i in issuers]  # 市… of the page's city
     if not issuers and level != "national":
         inferred = local_issuer(doc_number, region)
         issuers = [inferred] if inferred else []
+    if level == "national":  # 市场监管总局 signs as 国家市场监督管理总局
+        issuers = list(dict.fromkeys(national_full_name(n) for n in issuers))
     return DocumentMeta(
         title=title,
         doc_number=doc_number,
@@ -664,6 +740,21 @@ def find_metadata(text: str, source: Source) -> DocumentMeta:
         doc_number_span=doc_number_span,
         date_span=date_span,
     )
+
+
+@lru_cache(maxsize=1)
+def _national_names() -> dict[str, str]:
+    """Every spelling of a national body -> its full official name: the longest spelling the agency
+    registry knows (中央宣传部, 中宣部 -> 中共中央宣传部; 市场监管总局 -> 国家市场监督管理总局)."""
+    registry = load_registry()
+    spellings: dict[str, list[str]] = {}
+    for name, entry in {**registry.national_bare, **registry.national}.items():
+        spellings.setdefault(entry.name, [entry.name]).append(name)
+    return {name: max(names, key=len) for names in spellings.values() for name in names}
+
+
+def national_full_name(name: str) -> str:
+    return _national_names().get(name, name)
 
 
 def without_foreign_issuer(title: str | None, notice_issuer: str | None, doc_number: str | None):
@@ -717,6 +808,18 @@ def find_issuers(lines: list[Line], fields, title, title_span, notice_issuer, si
     by_number = issuer_for_doc_number(doc_number)
     if by_number and not issuers:
         issuers.append(by_number.issuer)
+    if not issuers and _rx()["reports_notice"].search(text[:1500]):  # 财政部、国家知识产权局：继续支持… (两部门印发的通知)
+        for line in lines[:HEADER_LINES]:
+            head = re.match(r"^(?P<names>[\u4e00-\u9fff]{3,30}(?:、[\u4e00-\u9fff]{3,30}){0,5})[:：]\S", line.text)
+            if head and all(is_issuer_name(n) and has_place(n) for n in head.group("names").split("、")):
+                issuers += head.group("names").split("、")
+                break
+    if not issuers:  # a news item: 国家知识产权局发布通知，确定… (a body that says whose it is)
+        for m in _rx()["reported_issuer"].finditer(text[:1500]):
+            names = joined_bodies(m.group("issuer"))
+            if all(is_issuer_name(n) and has_place(n) for n in names):
+                issuers += names
+                break
     return settle_issuers([with_place(n, text) for n in issuers]), reported
 
 
