@@ -84,6 +84,8 @@ def _rx():
         "noise_inline": re.compile(alternation("repair", "NOISE_INLINE")),
         "related": re.compile(r"(?:相关阅读|相关文章|相关新闻|相关链接|热点推荐|推荐阅读|最新资讯|热门文章)[:：]?\s*$"),
         "pinyin": re.compile(alternation("repair", "PINYIN_RUBY")),
+        "docshare": re.compile(alternation("repair", "DOCSHARE_HEADER")),
+        "docshare_page": re.compile(r"^(?P<n>\d{1,2})、(?!\d{1,2}[、.．])"),
         "replace": [(re.compile(r.regex), r.id or "") for r in rules_by_label("repair", "REPLACE")],
         "breaks": [(re.compile(r.regex), r.id) for r in rules_by_label("repair", "BREAK_BEFORE")],
         "header_run_on": re.compile(r"(?:意见|方案|通知|办法|规划|计划|纲要|规定|细则|决定|要点|措施)\s*各[^。；;:：]{0,60}[:：]"),
@@ -149,6 +151,12 @@ def _cleaning_edits(text: str) -> list[tuple[int, int, str]]:
             prev = lines[i - 1][2].rstrip()
             if prev and "\u4e00" <= prev[-1] <= "\u9fff":
                 edits.append((start - 1, start + raw.index(body), ""))
+    if rx["docshare"].search(text[:600]):  # a doc-sharing viewer numbers its page chunks: 1、… 2、…
+        for i, (start, end, raw) in enumerate(lines):
+            mark = rx["docshare_page"].match(raw)
+            if mark and not noise[i]:
+                joins = int(mark.group("n")) > 1 and i > 0 and not noise[i - 1] and lines[i - 1][2].strip()
+                edits.append((start - 1 if joins else start, start + mark.end(), ""))  # the chunk continues the last
     for m in rx["noise_inline"].finditer(text):
         edits.append((m.start(), m.end(), ""))
     for m in rx["pinyin"].finditer(text):

@@ -1,5 +1,5 @@
-"""The style documents of metadata and page shapes in tests/styles (style_meta_*, style_page_*: .txt,
-.md, .html, and a .docx written here from one of the texts), each with its expected record, scored
+"""The style documents of metadata, page shapes, citations, jurisdiction and repair in tests/styles (style_meta_*, style_page_*,
+style_cite_*, style_juris_*, style_repair_*: .txt, .md, .html, and a .docx written here from one of the texts), each with its
 by the shared scorer with the extraction floors on every field."""
 import json
 import subprocess
@@ -19,7 +19,7 @@ AS_DOCX = "style_meta_county_city.txt"  # also read as a Word file: the reader m
 
 
 def style_documents() -> list[Path]:
-    return sorted(p for prefix in ("style_meta_", "style_page_") for p in STYLES.glob(prefix + "*")
+    return sorted(p for prefix in ("style_meta_", "style_page_", "style_cite_", "style_juris_", "style_repair_") for p in STYLES.glob(prefix + "*")
                   if p.suffix in FORMATS)
 
 

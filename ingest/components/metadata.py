@@ -17,7 +17,7 @@ from ..catalog import (Region, county_region, county_regex, find_county, issuer_
 from ..numbers import cn_integer
 from ..record import DocumentMeta, Source, Span
 from ..registry import load_registry
-from ..rules import alternation, ids_by_match, rules_by_label
+from ..rules import alternation, catalog_table, ids_by_match, rules_by_label
 from ..text import squash, to_simplified
 
 HEADER_LINES = 14  # a title sits within the first lines of a document
@@ -871,6 +871,8 @@ def find_jurisdiction(text: str, lines: list[Line], issuers: list[str], doc_numb
         if region is None:
             m = region_regex().search(title)
             region = regions()[m.group(0)] if m else None
+    if region is None:
+        region = province_of_department_code(doc_number)
     if region is not None:
         return region, region.level
     level = addressee_level(lines) or ("national" if national_assignments(text) else None)
@@ -885,6 +887,27 @@ def find_jurisdiction(text: str, lines: list[Line], issuers: list[str], doc_numb
         if own is not None and level in (None, own.level):
             region, level = own, own.level
     return region, level
+
+
+# the first character of a provincial department's code after the province's (湘农办发, 黔科发, 粤市监知)
+_DEPARTMENT_INITIAL = "农科知市教财发工商人司公文卫林水交住环自版新质食药审统民应体"
+
+
+@lru_cache(maxsize=1)
+def _province_abbreviations() -> dict[str, str]:
+    return {row["abbr"]: row["province"] for row in catalog_table("province_abbreviations.tsv", ("province", "abbr"))}
+
+
+def province_of_department_code(doc_number: str | None) -> Region | None:
+    """The province whose department a 发文字号 names (湘农办发〔2019〕33号 is a 湖南省 department's),
+    or None: the last evidence of a jurisdiction when nothing else names one."""
+    if not doc_number:
+        return None
+    code = re.split(r"[〔\[(（【［]", doc_number, 1)[0]
+    province = _province_abbreviations().get(code[:1])
+    if province is None or len(code) < 3 or code[1] not in _DEPARTMENT_INITIAL:
+        return None
+    return region_for(province)
 
 
 def self_named_region(text: str) -> Region | None:
