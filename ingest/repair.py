@@ -85,6 +85,7 @@ def _rx():
         "related": re.compile(r"(?:相关阅读|相关文章|相关新闻|相关链接|热点推荐|推荐阅读|最新资讯|热门文章)[:：]?\s*$"),
         "pinyin": re.compile(alternation("repair", "PINYIN_RUBY")),
         "docshare": re.compile(alternation("repair", "DOCSHARE_HEADER")),
+        "quote_mojibake": re.compile(r"“[^”“\n]{1,20}?冶"),
         "docshare_page": re.compile(r"^(?P<n>\d{1,2})、(?!\d{1,2}[、.．])"),
         "replace": [(re.compile(r.regex), r.id or "") for r in rules_by_label("repair", "REPLACE")],
         "breaks": [(re.compile(r.regex), r.id) for r in rules_by_label("repair", "BREAK_BEFORE")],
@@ -100,7 +101,7 @@ def _rx():
         "glued_heading": re.compile(r"[一二三四五六七八九十]{1,3}、[\u4e00-\u9fff]{0,8}?(?:目标|任务|措施|原则|思想|要求|保障|实施)(?=[^\n。；，,、）)（(])"),
         "spaced_number": re.compile(r"(?<=[\u4e00-\u9fff]) +(\d(?:[\d.,]| (?=\d))*) *(?=[年月日件个家项次万亿元%倍人户所座条款批])|(?<=[\u4e00-\u9fff]) *(\d(?:[\d.,]| (?=\d))*) +(?=[年月日件个家项次万亿元%倍人户所座条款批])"),
         "spaced_bracket": re.compile(r"(?<=[（(]) +(?=[一二三四五六七八九十]{1,3}[)）])"),
-        "any": re.compile("[" + _TONE + r"\u2e3a\u2e3b_/:>＞»›]|第\s*\d+\s*页|\d \d|[\u4e00-\u9fff] +\d|\d +[\u4e00-\u9fff]|[（(] +[一二三四五六七八九十]|下载|阅读|来源|首页|@@|[\u4e00-\u9fff] [\u4e00-\u9fff] [\u4e00-\u9fff] [\u4e00-\u9fff]|(?:([\u4e00-\u9fff]{2})\1\1)|本文仅代表|(?:意见|方案|通知|办法|规划|计划|纲要|规定|细则|决定|要点|措施)\s*各[^。；;:：\n]{0,60}[:：]|欢迎|打印|分享|版权|登录|技术支持|ICP|网站|Copyright|\n[\u4e00-\u9fff]{1,2}(?:\n|$)|[^\n]{" + str(LONG_LINE) + ",}"),
+        "any": re.compile("[" + _TONE + r"\u2e3a\u2e3b_/:>＞»›]|第\s*\d+\s*页|\d \d|[\u4e00-\u9fff] +\d|\d +[\u4e00-\u9fff]|[（(] +[一二三四五六七八九十]|下载|阅读|来源|首页|@@|“[^”“\n]{1,20}?冶|[\u4e00-\u9fff] [\u4e00-\u9fff] [\u4e00-\u9fff] [\u4e00-\u9fff]|(?:([\u4e00-\u9fff]{2})\1\1)|本文仅代表|(?:意见|方案|通知|办法|规划|计划|纲要|规定|细则|决定|要点|措施)\s*各[^。；;:：\n]{0,60}[:：]|欢迎|打印|分享|版权|登录|技术支持|ICP|网站|Copyright|\n[\u4e00-\u9fff]{1,2}(?:\n|$)|[^\n]{" + str(LONG_LINE) + ",}"),
     }
 
 
@@ -159,6 +160,8 @@ def _cleaning_edits(text: str) -> list[tuple[int, int, str]]:
                 edits.append((start - 1 if joins else start, start + mark.end(), ""))  # the chunk continues the last
     for m in rx["noise_inline"].finditer(text):
         edits.append((m.start(), m.end(), ""))
+    for m in rx["quote_mojibake"].finditer(text):  # “十四五冶: a closing quote a wrong code page read as 冶
+        edits.append((m.end() - 1, m.end(), "”"))
     for m in rx["pinyin"].finditer(text):
         edits.append((m.start(), m.end(), ""))
     for pattern, replacement in rx["replace"]:

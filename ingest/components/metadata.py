@@ -92,6 +92,7 @@ def _rx():
         "docshare_title": re.compile(rules_by_label("metadata", "DOCSHARE_TITLE")[0].regex),
         "reported_issuer": re.compile(rules_by_label("metadata", "REPORTED_ISSUER")[0].regex),
         "reports_notice": re.compile(rules_by_label("metadata", "REPORTS_NOTICE")[0].regex),
+        "anaphoric_publisher": re.compile(rules_by_label("metadata", "ANAPHORIC_PUBLISHER")[0].regex),
         "draft_note": re.compile(rules_by_label("metadata", "DRAFT_NOTE")[0].regex),
         "fields": [(re.compile(r"^\s*(?:" + rx.pattern + r")\s*[:：]\s*(?P<value>.*?)\s*$"), fid) for rx, fid in ids_by_match("metadata", "FIELD")],
         # "文号：…", "文号 | …", "[ 发文字号 ] | …" (portal tables flattened into lines)
@@ -341,6 +342,9 @@ def title_line(t: str) -> str | None:
     glued = glued_number(t)  # …的通知粤办函〔2019〕267号
     if glued:
         t = t[:glued.start()].rstrip(" (（")
+    said = re.match(r"^([\u4e00-\u9fff、]{3,30})\s*[:：]\s*\S", t)
+    if said and all(is_issuer_name(n) for n in said.group(1).split("、")):  # 国家版权局：“十四五”将完善…: who said what
+        return None
     label = re.match(r"^[^：:\s]{1,8}[:：]\s*(?=\S)", t)
     if label and rx["doc_type_end"].search(squash(t[label.end():])):
         t = t[label.end():]
@@ -358,6 +362,7 @@ def title_line(t: str) -> str | None:
         return None
     if re.search(r"[A-Za-z]{1,6}\d{3,}", flat):  # a spam site's code (yl6809永利) is in no title
         return None
+
     return t
 
 
@@ -431,6 +436,22 @@ def own_title_line(plan: str, lines: list[Line]) -> tuple[str, Span] | None:
     return None
 
 
+def first_of_pair(plan: str, lines: list[Line]) -> tuple[str, Span] | None:
+    """A notice printing two documents (印发2023年工作总结和2024年工作要点): the first, by the title line
+    it opens with below the notice (市知识产权局2023年工作总结), or None."""
+    if "和" not in plan:
+        return None
+    first = plan.split("和", 1)[0]
+    if not _rx()["doc_type_end"].search(first):
+        return None
+    key = title_key(first)
+    for line in lines[3:120]:
+        k = title_key(line.text)
+        if k.endswith(key) and len(k) - len(key) <= 12 and len(line.text) <= 60 and not re.search(r"[，,。；;]", line.text):
+            return squash(line.text), Span(line.start, line.end)
+    return None
+
+
 def unwrap_plan(plan: str) -> str:
     """批转市商务局某市…方案: the plan without the organ that drafted it."""
     m = re.match(r"^[市省区县]?[\u4e00-\u9fff]{1,8}?(?:局|委|厅|办|部)(?:制定的|拟定的|关于)?", plan)
@@ -473,7 +494,7 @@ def find_title(text: str, lines: list[Line], fields) -> tuple[str | None, Span |
             return (*(own_title_line(plan, lines) or (plan, Span(body.start(group), body.end(group)))), issuer_part)
     if notice:
         plan = unwrap_plan(squash(notice.group("plan")))
-        found = own_title_line(plan, lines)
+        found = own_title_line(plan, lines) or first_of_pair(plan, lines)
         return (found[0], found[1], issuer_part) if found else (plan, span, issuer_part)
     if title is None:
         shared = rx["docshare_title"].search(text[:400])
@@ -721,8 +742,9 @@ def find_metadata(text: str, source: Source) -> DocumentMeta:
     if date is None and by is not None:
         date, date_span = parse_date(by.group("date")), None
     region, level = find_jurisdiction(text, lines, issuers, doc_number, title)
-    if reported and reported[:1] in "市省区县" and region is not None and region.name.endswith(reported[:1]):
-        issuers = [region.name + reported[1:] if i == reported else i for i in issuers]  # 市… of the page's city
+    if region is not None and level != "national":  # 市政府办公室, 省知识产权局: the document's own place
+        issuers = settle_issuers([region.name + i[1:] if i[:1] in "市省区县" and not has_place(i) and region.name.endswith(i[:1]) else i
+                                  for i in issuers])
     if not issuers and level != "national":
         inferred = local_issuer(doc_number, region)
         issuers = [inferred] if inferred else []
@@ -805,6 +827,13 @@ def find_issuers(lines: list[Line], fields, title, title_span, notice_issuer, si
             city = regions()[place.group(0)].name
             named = [city + n[1:] if n[:1] in "市省" and city.endswith(n[:1]) and not region_regex().match(n) else n for n in named]
         issuers += named
+    if not issuers:  # 从省知识产权局获悉，…该局正式印发实施《…》: the body the report named before
+        back = _rx()["anaphoric_publisher"].search(text[:3000])
+        if back:
+            organ = re.compile("(?:" + region_regex().pattern + r"|[省市县区])[\u4e00-\u9fff]{1,12}?" + back.group("ref")[1])
+            named = [m.group(0) for m in organ.finditer(text, max(0, back.start() - 300), back.start()) if is_issuer_name(m.group(0))]
+            if named:
+                issuers.append(named[-1])
     by_number = issuer_for_doc_number(doc_number)
     if by_number and not issuers:
         issuers.append(by_number.issuer)
@@ -862,7 +891,9 @@ def find_jurisdiction(text: str, lines: list[Line], issuers: list[str], doc_numb
         if region:
             return region, region.level
     by_number = issuer_for_doc_number(doc_number)
-    if by_number:
+    # a city's body (市政府办公室) under a province's prefix (苏府办 is 苏州市's too): the number says nothing
+    city_body = any(n[:1] == "市" and not has_place(n) for n in issuers)
+    if by_number and not (city_body and by_number.level == "provincial"):
         if by_number.region is None:
             return None, "national"
         region = region_for(by_number.region)
