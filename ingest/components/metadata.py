@@ -16,7 +16,7 @@ from ..catalog import (Region, county_region, county_regex, find_county, issuer_
                        region_for, region_regex, regions)
 from ..numbers import cn_integer
 from ..record import DocumentMeta, Source, Span
-from ..registry import load_registry
+from ..registry import Jurisdiction, load_registry
 from ..rules import alternation, catalog_table, ids_by_match, rules_by_label
 from ..text import squash, to_simplified
 
@@ -93,6 +93,7 @@ def _rx():
         "reported_issuer": re.compile(rules_by_label("metadata", "REPORTED_ISSUER")[0].regex),
         "reports_notice": re.compile(rules_by_label("metadata", "REPORTS_NOTICE")[0].regex),
         "anaphoric_publisher": re.compile(rules_by_label("metadata", "ANAPHORIC_PUBLISHER")[0].regex),
+        "joint_drafters": re.compile(rules_by_label("metadata", "JOINT_DRAFTERS")[0].regex),
         "draft_note": re.compile(rules_by_label("metadata", "DRAFT_NOTE")[0].regex),
         "fields": [(re.compile(r"^\s*(?:" + rx.pattern + r")\s*[:：]\s*(?P<value>.*?)\s*$"), fid) for rx, fid in ids_by_match("metadata", "FIELD")],
         # "文号：…", "文号 | …", "[ 发文字号 ] | …" (portal tables flattened into lines)
@@ -748,6 +749,9 @@ def find_metadata(text: str, source: Source) -> DocumentMeta:
     if not issuers and level != "national":
         inferred = local_issuer(doc_number, region)
         issuers = [inferred] if inferred else []
+    drafters = joint_drafters(text, region, level)
+    if len(drafters) > len(issuers) and set(issuers) <= set(drafters):  # a page cut inside its joint signature
+        issuers = drafters
     if level == "national":  # 市场监管总局 signs as 国家市场监督管理总局
         issuers = list(dict.fromkeys(national_full_name(n) for n in issuers))
     return DocumentMeta(
@@ -762,6 +766,29 @@ def find_metadata(text: str, source: Source) -> DocumentMeta:
         doc_number_span=doc_number_span,
         date_span=date_span,
     )
+
+
+def joint_drafters(text: str, region: Region | None, level: str | None) -> list[str]:
+    """The bodies a joint notice lists as its drafters (省知识产权局、省教育厅…联合制定了《…》), under their
+    full names in the document's jurisdiction; [] when there is no such list or a name is no body."""
+    m = _rx()["joint_drafters"].search(text[:6000])
+    if not m:
+        return []
+    names = m.group("names").split("、")
+    lead = re.search(r"[\u4e00-\u9fff]*[，,。；;](?P<rest>[^，,。；;]*)$", "，" + names[0])
+    names[0] = lead.group("rest") if lead else names[0]
+    if not all(is_issuer_name(n) for n in names):
+        return []
+    registry = load_registry()
+    where = Jurisdiction(region.name if region else None, region.province if region else None, level)
+    out = []
+    for name in names:
+        agency = registry.resolve(name, where)
+        full = agency.canonical if getattr(agency, "canonical", None) else name
+        if full[:1] in "市省区县" and region is not None and region.name.endswith(full[:1]) and not has_place(full):
+            full = region.name + full[1:]
+        out.append(full)
+    return out
 
 
 @lru_cache(maxsize=1)
@@ -917,7 +944,23 @@ def find_jurisdiction(text: str, lines: list[Line], issuers: list[str], doc_numb
         own = self_named_region(text)
         if own is not None and level in (None, own.level):
             region, level = own, own.level
+    if region is None and level is None:  # 在全市开展…我市: a city's document that never names its city
+        level = self_named_level(text)
     return region, level
+
+
+_SELF_LEVEL = {"省": "provincial", "市": "municipal", "县": "county"}
+
+
+def self_named_level(text: str) -> str | None:
+    """The level a text gives itself by 我市/全市/本市 (or 省, 县), named at least twice and alone."""
+    refs: dict[str, int] = {}
+    for m in re.finditer(r"[我全本]([省市县])(?!场|民|委|政府|级|长)", text):
+        refs[m.group(1)] = refs.get(m.group(1), 0) + 1
+    if len(refs) == 1:
+        (unit, count), = refs.items()
+        return _SELF_LEVEL[unit] if count >= 2 else None
+    return None
 
 
 # the first character of a provincial department's code after the province's (湘农办发, 黔科发, 粤市监知)
