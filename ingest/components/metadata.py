@@ -94,6 +94,8 @@ def _rx():
         "reports_notice": re.compile(rules_by_label("metadata", "REPORTS_NOTICE")[0].regex),
         "anaphoric_publisher": re.compile(rules_by_label("metadata", "ANAPHORIC_PUBLISHER")[0].regex),
         "joint_drafters": re.compile(rules_by_label("metadata", "JOINT_DRAFTERS")[0].regex),
+        "deciding_body": re.compile(rules_by_label("metadata", "DECIDING_BODY")[0].regex),
+        "organ_title": re.compile(rules_by_label("metadata", "ORGAN_TITLE")[0].regex),
         "draft_note": re.compile(rules_by_label("metadata", "DRAFT_NOTE")[0].regex),
         "fields": [(re.compile(r"^\s*(?:" + rx.pattern + r")\s*[:：]\s*(?P<value>.*?)\s*$"), fid) for rx, fid in ids_by_match("metadata", "FIELD")],
         # "文号：…", "文号 | …", "[ 发文字号 ] | …" (portal tables flattened into lines)
@@ -746,6 +748,7 @@ def find_metadata(text: str, source: Source) -> DocumentMeta:
     if region is not None and level != "national":  # 市政府办公室, 省知识产权局: the document's own place
         issuers = settle_issuers([region.name + i[1:] if i[:1] in "市省区县" and not has_place(i) and region.name.endswith(i[:1]) else i
                                   for i in issuers])
+        issuers = list(dict.fromkeys(local_full_name(i, region, level) for i in issuers))
     if not issuers and level != "national":
         inferred = local_issuer(doc_number, region)
         issuers = [inferred] if inferred else []
@@ -803,7 +806,32 @@ def _national_names() -> dict[str, str]:
 
 
 def national_full_name(name: str) -> str:
-    return _national_names().get(name, name)
+    """A national body's full name; an office of one keeps its office (市场监管总局办公厅 -> 国家市场监督管理总局办公厅)."""
+    if name in _national_names():
+        return _national_names()[name]
+    for office in ("办公厅", "办公室"):
+        if name.endswith(office) and name[:-len(office)] in _national_names():
+            return _national_names()[name[:-len(office)]] + office
+    return name
+
+
+def is_subsequence(short: str, long: str) -> bool:
+    it = iter(long)
+    return all(c in it for c in short)
+
+
+def local_full_name(name: str, region: Region | None, level: str | None) -> str:
+    """A local body's full name when the name is a short form of it (武汉市市场监管局 -> 武汉市市场监督管理局,
+    by the agency registry); another body the registry folds into it (江苏省版权局) keeps its name."""
+    if region is None:
+        return name
+    agency = load_registry().resolve(name, Jurisdiction(region.name, region.province, level))
+    full = getattr(agency, "canonical", None)
+    if not full or full == name or len(full) <= len(name):
+        return name
+    place = region_regex().match(name)
+    core = name[place.end():] if place else name.lstrip("市省区县")
+    return full if is_subsequence(core, full) else name
 
 
 def without_foreign_issuer(title: str | None, notice_issuer: str | None, doc_number: str | None):
@@ -854,6 +882,14 @@ def find_issuers(lines: list[Line], fields, title, title_span, notice_issuer, si
             city = regions()[place.group(0)].name
             named = [city + n[1:] if n[:1] in "市省" and city.endswith(n[:1]) and not region_regex().match(n) else n for n in named]
         issuers += named
+    if not issuers and title:  # 市市场监管局2022年度…的实施意见: a title opening with its body
+        organ = _rx()["organ_title"].match(title)
+        if organ and is_issuer_name(organ.group("issuer")):
+            issuers.append(organ.group("issuer"))
+    if not issuers:  # 市市场监管委决定在全市开展…: a run-on notice opening with its body's decision
+        deciding = _rx()["deciding_body"].match(text)
+        if deciding and is_issuer_name(deciding.group("issuer")):
+            issuers.append(deciding.group("issuer"))
     if not issuers:  # 从省知识产权局获悉，…该局正式印发实施《…》: the body the report named before
         back = _rx()["anaphoric_publisher"].search(text[:3000])
         if back:
