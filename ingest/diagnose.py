@@ -22,6 +22,8 @@ import re
 from dataclasses import dataclass
 from functools import lru_cache
 
+from .components.citations import not_a_document, same_document
+from .rules import alternation
 from .record import PolicyDoc, Span
 from .text import normalize, squash
 
@@ -146,19 +148,25 @@ def _goals(text: str, doc: PolicyDoc) -> list[Finding]:
     return out
 
 
+_PINYIN = re.compile(alternation("repair", "PINYIN_RUBY"))
+
+
 def _titles(text: str, doc: PolicyDoc) -> list[Finding]:
     cited = [(c.span.start, c.span.end) for c in doc.citations]
+    cited_titles = [c.title for c in doc.citations if c.title]
     own = squash(doc.meta.title or "")
     out = []
     for m in _TITLE.finditer(text):
-        name = squash(m.group(1))
+        name = squash(_PINYIN.sub("", m.group(1)))  # 商业(yè)秘密: a scrape's pinyin is no part of the name
         span = Span(m.start(), m.end())
-        if any(a < m.end() and b > m.start() for a, b in cited):
-            out.append(Finding("title", "found", span, name))
+        if any(a < m.end() and b > m.start() for a, b in cited) or any(same_document(name, t) for t in cited_titles):
+            out.append(Finding("title", "found", span, name))  # the citation, or a later mention of it
         elif own and (name == own or name in own and len(name) >= 8):
             out.append(Finding("title", "found", span, name, "the document's own title"))
         elif len(name) <= 4:
             out.append(Finding("title", "dismissed", span, name, "a short name (以下简称《…》)"))
+        elif not_a_document(name):
+            out.append(Finding("title", "dismissed", span, name, "no policy document (a periodical, a form, a file name, a model agreement)"))
         else:
             out.append(Finding("title", "skipped", span, name, "a title in 《》 not taken as a citation"))
     return out

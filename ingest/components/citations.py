@@ -74,6 +74,11 @@ def find_mentions(text: str) -> list[Mention]:
     return mentions
 
 
+def not_a_document(title: str) -> bool:
+    """Whether a name in 《》 is no policy document by the NOT_A_DOCUMENT rules (《某日报》, 《申报表》, 《某方案.doc》)."""
+    return bool(_rx()["not_document"].search(squash(title)))
+
+
 def basis_zones(text: str, meta: DocumentMeta) -> list[tuple[int, int]]:
     """Preamble stretches: from the start (and from each later repetition of the title, as when
     a 印发通知 is followed by the plan) to the next first-level heading."""
