@@ -55,3 +55,15 @@ def test_cli_json_and_text(tmp_path):
     assert "[bold]工作方案" in text.stdout  # the document's own brackets are text, not markup
     bad = run_cli("diagnose", str(tmp_path / "missing.txt"), str(f))
     assert bad.returncode == 1 and "missing.txt" in bad.stderr and "plan.txt" in bad.stdout
+
+
+def test_names_in_brackets_that_are_no_documents_or_already_cited_raise_no_warning():
+    text = ("某市知识产权宣传周活动总结\n"
+            "为贯彻落实《某省知识产权促进条例》，结合我市实际，开展宣传周活动。\n"
+            "活动中发放《某某日报知识产权特刊》《商标知识宣传册》，并组织学习《某省知识产权促进条例》。\n"
+            "企业签订《技术开发保密协议（参考文本）》。\n")
+    titles = {f.text: (f.status, f.note) for f in diagnose(_doc(text)).findings if f.kind == "title"}
+    assert titles["某省知识产权促进条例"][0] == "found"  # both mentions: the citation covers the second too
+    assert [f.status for f in diagnose(_doc(text)).findings if f.kind == "title" and f.text == "某省知识产权促进条例"] == ["found", "found"]
+    for name in ("某某日报知识产权特刊", "商标知识宣传册", "技术开发保密协议（参考文本）"):
+        assert titles[name][0] == "dismissed", (name, titles[name])
