@@ -76,6 +76,9 @@ class Repaired:
         return value
 
 
+BARE_PINYIN_MIN = 4  # pinyin without tone marks counts as ruby only where a line holds this many
+
+
 @lru_cache(maxsize=1)
 def _rx():
     return {
@@ -84,6 +87,7 @@ def _rx():
         "noise_inline": re.compile(alternation("repair", "NOISE_INLINE")),
         "related": re.compile(r"(?:相关阅读|相关文章|相关新闻|相关链接|热点推荐|推荐阅读|最新资讯|热门文章)[:：]?\s*$"),
         "pinyin": re.compile(alternation("repair", "PINYIN_RUBY")),
+        "bare_pinyin": re.compile(alternation("repair", "BARE_PINYIN")),
         "docshare": re.compile(alternation("repair", "DOCSHARE_HEADER")),
         "quote_mojibake": re.compile(r"“[^”“\n]{1,20}?冶"),
         "docshare_page": re.compile(r"^(?P<n>\d{1,2})、(?!\d{1,2}[、.．])"),
@@ -101,7 +105,7 @@ def _rx():
         "glued_heading": re.compile(r"[一二三四五六七八九十]{1,3}、[\u4e00-\u9fff]{0,8}?(?:目标|任务|措施|原则|思想|要求|保障|实施)(?=[^\n。；，,、）)（(])"),
         "spaced_number": re.compile(r"(?<=[\u4e00-\u9fff]) +(\d(?:[\d.,]| (?=\d))*) *(?=[年月日件个家项次万亿元%倍人户所座条款批])|(?<=[\u4e00-\u9fff]) *(\d(?:[\d.,]| (?=\d))*) +(?=[年月日件个家项次万亿元%倍人户所座条款批])"),
         "spaced_bracket": re.compile(r"(?<=[（(]) +(?=[一二三四五六七八九十]{1,3}[)）])"),
-        "any": re.compile("[" + _TONE + r"\u2e3a\u2e3b_/:>＞»›]|第\s*\d+\s*页|\d \d|[\u4e00-\u9fff] +\d|\d +[\u4e00-\u9fff]|[（(] +[一二三四五六七八九十]|下载|阅读|来源|首页|@@|“[^”“\n]{1,20}?冶|[\u4e00-\u9fff] [\u4e00-\u9fff] [\u4e00-\u9fff] [\u4e00-\u9fff]|(?:([\u4e00-\u9fff]{2})\1\1)|本文仅代表|(?:意见|方案|通知|办法|规划|计划|纲要|规定|细则|决定|要点|措施)\s*各[^。；;:：\n]{0,60}[:：]|欢迎|打印|分享|版权|登录|技术支持|ICP|网站|Copyright|\n[\u4e00-\u9fff]{1,2}(?:\n|$)|[^\n]{" + str(LONG_LINE) + ",}"),
+        "any": re.compile("[" + _TONE + r"\u2e3a\u2e3b_/:>＞»›]|第\s*\d+\s*页|\d \d|[\u4e00-\u9fff] +\d|\d +[\u4e00-\u9fff]|[（(] +[一二三四五六七八九十]|下载|阅读|来源|首页|@@|[\u4e00-\u9fff][(（][a-z]{1,6}[)）]|“[^”“\n]{1,20}?冶|[\u4e00-\u9fff] [\u4e00-\u9fff] [\u4e00-\u9fff] [\u4e00-\u9fff]|(?:([\u4e00-\u9fff]{2})\1\1)|本文仅代表|(?:意见|方案|通知|办法|规划|计划|纲要|规定|细则|决定|要点|措施)\s*各[^。；;:：\n]{0,60}[:：]|欢迎|打印|分享|版权|登录|技术支持|ICP|网站|Copyright|\n[\u4e00-\u9fff]{1,2}(?:\n|$)|[^\n]{" + str(LONG_LINE) + ",}"),
     }
 
 
@@ -164,6 +168,10 @@ def _cleaning_edits(text: str) -> list[tuple[int, int, str]]:
         edits.append((m.end() - 1, m.end(), "”"))
     for m in rx["pinyin"].finditer(text):
         edits.append((m.start(), m.end(), ""))
+    for start, _, raw in lines:  # 各(ge)地(di)方(fang)(fang): pinyin without tone marks, only where it is dense
+        bare = list(rx["bare_pinyin"].finditer(raw))
+        if len(bare) >= BARE_PINYIN_MIN:
+            edits += [(start + m.start(), start + m.end(), "") for m in bare]
     for pattern, replacement in rx["replace"]:
         for m in pattern.finditer(text):
             edits.append((m.start(), m.end(), replacement))
