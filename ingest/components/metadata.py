@@ -551,6 +551,7 @@ def has_place(name: str) -> bool:
     """Whether an issuer's name says whose it is (深圳市…, 通州区…, 国务院…)."""
     # a 总局 is national by its name alone (市场监管总局 is no 市…)
     return bool(region_regex().match(name) or county_regex().match(name) or NATIONAL.match(name)
+                or (name.startswith("中共") and region_regex().match(name, 2))  # 中共福建省委办公厅
                 or name.endswith("总局")
                 # a national system's local branch: 中国人民银行山西省分行, 中华人民共和国北京海关
                 or (name.startswith(("中国", "国家", "中华人民共和国")) and region_regex().search(name)))
