@@ -205,13 +205,19 @@ def _related_lists(lines, noise: list[bool], rx) -> None:
     for i, (_, _, raw) in enumerate(lines):
         if not (noise[i] and rx["related"].match(raw.strip())):
             continue
+        items = []
         for k in range(i + 1, len(lines)):
             body = lines[k][2].strip()
             if not body:
                 continue
             if len(body) > 60 or re.search(r"[。；;：:]$", body) or re.search(r"[，,]", body):
                 break
-            noise[k] = True
+            items.append(k)
+        # a heading above all prose with one line under it is a page's box run into its own headline
+        prose_before = any(len(lines[j][2].strip()) > 60 for j in range(i))
+        if prose_before or len(items) > 1:
+            for k in items:
+                noise[k] = True
 
 
 def _wrapped_across(lines, noise, i: int) -> bool:

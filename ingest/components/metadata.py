@@ -95,6 +95,7 @@ def _rx():
         "anaphoric_publisher": re.compile(rules_by_label("metadata", "ANAPHORIC_PUBLISHER")[0].regex),
         "joint_drafters": re.compile(rules_by_label("metadata", "JOINT_DRAFTERS")[0].regex),
         "deciding_body": re.compile(rules_by_label("metadata", "DECIDING_BODY")[0].regex),
+        "launched_at": re.compile(rules_by_label("metadata", "LAUNCHED_AT")[0].regex),
         "organ_title": re.compile(rules_by_label("metadata", "ORGAN_TITLE")[0].regex),
         "draft_note": re.compile(rules_by_label("metadata", "DRAFT_NOTE")[0].regex),
         "fields": [(re.compile(r"^\s*(?:" + rx.pattern + r")\s*[:：]\s*(?P<value>.*?)\s*$"), fid) for rx, fid in ids_by_match("metadata", "FIELD")],
@@ -537,6 +538,8 @@ def clean_issuer(name: str) -> str:
     if len(name) % 2 == 0 and half >= 3 and name[:half] == name[half:]:
         name = name[:half]
     place = region_regex().match(name) or county_regex().match(name)
+    if place and name[place.end():].startswith("委") and not name.startswith("中共") and len(name) > place.end() + 1:
+        name = "中共" + name  # 佛山市委宣传部 is the party committee's: 中共佛山市委宣传部
     if place and name[place.end():] in ("政府", "政府办公室", "政府办公厅"):  # 连云港市政府 is 连云港市人民政府
         name = name[:place.end()] + "人民" + name[place.end():]
     m = region_regex().match(name)  # 广东省惠州市人民政府 is 惠州市人民政府 (a prefecture's name is unique)
@@ -824,7 +827,7 @@ def is_subsequence(short: str, long: str) -> bool:
 def local_full_name(name: str, region: Region | None, level: str | None) -> str:
     """A local body's full name when the name is a short form of it (武汉市市场监管局 -> 武汉市市场监督管理局,
     by the agency registry); another body the registry folds into it (江苏省版权局) keeps its name."""
-    if region is None:
+    if region is None or name.startswith("中共"):
         return name
     agency = load_registry().resolve(name, Jurisdiction(region.name, region.province, level))
     full = getattr(agency, "canonical", None)
@@ -887,6 +890,10 @@ def find_issuers(lines: list[Line], fields, title, title_span, notice_issuer, si
         organ = _rx()["organ_title"].match(title)
         if organ and is_issuer_name(organ.group("issuer")):
             issuers.append(organ.group("issuer"))
+    if not issuers:  # 某市委宣传部举行…新闻发布会，发布《…》: the body that launched the document
+        launched = _rx()["launched_at"].search(text[:3000])
+        if launched and is_issuer_name(launched.group("issuer")) and (not title or title_key(launched.group("title")) == title_key(title)):
+            issuers.append(launched.group("issuer"))
     if not issuers:  # 市市场监管委决定在全市开展…: a run-on notice opening with its body's decision
         deciding = _rx()["deciding_body"].match(text)
         if deciding and is_issuer_name(deciding.group("issuer")):
@@ -949,7 +956,9 @@ def find_jurisdiction(text: str, lines: list[Line], issuers: list[str], doc_numb
     none of them, who the text is sent to (各省、自治区、直辖市 / 各县（市、区）…) or whom it tasks."""
     region = level = None
     for name in issuers:
-        if NATIONAL.match(name):
+        if name.startswith("中共") and region_regex().match(name, 2):  # 中共佛山市委宣传部 is 佛山市's
+            name = name[2:]
+        elif NATIONAL.match(name):
             return None, "national"
         region = region_of_name(name, text)
         if region:
