@@ -24,7 +24,7 @@ from ..text import squash
 
 RULE_KEYS = {"label", "id", "regex", "note"}
 RULE_LABELS = {"MARKER", "ARTICLE", "SKIP_SECTION", "SAFEGUARD_SECTION", "SAFEGUARD_ITEM", "SKIP_MEASURE", "END", "BULLET",
-               "RUN_ON_BREAK", "TASK_HEADING", "PAGE_MARK"}
+               "RUN_ON_BREAK", "TASK_HEADING", "PAGE_MARK", "ROLE_NOTE"}
 SECTION_STYLES = {"cn_dun", "chapter"}  # numbering styles of top-level sections
 SAFEGUARD_CATEGORY = "保障措施"
 HEADING_MAX = 40  # longest first sentence still read as a paragraph's heading
@@ -51,6 +51,7 @@ class Rules:
     run_on_break: re.Pattern | None = None
     task_heading: re.Pattern | None = None
     page_mark: re.Pattern | None = None
+    role_note: re.Pattern | None = None  # （由市科技局牵头） closing a heading: an assignment, not heading text
 
 
 @lru_cache(maxsize=None)
@@ -69,6 +70,7 @@ def load_rules(path: str | None = None) -> Rules:
         run_on_break=alternation(rows, "RUN_ON_BREAK"),
         task_heading=alternation(rows, "TASK_HEADING"),
         page_mark=alternation(rows, "PAGE_MARK"),
+        role_note=alternation(rows, "ROLE_NOTE"),
     )
 
 
@@ -238,6 +240,10 @@ def _build_tree(text: str, paras: list[Para], rules: Rules) -> tuple[list[Node],
         else:
             k = _first_sentence(text, para.body, para.end)
             hs, he = para.body, (k if k is not None else para.end)
+            if rules.role_note is not None:  # 推进教育科技人才一体发展（由市科技局牵头）
+                nm = rules.role_note.search(text, hs, he)
+                if nm and nm.start() - hs >= 4:
+                    he = nm.start()
         node.heading, node.heading_span = _trimmed(text, hs, he)
         node.inline_body = bool(squash(text[he + 1:para.end]))
         if node.parent:
