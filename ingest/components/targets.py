@@ -184,17 +184,34 @@ def plan_end_year(text: str, meta: DocumentMeta) -> int | None:
     head = text[:600]
     if meta.title:  # the title is read first; a period inside another 《title》 is that document's
         head = re.sub(r"《[^《》]*》", lambda m: " " * len(m.group(0)), head)
-    for source in (meta.title or "", head):
+    title = meta.title or _untitled_head(text)
+    for source in (title, head):
         m = rx["plan_period"].search(source)
         if m:
             return int(m.group("b"))
         for prx, year in rx["periods"]:
             if prx.search(source):
                 return int(year)
-    years = set(re.findall(r"(20\d\d)\s*年", meta.title or ""))
-    if len(years) == 1:  # 2024年…工作要点 / 分工方案: a plan for that year
-        return int(years.pop())
+        if source is title:
+            # 2024年…工作要点 / 分工方案 / 若干政策（2025年版）: a plan for that year, whatever
+            # period another plan named in its body has
+            years = set(re.findall(r"(20\d\d)\s*年", title))
+            if len(years) == 1:
+                return int(years.pop())
     return None
+
+
+_PLAN_LINE = re.compile(r"计划|要点|方案|重点工作|任务|规划|政策|措施|意见")
+
+
+def _untitled_head(text: str) -> str:
+    """Where the metadata stage found no title: the first short line naming a plan
+    (市政府2020年重点工作…进展情况表), else nothing."""
+    for line in text[:400].split("\n"):
+        line = line.strip()
+        if 6 <= len(line) <= 60 and _PLAN_LINE.search(line) and not re.search(r"[。；;，,]", line):
+            return line
+    return ""
 
 
 def doc_goal_year(text: str) -> int | None:
@@ -323,13 +340,16 @@ def prose_candidates(text: str, goal: list, past: list, in_task, default_year: i
             if i == 0:
                 continue
             prev = found[i - 1].indicator
-            if rx["growth_only"].match(c.indicator):
+            if not c.indicator:  # 高新技术企业突破4万家，力争达到5万家: a second goal for the same subject
+                c.indicator = prev
+                c.span_start = found[i - 1].span_start
+            elif rx["growth_only"].match(c.indicator):
                 c.indicator = prev + c.indicator
                 c.span_start = found[i - 1].span_start  # the span holds the borrowed subject too
             elif len(c.indicator) <= 4 and prev.find(c.indicator[:2]) > 0:
                 c.indicator = prev[: prev.find(c.indicator[:2])] + c.indicator  # 融资额 -> 知识产权质押融资额
                 c.span_start = found[i - 1].span_start
-        out += found
+        out += [c for c in found if c.indicator]
     return out
 
 
@@ -361,7 +381,13 @@ def _candidate(text, sent, s0, m, year_m, default_year, label: str | None = None
         return None
     if rx["baseline_value"].match(sent, end):
         return None  # 由…的3.2件提高到5件: the starting value
-    if nxt in ("的", "之") or re.match(r"[\d“”\"'‘’]", nxt):
+    object_after = None
+    if nxt == "的" and label is None and re.search(r"(?:完成|实现|覆盖)$", sent[a:m.start()]):
+        # 2015年完成75%以上的确权登记: the value, then what it counts
+        tail = sent[end + 1:b].strip()
+        if 2 <= len(tail) <= 20 and not rx["value"].search(tail):
+            object_after = tail
+    if object_after is None and (nxt in ("的", "之") or re.match(r"[\d“”\"'‘’]", nxt)):
         return None  # a modifier (30件以上的企业) or a name (5个100工程)
     if m.group("num") and re.fullmatch(r"[一二两三四五六七八九十百千〇零]+", m.group("num")) and not m.group("before"):
         if m.group("num") in ("一", "两") or m.group("unit") in ("个", "项", "次", "种", "批次", "条", "部", "名", "人", "支"):
@@ -416,8 +442,12 @@ def _candidate(text, sent, s0, m, year_m, default_year, label: str | None = None
             ind_hi = span_end = len(sent[:noun_end].rstrip())
     if label is not None:
         indicator = clean_indicator(label)
-    if not indicator:
-        return None
+    if object_after:
+        indicator = clean_indicator(object_after)
+        ind_lo, ind_hi = end + 1, b
+        span_end = len(sent[:b].rstrip())
+    if not indicator and (label is not None or not m.group("before")):
+        return None  # a bare value; with a comparator (力争达到5万家) it borrows the goal before it
     if re.match(r"^[\d.]+", indicator) and seg_start != a:  # 30件企业 in a list: borrow the list's stem
         stem = re.match(r"^(?P<s>[^\d]+?)\d", clean_indicator(sent[a:k]))
         if stem:
@@ -550,6 +580,13 @@ def find_targets(text: str, sections: tuple[Section, ...], measures: tuple[Measu
         masked = masked[:a] + " " * (b - a) + masked[b:]
     goal, past = zones(masked)
     task_spans = [(m.span.start, m.span.end) for m in measures]
+    # 一、强化科技创新 / 2025年，力争研发投入强度达到2.95%。/ （一）…: a goal opening a section of
+    # tasks belongs to those tasks
+    starts_ = sorted(m.span.start for m in measures)
+    for sec in sections:
+        k = bisect_left(starts_, sec.span.start)
+        if k < len(starts_) and starts_[k] < sec.span.end and starts_[k] > sec.span.start:
+            task_spans.append((sec.span.start, starts_[k]))
 
     in_tasks, in_past = membership(task_spans), membership(past)
 
