@@ -345,7 +345,7 @@ def find_structure(text: str) -> tuple[tuple[Section, ...], tuple[Measure, ...]]
         if node.style.startswith("md") and not has_body:
             continue
         whole_sentence = (len(node.heading) > 15 and not re.search(r"[:：]", node.heading)  # 通过信函寄至：… is a label
-                          and text[node.para.start:node.para.end].rstrip().endswith(("。", "；", ";")))
+                          and text[node.para.start:node.para.end].rstrip().endswith(("。", "；", ";", "，", ",")))  # ，: a page cut mid-item
         if not has_body and node.style in SECTION_STYLES and not whole_sentence:
             continue  # an empty section title; but 二、各部门要…。 alone on its line is an item (a 制度's provisions)
         if not node.heading or rules.skip_measure.search(node.heading) or rules.skip_measure.search(_opening(text, node)):

@@ -81,6 +81,8 @@ def _rx():
         "baseline_value": re.compile(rules_by_label("targets", "BASELINE_VALUE")[0].regex),
         "duration": re.compile(rules_by_label("targets", "DURATION")[0].regex),
         "goal_marker": re.compile(alternation("targets", "GOAL_MARKER")),
+        "task_count": re.compile(alternation("targets", "TASK_COUNT")),
+        "subject_end": re.compile(alternation("targets", "SUBJECT_END")),
         "past_sentence": re.compile(alternation("targets", "PAST_SENTENCE")),
         "relative_year": re.compile(rules_by_label("targets", "RELATIVE_YEAR")[0].regex),
         "value_split": re.compile("(?:" + alternation("targets", "VALUE_SPLIT") + r")(?=\s*(?:" + NUMBER + r"))"),
@@ -295,7 +297,7 @@ def prose_candidates(text: str, goal: list, past: list, in_task, default_year: i
                 continue
             # no tasks, no goals part (a news item): only sentences saying they are goals, or the
             # clauses after such a sentence in its paragraph (到2025年，A达到100%；B超过50%)
-            if free_text and not rx["goal_marker"].search(text, text.rfind("\n", 0, s0) + 1, s1):
+            if free_text and not _goal_said(text, text.rfind("\n", 0, s0) + 1, s1):
                 continue
         sent = text[s0:s1]
         # every value holds a numeral: a sentence without one has none (found at C speed)
@@ -349,8 +351,33 @@ def prose_candidates(text: str, goal: list, past: list, in_task, default_year: i
             elif len(c.indicator) <= 4 and prev.find(c.indicator[:2]) > 0:
                 c.indicator = prev[: prev.find(c.indicator[:2])] + c.indicator  # 融资额 -> 知识产权质押融资额
                 c.span_start = found[i - 1].span_start
+        # 到2029年，全市个体工商户发展质量明显提升，活跃度达到70%: a bare attribute takes the
+        # subject the sentence opened with
+        for c in found:
+            if 0 < len(c.indicator) <= 3 and c.span_start is not None and c.span_start > s0:
+                opening = [x for x in map(clean_indicator, re.split(r"[，,]", text[s0:c.span_start])[:-1]) if x]
+                lead = opening[0] if opening else ""
+                cut = rx["subject_end"].search(lead)
+                subject = lead[:cut.start()] if cut else ""
+                if 2 <= len(subject) <= 10 and not rx["numeral"].search(subject):
+                    c.indicator = subject + c.indicator
         out += [c for c in found if c.indicator]
     return out
+
+
+def _goal_said(text: str, a: int, b: int) -> bool:
+    """Whether text[a:b] says a goal: a goal marker in a sentence that does not report the past
+    (提前实现“十四五”规划预期的12件目标 reports it reached)."""
+    rx = _rx()
+    for gm in rx["goal_marker"].finditer(text, a, b):
+        sa = max(text.rfind(ch, a, gm.start()) for ch in "。；;！？!?") + 1
+        se = SENTENCE_END.search(text, gm.end(), b)
+        if not rx["past_sentence"].search(text, max(a, sa), se.start() if se else b):
+            return True
+    return False
+
+
+SENTENCE_END = re.compile(r"[。；;！？!?]")
 
 
 def zone_year(text: str, pos: int, goal) -> int | None:
@@ -381,6 +408,8 @@ def _candidate(text, sent, s0, m, year_m, default_year, label: str | None = None
         return None
     if rx["baseline_value"].match(sent, end):
         return None  # 由…的3.2件提高到5件: the starting value
+    if rx["task_count"].match(sent, end):
+        return None  # 5个方面的17项重点任务: how many parts the document has, no goal
     object_after = None
     if nxt == "的" and label is None and re.search(r"(?:完成|实现|覆盖)$", sent[a:m.start()]):
         # 2015年完成75%以上的确权登记: the value, then what it counts
@@ -433,7 +462,7 @@ def _candidate(text, sent, s0, m, year_m, default_year, label: str | None = None
     indicator = clean_indicator(before_text)
     # where the indicator was read: [ind_lo, ind_hi) of the sentence, and where the span ends
     ind_lo, ind_hi, span_end = seg_start, m.start(), end
-    verb_only = not indicator or (rx["goal_verb"].fullmatch(indicator) is not None) or len(indicator) <= 2 and rx["goal_verb"].search(indicator)
+    verb_only = not indicator or (rx["goal_verb"].fullmatch(indicator) is not None) or len(indicator) <= 2
     noun_end = split_after.start() if split_after else b  # 培育2个A和6个B: A stops at 和; 优势、示范企业 is one noun
     if verb_only or (m.group("unit") and not m.group("after") and _noun_follows(sent, end, noun_end)):
         noun = sent[end:noun_end]
