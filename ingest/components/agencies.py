@@ -27,7 +27,7 @@ RULE_LABELS = {"CUE", "INFIX", "FIELD", "FIRST_LEADS", "NOTE", "STRIP_HEAD", "ST
                "NOT_AGENCY", "NOT_SUBJECT", "AGENCY_END", "SUBJECT", "DIAG_CUE", "DIAG_NOT_CUE",
                "TABLE_COLUMN"}
 ROLES = {"CUE": {"lead", "support"}, "INFIX": {"lead_support", "support_lead"}, "FIELD": {"lead", "support", "listed"},
-         "TABLE_COLUMN": {"task", "listed", "number"}}
+         "TABLE_COLUMN": {"task", "listed", "number", "progress"}}
 _CLAUSE = re.compile(r"[^，。；,;：:！？!?\n（）()〔〕【】\[\]]+")
 _ITEM_SEP = re.compile(r"[、，,及]|以及")
 _NOT_IN_NAME = re.compile(r"[由的要将把对向从]")

@@ -251,8 +251,10 @@ def locate(text: str, lo: int, hi: int, indicator: str) -> int:
 def clean_indicator(s: str) -> str:
     s = squash(s)
     s = re.sub(r"^(?:到|至|力争到)20\d\d年(?:底|末)?", "", s)
+    s = re.sub(r"^\d{1,2}[.．、](?!\d)", "", s)  # 1.每万人口发明专利拥有量达到12件: the list number
     s = _rx()["trim"].sub("", s)
     s = re.sub(r"[的在]$", "", s)
+    s = re.sub(r"(?<=[\u4e00-\u9fff]{2})(?:提升|提高|增加|增长|上升|下降|降低)(?:至|到)$", "", s)  # 占比提升至44%: the indicator is 占比
     return s.strip("，,、:：；;——-") or s
 
 
