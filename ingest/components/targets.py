@@ -83,6 +83,7 @@ def _rx():
         "goal_marker": re.compile(alternation("targets", "GOAL_MARKER")),
         "task_count": re.compile(alternation("targets", "TASK_COUNT")),
         "subject_end": re.compile(alternation("targets", "SUBJECT_END")),
+        "reported": re.compile(alternation("targets", "REPORTED_GOALS"), re.M),
         "past_sentence": re.compile(alternation("targets", "PAST_SENTENCE")),
         "relative_year": re.compile(rules_by_label("targets", "RELATIVE_YEAR")[0].regex),
         "value_split": re.compile("(?:" + alternation("targets", "VALUE_SPLIT") + r")(?=\s*(?:" + NUMBER + r"))"),
@@ -133,6 +134,11 @@ def zones(text: str) -> tuple[list[tuple[int, int]], list[tuple[int, int]]]:
         goal.append((m.start(), m.end()))
     # a paragraph saying it states the goals (具体目标是，… / 主要目标为：…), and the paragraphs right
     # after it that go on listing values (…5个以上；… / 200家以上…)
+    # a news item's lead reporting what the document sets (文件指出，…全年新增光伏装机5万千瓦以上。…):
+    # that paragraph and the next
+    for m in _rx()["reported"].finditer(text):
+        end = text.find("\n", m.end())
+        goal.append((m.start(), len(text) if end == -1 else end))
     for m in GOAL_STATEMENT.finditer(text):
         end = text.find("\n", m.end())
         end = len(text) if end == -1 else end
