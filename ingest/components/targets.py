@@ -287,6 +287,8 @@ def prose_candidates(text: str, goal: list, past: list, in_task, default_year: i
     numeral, any_multiple = rx["numeral"], rx["any_multiple"]
     for sentence in SENTENCE.finditer(text):
         s0, s1 = sentence.start(), sentence.end()
+        while s0 < s1 and text[s0].isspace():  # a line opening with the value (200家以上…): no blank before it
+            s0 += 1
         # no numeral and no 翻一番: nothing to find here (the cheapest test first)
         if not numeral.search(text, s0, s1) and not any_multiple.search(text, s0, s1):
             continue
