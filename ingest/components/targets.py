@@ -364,9 +364,15 @@ def prose_candidates(text: str, goal: list, past: list, in_task, default_year: i
         # 到2029年，全市个体工商户发展质量明显提升，活跃度达到70%: a bare attribute takes the
         # subject the sentence opened with
         for c in found:
-            if 0 < len(c.indicator) <= 3 and c.span_start is not None and c.span_start > s0:
+            if 0 < len(c.indicator) <= 4 and c.span_start is not None and c.span_start > s0:
                 opening = [x for x in map(clean_indicator, re.split(r"[，,]", text[s0:c.span_start])[:-1]) if x]
                 lead = opening[0] if opening else ""
+                k = lead.find(c.indicator[:2])
+                if k > 0:  # 研发经费投入大幅增加，投入强度达到2.8%: 研发经费投入强度
+                    c.indicator = lead[:k] + c.indicator
+                    continue
+                if len(c.indicator) > 3:
+                    continue
                 cut = rx["subject_end"].search(lead)
                 subject = lead[:cut.start()] if cut else ""
                 if 2 <= len(subject) <= 10 and not rx["numeral"].search(subject):
