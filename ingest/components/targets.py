@@ -419,9 +419,11 @@ def _candidate(text, sent, s0, m, year_m, default_year, label: str | None = None
         return None
     end = m.end()
     nxt = sent[end:end + 1]
-    prev = sent[max(0, m.start() - 1):m.start()]
+    prev = sent[:m.start()].rstrip()[-1:]  # 第 8.6 代: the character before, blanks skipped
     if prev in ("第", "每", "前", "近", "后") and not m.group("before"):
         return None
+    if m.group("unit") and m.group("unit").endswith("元") and rx["not_target"].search(sent, 0, m.start()):
+        return None  # 预算安排13.06亿元，其中，支持…4.26亿元: the parts of a budget are no goals either
     if rx["baseline_value"].match(sent, end):
         return None  # 由…的3.2件提高到5件: the starting value
     if rx["task_count"].match(sent, end):
@@ -435,7 +437,7 @@ def _candidate(text, sent, s0, m, year_m, default_year, label: str | None = None
     if object_after is None and (nxt in ("的", "之") or re.match(r"[\d“”\"'‘’]", nxt)):
         return None  # a modifier (30件以上的企业) or a name (5个100工程)
     if m.group("num") and re.fullmatch(r"[一二两三四五六七八九十百千〇零]+", m.group("num")) and not m.group("before"):
-        if m.group("num") in ("一", "两") or m.group("unit") in ("个", "项", "次", "种", "批次", "条", "部", "名", "人", "支"):
+        if m.group("num") in ("一", "两") or m.group("unit") in ("个", "项", "次", "种", "批次", "条", "部", "名", "人", "支", "期"):
             return None  # 一个, 两项: words, not quantities
     # a number inside the same 、-segment before another value is a modifier (拥有发明专利50件的企业10家)
     seg_end = b
