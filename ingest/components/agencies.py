@@ -7,7 +7,9 @@ the cue tables of ``ingest/patterns/roles.jsonl``:
   ``（中央宣传部、公安部按职责分工负责）``;
 - a body between two others: ``A会同B…`` (A leads), ``B配合A…`` (A leads);
 - a labelled list: ``牵头单位：A；配合单位：B、C``, ``责任单位：A、B、C`` (the first leads when
-  the document says so, ``排在第一位的为牵头单位``; otherwise all lead);
+  the document says so, ``排在第一位的为牵头单位``, also inside the list's own brackets; otherwise
+  all lead; where a 牵头单位 is named beside it, the 责任单位 list is support);
+- a section's bracketed lead (``一、强化科技创新（区科技局牵头）``) leads every measure inside it;
 - ``X要…`` alone assigns nobody, but names the lead of a measure whose others 配合.
 
 Names are resolved by ``ingest.registry`` (``ontology/catalog/agencies.tsv``).

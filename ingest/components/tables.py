@@ -6,6 +6,9 @@ holds after a heading like ``附件：重点任务分工表``. A row is linked t
 describes by its task text (character-bigram Dice against the measure heading) or by its
 序号 (matching ``Measure.number``), and fills that measure's lead/support — only for a
 measure whose lead and support are both still empty, so agencies named in the body win.
+Text tables are read in three layouts: tab-separated rows, ``pdftotext`` column layouts and
+streams, and a portal page's table flattened to one cell per line (序号 / 内容与要求 / 进展情况 /
+责任单位). A progress column (进展情况) reports the past: a row's task then spans its own cell only.
 """
 from __future__ import annotations
 

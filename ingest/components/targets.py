@@ -2,8 +2,10 @@
 
 Where goals are looked for: the goals part (a section or paragraph headed …目标, and paragraphs
 that open with 到2020年), goal tables (tab- or |-separated rows), and, inside tasks, sentences
-phrased as goals (培育…10家). Sections that report the past (发展基础, 现状…) are skipped, and so
-are subsidies, rewards and eligibility thresholds (``patterns/targets.jsonl``: NOT_TARGET).
+phrased as goals (培育…10家), also the goals opening a section of tasks and those a news lead
+reports (文件提出，…). Sections that report the past (发展基础, 现状…) are skipped, and so are
+subsidies, rewards, budgets, eligibility thresholds (``patterns/targets.jsonl``: NOT_TARGET) and
+counts of the document's own parts (17项重点任务: TASK_COUNT).
 """
 from __future__ import annotations
 
