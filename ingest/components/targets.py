@@ -486,9 +486,11 @@ def _candidate(text, sent, s0, m, year_m, default_year, label: str | None = None
     noun_end = split_after.start() if split_after else b  # 培育2个A和6个B: A stops at 和; 优势、示范企业 is one noun
     if verb_only or (m.group("unit") and not m.group("after") and _noun_follows(sent, end, noun_end)):
         noun = sent[end:noun_end]
-        if noun and not rx["value"].search(noun):
+        if len(noun.strip()) >= 2 and not rx["value"].search(noun):  # 建成9个市|: a page cut, no noun
             indicator = clean_indicator(indicator + noun)
             ind_hi = span_end = len(sent[:noun_end].rstrip())
+        elif indicator and rx["goal_verb"].fullmatch(indicator) and label is None and not object_after:
+            return None  # a goal verb and a number, what it counts lost
     if label is not None:
         indicator = clean_indicator(label)
     if object_after:
@@ -515,7 +517,7 @@ def _candidate(text, sent, s0, m, year_m, default_year, label: str | None = None
 def _noun_follows(sent: str, end: int, b: int) -> bool:
     """培育60家知识产权优势企业: a noun of 3+ characters right after the unit, ending the clause."""
     rest = sent[end:b].strip()
-    return len(rest) >= 3 and not re.match(r"^(?:以上|以下|左右|的|之|[，,。；;])", rest)
+    return len(rest) >= 3 and not re.match(r"^(?:以上|以下|左右|的|之|[，,。；;、])", rest)  # 、: the next item of a list
 
 
 # ----------------------------------------------------------------- tables
