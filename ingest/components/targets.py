@@ -263,6 +263,7 @@ def clean_indicator(s: str) -> str:
     s = _rx()["trim"].sub("", s)
     s = re.sub(r"[的在]$", "", s)
     s = re.sub(r"(?<=[\u4e00-\u9fff]{2})(?:提升|提高|增加|增长|上升|下降|降低)(?:至|到)$", "", s)  # 占比提升至44%: the indicator is 占比
+    s = re.sub(r"(?<=[\u4e00-\u9fff]{2})(?:力争|争取|确保|努力)$", "", s)  # 融资额力争超过19亿元
     return s.strip("，,、:：；;——-") or s
 
 
@@ -368,7 +369,7 @@ def prose_candidates(text: str, goal: list, past: list, in_task, default_year: i
         for c in found:
             if 0 < len(c.indicator) <= 4 and c.span_start is not None and c.span_start > s0:
                 opening = [x for x in map(clean_indicator, re.split(r"[，,]", text[s0:c.span_start])[:-1]) if x]
-                lead = opening[0] if opening else ""
+                lead = opening[-1] if opening else ""  # the clause right before
                 k = lead.find(c.indicator[:2])
                 if k > 0:  # 研发经费投入大幅增加，投入强度达到2.8%: 研发经费投入强度
                     c.indicator = lead[:k] + c.indicator
@@ -507,6 +508,12 @@ def _candidate(text, sent, s0, m, year_m, default_year, label: str | None = None
     base = rx["baseline"].search(sent, a, m.start())
     if base and label is None and base.start() > ind_lo and rx["value"].search(sent, base.end(), m.start()):
         indicator = clean_indicator(sent[ind_lo:base.start()]) or indicator  # 拥有量由2022年底的3.2件提高到…
+    elif label is None:  # 商标总量从5.2万件增加至7万件: a baseline value without its year
+        head = sent[ind_lo:m.start()]
+        bv = re.search(r"(?:由|从)[^，,；;由从]*?" + NUMBER + r"[^，,；;由从]*?"
+                       r"(?:提高|提升|增加|增长|上升|扩大|下降|降低|减少)(?:到|至)\s*$", head)
+        if bv and bv.start() >= 2:
+            indicator = clean_indicator(head[:bv.start()]) or indicator
     return Candidate(s0 + m.start(), s0 + m.end(), float(value), unit, comparator, indicator,
                      _year_before(year_m, m.start(), default_year) if year_m else default_year,
                      int(base.group("year")) if base else None,
