@@ -221,7 +221,8 @@ def _untitled_head(text: str) -> str:
         line = line.strip()
         if 6 <= len(line) <= 60 and _PLAN_LINE.search(line) and not re.search(r"[。；;，,]", line):
             return line
-    return ""
+    named = re.search(r"印发《?([^《》，,。\n]{4,60}?)》?的通知", text[:400])  # a news lead naming the plan
+    return named.group(1) if named and _PLAN_LINE.search(named.group(1)) else ""
 
 
 def doc_goal_year(text: str) -> int | None:

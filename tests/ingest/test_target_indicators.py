@@ -24,3 +24,11 @@ def test_budget_parts_and_task_counts_are_no_targets():
                      "一、强化科技创新（市科技局牵头）\n2025年，市财政预算安排资金3亿元，其中，支持平台建设1.2亿元。"
                      "新认定高新技术企业120家以上。\n（一）建设创新平台。推进实验室建设。\n")
     assert found == {"新认定高新技术企业": (120, 2025)}
+
+
+def test_a_news_lead_reports_goals_but_a_cited_document_does_not_set_them():
+    news = _targets("近日，某市人民政府印发关于促进消费若干措施（2025年版）的通知。文件提出，全年新增品牌首店30家以上。\n")
+    assert news == {"全年新增品牌首店": (30, 2025)}
+    plan = _targets("某市知识产权工作方案（2023—2025年）\n一、发展形势\n《纲要》提出，到2025年每万人口高价值发明专利拥有量达到12件。\n"
+                    "二、重点任务\n1．培育高价值专利。建设专利导航服务基地。\n")
+    assert plan == {}
