@@ -299,6 +299,22 @@ def _heading_paras(text: str, node: Node, rules: Rules, minimum: int) -> list[tu
     return None
 
 
+_INSTRUCTION = re.compile(r"要|应|须|将|各|均|必须|务必")
+
+
+def _lone_heading_para(text: str, node: Node, rules: Rules) -> list[tuple[Para, str, Span]] | None:
+    """（一）全方位扩大内需。<intro>… / 做实项目支撑扩大有效投资。<a long body>: one paragraph after
+    a numbered item's own introduction, opening with a short task heading (no instruction word:
+    各部门要…。 opens no measure), is the measure and the item its category."""
+    para = node.paras[0]
+    h = _heading_sentence(text, para, rules)
+    if not h or len(h[0]) > 20 or _INSTRUCTION.search(h[0]):
+        return None
+    if len(squash(text[h[1].end:para.end])) < 60:
+        return None
+    return [(para, h[0], h[1])]
+
+
 def find_structure(text: str) -> tuple[tuple[Section, ...], tuple[Measure, ...]]:
     rules = load_rules()
     paras, body_end = _paragraphs(text, rules)
@@ -334,6 +350,8 @@ def find_structure(text: str) -> tuple[tuple[Section, ...], tuple[Measure, ...]]
             continue
         minimum = 1 if (node.style in SECTION_STYLES or node.style.startswith("md")) and not node.inline_body else 2
         heads = _heading_paras(text, node, rules, minimum) if node.style != "article" else None
+        if not heads and node.style != "article" and node.inline_body and len(node.paras) == 1:
+            heads = _lone_heading_para(text, node, rules)
         if heads:
             kind = kind_of(node, True)
             for i, (para, heading, hspan) in enumerate(heads):
