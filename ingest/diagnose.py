@@ -143,6 +143,10 @@ def _goals(text: str, doc: PolicyDoc) -> list[Finding]:
             out.append(Finding("goal", "found", span, shown))
         elif rx["past_sentence"].search(sentence) or stage.sentence_has_past_year(sentence, goal_year) or all(rx["not_target"].search(sentence[max(0, v.start() - 20):v.end()]) for v in values) and values:
             out.append(Finding("goal", "dismissed", span, shown, "a report of the past, a subsidy or a threshold"))
+        elif values and all(rx["task_count"].match(sentence, v.end()) for v in values):
+            out.append(Finding("goal", "dismissed", span, shown, "counts the document's own tasks (17项重点任务)"))
+        elif values and re.search(r"从\s*20\d\d\s*年的[^。；;]{1,20}(?:提升|提高|增加|增长|上升|下降)(?:至|到)\s*20\d\d\s*年的", sentence):
+            out.append(Finding("goal", "dismissed", span, shown, "compares two past years (从2020年的…提升至2024年的…)"))
         else:
             out.append(Finding("goal", "skipped", span, shown, "a year, a number and a unit gave no target"))
     return out

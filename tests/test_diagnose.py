@@ -36,6 +36,18 @@ def test_goal_sentences_found_and_dismissed():
     assert goals == [("到2", "found"), ("截至", "dismissed")]
 
 
+def test_task_counts_past_comparisons_and_generic_lead_words_are_dismissed():
+    text = ("某市推进计划\n近日，市政府印发2024年推进计划，围绕6个方面部署32项重点任务。\n"
+            "一、重点任务\n1.加强协同保护。发挥市市场监管局牵头单位作用，采取联合调解、协助调解等方式化解纠纷。\n")
+    d = diagnose(_doc(text))
+    goals = [f.status for f in d.findings if f.kind == "goal"]
+    cues = [(f.text, f.status) for f in d.findings if f.kind == "assignment"]
+    assert goals == ["dismissed"]
+    assert cues == [("牵头", "dismissed"), ("协助", "dismissed")]
+    news = diagnose(_doc("记者获悉，全市专利运用成效明显。企业专利产业化率从2020年的38.2%提升至2024年的46.5%。\n"))
+    assert [f.status for f in news.findings if f.kind == "goal"] == ["dismissed"]
+
+
 def test_missing_metadata_and_uncited_titles_are_listed():
     d = diagnose(_doc("一、重点任务\n1.开展宣传。\n"))
     assert {f.text for f in d.findings if f.kind == "metadata"} == {"title", "发文字号", "date"}

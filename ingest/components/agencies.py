@@ -7,7 +7,9 @@ the cue tables of ``ingest/patterns/roles.jsonl``:
   ``（中央宣传部、公安部按职责分工负责）``;
 - a body between two others: ``A会同B…`` (A leads), ``B配合A…`` (A leads);
 - a labelled list: ``牵头单位：A；配合单位：B、C``, ``责任单位：A、B、C`` (the first leads when
-  the document says so, ``排在第一位的为牵头单位``; otherwise all lead);
+  the document says so, ``排在第一位的为牵头单位``, also inside the list's own brackets; otherwise
+  all lead; where a 牵头单位 is named beside it, the 责任单位 list is support);
+- a section's bracketed lead (``一、强化科技创新（区科技局牵头）``) leads every measure inside it;
 - ``X要…`` alone assigns nobody, but names the lead of a measure whose others 配合.
 
 Names are resolved by ``ingest.registry`` (``ontology/catalog/agencies.tsv``).
@@ -27,11 +29,13 @@ RULE_LABELS = {"CUE", "INFIX", "FIELD", "FIRST_LEADS", "NOTE", "STRIP_HEAD", "ST
                "NOT_AGENCY", "NOT_SUBJECT", "AGENCY_END", "SUBJECT", "DIAG_CUE", "DIAG_NOT_CUE",
                "TABLE_COLUMN"}
 ROLES = {"CUE": {"lead", "support"}, "INFIX": {"lead_support", "support_lead"}, "FIELD": {"lead", "support", "listed"},
-         "TABLE_COLUMN": {"task", "listed", "number"}}
+         "TABLE_COLUMN": {"task", "listed", "number", "progress"}}
 _CLAUSE = re.compile(r"[^，。；,;：:！？!?\n（）()〔〕【】\[\]]+")
 _ITEM_SEP = re.compile(r"[、，,及]|以及")
 _NOT_IN_NAME = re.compile(r"[由的要将把对向从]")
 _SPACE = re.compile(r"\s")
+_SAME_BELOW = re.compile(r"(?<=[，,])\s*(?:下同|以下同)\s*(?=[）)])")
+_ETC = re.compile(r"等(?:有关|相关|其他|其它)?(?:部门|单位|机构)$")
 # A line break between two Chinese characters, the next line not opening a numbered item or a
 # labelled list: a hard wrap (PDF text, OCR), not the end of a clause.
 _WRAP = re.compile(r"(?<=[\u4e00-\u9fff])[ \t]*\n(?=[ \t]*[\u4e00-\u9fff])(?![ \t]*(?:[一二三四五六七八九十]+、|第[一二三四五六七八九十百]+[章条节]|(?:牵头|配合|责任|主责|参与|协办)(?:单位|部门)))")
@@ -123,12 +127,35 @@ def assign_agencies(text: str, measures: tuple[Measure, ...], meta: DocumentMeta
     out = []
     for m in measures:
         body = m.heading_span.start if m.span.start <= m.heading_span.start < m.span.end else m.span.start
-        lead, support = find_roles(text, body, m.span.end, rules, first_leads)
+        # 一、推进…发展（由市科技局牵头）: the section's lead leads each measure inside it, and
+        # a 责任单位 list of the measure is then its support (the lead repeated counts once, as lead)
+        section_lead = _section_lead(text, m, rules)
+        lead, support = find_roles(text, body, m.span.end, rules, first_leads, beside_lead=bool(section_lead))
+        if section_lead and not lead:
+            lead = section_lead
         lead_ag = _dedupe([registry.resolve(n, where, s) for n, s in lead])
         keys = {a.key for a in lead_ag}
         support_ag = [a for a in _dedupe([registry.resolve(n, where, s) for n, s in support]) if a.key not in keys]
         out.append(replace(m, lead=tuple(lead_ag), support=tuple(support_ag)) if lead_ag or support_ag else m)
     return tuple(out)
+
+
+def _section_lead(text: str, m: Measure, rules: RoleRules) -> list[tuple[str, Span]]:
+    """The leads a bracketed note names on the heading line of the measure's section
+    (``一、强化科技创新（区科技局牵头）``), or []."""
+    if not m.category or len(m.category) < 4:
+        return []
+    i = text.rfind(m.category[:12], 0, m.span.start)
+    if i < 0:
+        return []
+    line_end = text.find("\n", i)
+    line_end = m.span.start if line_end < 0 or line_end > m.span.start else line_end
+    stop = text.find("。", i, line_end)
+    end = stop if stop >= 0 else line_end
+    if not re.search(r"[（(][^（）()]*(?:牵头|负责|主责)[^（）()]*[）)]", text[i:end]):
+        return []
+    lead, _ = find_roles(text, i, end, rules)
+    return lead
 
 
 def _dedupe(agencies: list[Agency]) -> list[Agency]:
@@ -140,8 +167,11 @@ def _dedupe(agencies: list[Agency]) -> list[Agency]:
     return out
 
 
-def find_roles(text: str, start: int, end: int, rules: RoleRules | None = None, first_leads: bool = False):
-    """([(name, span)] leads, [(name, span)] supports) assigned inside text[start:end]."""
+def find_roles(text: str, start: int, end: int, rules: RoleRules | None = None, first_leads: bool = False,
+               beside_lead: bool = False):
+    """([(name, span)] leads, [(name, span)] supports) assigned inside text[start:end].
+    ``beside_lead``: a lead is named elsewhere for this measure (its section's note), so a
+    责任单位 list holds its support."""
     rules = rules or load_rules()
     registry = load_registry()
     cue_rx = _cue_words(rules)
@@ -160,18 +190,29 @@ def find_roles(text: str, start: int, end: int, rules: RoleRules | None = None, 
     lead: list[tuple[str, Span]] = []
     support: list[tuple[str, Span]] = []
 
+    # （责任单位：A、B，排在首位的为牵头单位，下同）: the stated convention closes the list, no item of it
+    w = "".join(work)
+    for fm in list(rules.first_leads.finditer(w)) + list(_SAME_BELOW.finditer(w)):
+        a, b = _clause_at(w, fm.start())
+        if a > 0 and w[a - 1] in "，,":
+            a -= 1
+        work[a:b] = " " * (b - a)
     # labelled lists: 牵头单位：A；配合单位：B、C
     w = "".join(work)
-    for m in re.finditer(rf"({rules.field_any.pattern})\s*[：:]\s*", w):
-        label = m.group(1)
-        role = next(r for rx, r in rules.fields if rx.fullmatch(label))
+    labels = [(m, next(r for rx, r in rules.fields if rx.fullmatch(m.group(1))))
+              for m in re.finditer(rf"({rules.field_any.pattern})\s*[：:]\s*", w)]
+    # 牵头单位：A；责任单位：B、C — a 牵头单位 named beside the 责任单位 list: the list is support
+    beside_lead = beside_lead or any(r == "lead" for _, r in labels)
+    for m, role in labels:
         stop = re.compile(rf"\s*(?:{rules.field_any.pattern})\s*[：:]|[。；;\n）)】〕]").search(w, m.end())
         e = stop.start() if stop else len(w)
         clause = _Clause(w, m.end(), e)
         items = _items(clause, 0, len(clause.s), rules, registry, start)
         if not items:
             continue
-        if role == "listed":
+        if role == "listed" and beside_lead:
+            role_items = [("support", it) for it in items]
+        elif role == "listed":
             role_items = [("lead", items[0])] + [("support" if first_leads else "lead", it) for it in items[1:]]
         else:
             role_items = [(role, it) for it in items]
@@ -325,6 +366,9 @@ def _items(clause: _Clause, a: int, b: int, rules: RoleRules, registry: Registry
     for x, y in parts:
         while y > x and s[y - 1] == "等":
             y -= 1
+        etc = _ETC.search(s, x, y)  # 市财政局等有关部门: the named body, not the unnamed rest
+        if etc and etc.start() - x >= 2:
+            y = etc.start()
         name = s[x:y]
         if len(name) < 2 or len(name) > 30 or _NOT_IN_NAME.search(name) or not rules.agency_end.search(name):
             if name in ("", "等"):

@@ -24,7 +24,7 @@ from ..text import squash
 
 RULE_KEYS = {"label", "id", "regex", "note"}
 RULE_LABELS = {"MARKER", "ARTICLE", "SKIP_SECTION", "SAFEGUARD_SECTION", "SAFEGUARD_ITEM", "SKIP_MEASURE", "END", "BULLET",
-               "RUN_ON_BREAK", "TASK_HEADING", "PAGE_MARK"}
+               "RUN_ON_BREAK", "TASK_HEADING", "PAGE_MARK", "ROLE_NOTE"}
 SECTION_STYLES = {"cn_dun", "chapter"}  # numbering styles of top-level sections
 SAFEGUARD_CATEGORY = "保障措施"
 HEADING_MAX = 40  # longest first sentence still read as a paragraph's heading
@@ -51,6 +51,7 @@ class Rules:
     run_on_break: re.Pattern | None = None
     task_heading: re.Pattern | None = None
     page_mark: re.Pattern | None = None
+    role_note: re.Pattern | None = None  # （由市科技局牵头） closing a heading: an assignment, not heading text
 
 
 @lru_cache(maxsize=None)
@@ -69,6 +70,7 @@ def load_rules(path: str | None = None) -> Rules:
         run_on_break=alternation(rows, "RUN_ON_BREAK"),
         task_heading=alternation(rows, "TASK_HEADING"),
         page_mark=alternation(rows, "PAGE_MARK"),
+        role_note=alternation(rows, "ROLE_NOTE"),
     )
 
 
@@ -238,6 +240,10 @@ def _build_tree(text: str, paras: list[Para], rules: Rules) -> tuple[list[Node],
         else:
             k = _first_sentence(text, para.body, para.end)
             hs, he = para.body, (k if k is not None else para.end)
+            if rules.role_note is not None:  # 推进教育科技人才一体发展（由市科技局牵头）
+                nm = rules.role_note.search(text, hs, he)
+                if nm and nm.start() - hs >= 4:
+                    he = nm.start()
         node.heading, node.heading_span = _trimmed(text, hs, he)
         node.inline_body = bool(squash(text[he + 1:para.end]))
         if node.parent:
@@ -293,6 +299,22 @@ def _heading_paras(text: str, node: Node, rules: Rules, minimum: int) -> list[tu
     return None
 
 
+_INSTRUCTION = re.compile(r"要|应|须|将|各|均|必须|务必")
+
+
+def _lone_heading_para(text: str, node: Node, rules: Rules) -> list[tuple[Para, str, Span]] | None:
+    """（一）全方位扩大内需。<intro>… / 做实项目支撑扩大有效投资。<a long body>: one paragraph after
+    a numbered item's own introduction, opening with a short task heading (no instruction word:
+    各部门要…。 opens no measure), is the measure and the item its category."""
+    para = node.paras[0]
+    h = _heading_sentence(text, para, rules)
+    if not h or len(h[0]) > 20 or _INSTRUCTION.search(h[0]):
+        return None
+    if len(squash(text[h[1].end:para.end])) < 60:
+        return None
+    return [(para, h[0], h[1])]
+
+
 def find_structure(text: str) -> tuple[tuple[Section, ...], tuple[Measure, ...]]:
     rules = load_rules()
     paras, body_end = _paragraphs(text, rules)
@@ -328,6 +350,8 @@ def find_structure(text: str) -> tuple[tuple[Section, ...], tuple[Measure, ...]]
             continue
         minimum = 1 if (node.style in SECTION_STYLES or node.style.startswith("md")) and not node.inline_body else 2
         heads = _heading_paras(text, node, rules, minimum) if node.style != "article" else None
+        if not heads and node.style != "article" and node.inline_body and len(node.paras) == 1:
+            heads = _lone_heading_para(text, node, rules)
         if heads:
             kind = kind_of(node, True)
             for i, (para, heading, hspan) in enumerate(heads):
@@ -339,7 +363,7 @@ def find_structure(text: str) -> tuple[tuple[Section, ...], tuple[Measure, ...]]
         if node.style.startswith("md") and not has_body:
             continue
         whole_sentence = (len(node.heading) > 15 and not re.search(r"[:：]", node.heading)  # 通过信函寄至：… is a label
-                          and text[node.para.start:node.para.end].rstrip().endswith(("。", "；", ";")))
+                          and text[node.para.start:node.para.end].rstrip().endswith(("。", "；", ";", "，", ",")))  # ，: a page cut mid-item
         if not has_body and node.style in SECTION_STYLES and not whole_sentence:
             continue  # an empty section title; but 二、各部门要…。 alone on its line is an item (a 制度's provisions)
         if not node.heading or rules.skip_measure.search(node.heading) or rules.skip_measure.search(_opening(text, node)):

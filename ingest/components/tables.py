@@ -6,6 +6,9 @@ holds after a heading like ``附件：重点任务分工表``. A row is linked t
 describes by its task text (character-bigram Dice against the measure heading) or by its
 序号 (matching ``Measure.number``), and fills that measure's lead/support — only for a
 measure whose lead and support are both still empty, so agencies named in the body win.
+Text tables are read in three layouts: tab-separated rows, ``pdftotext`` column layouts and
+streams, and a portal page's table flattened to one cell per line (序号 / 内容与要求 / 进展情况 /
+责任单位). A progress column (进展情况) reports the past: a row's task then spans its own cell only.
 """
 from __future__ import annotations
 
@@ -56,7 +59,8 @@ def apply_task_tables(source: Source, text: str, measures: tuple[Measure, ...],
             lead, support = found.setdefault(index, ([], []))
             for role, bucket in (("lead", lead), ("support", support)):
                 if role in columns and columns[role] < len(row):
-                    names = split_agencies(row[columns[role]])
+                    # a cell cut at the page end (市发) names nobody
+                    names = [n for n in split_agencies(row[columns[role]]) if _agency_end().search(n)]
                     if role == "lead" and columns.get("listed") and first_leads and "support" not in columns:
                         names, rest = names[:1], names[1:]  # 责任单位 column, first unit leads
                         support.extend(n for n in rest if n not in support)
@@ -85,7 +89,7 @@ def task_columns(header) -> dict[str, int]:
         cell = re.sub(r"\s+", "", cell)
         for rx, role in extra:
             if rx.match(cell):
-                if role in ("task", "number") and role not in found:
+                if role in ("task", "number", "progress") and role not in found:
                     found[role] = i
                 elif role == "listed":
                     found.setdefault("lead", i)
@@ -94,6 +98,13 @@ def task_columns(header) -> dict[str, int]:
     if "task" in found and ("lead" in found or "support" in found):
         return found
     return {}
+
+
+@lru_cache(maxsize=1)
+def _agency_end():
+    from .agencies import load_rules
+
+    return load_rules().agency_end
 
 
 @lru_cache(maxsize=1)
@@ -129,9 +140,12 @@ def measures_from_tables(text: str, tables) -> tuple[Measure, ...]:
             last = _find(text, filled[-1], at[1]) if filled else None  # the row's last cell, wrapped
             if last and last[0] >= at[0]:
                 row_end = max(row_end, last[1])
+            if "progress" in columns:  # a progress column reports the past: the task is its own cell
+                whole = _find(text, cell, at[0])
+                row_end = whole[1] if whole and whole[0] == at[0] else at[1]
             out.append(Measure(number or None, squash_text(head), None, "task", Span(at[0], row_end), Span(*at)))
     # a row runs to the next row (cells wrapped over lines in a column layout belong to it)
-    for k in range(len(out) - 1):
+    for k in range(len(out) - 1 if not any("progress" in task_columns(r[0]) for r in tables if r) else 0):
         if out[k].span.end < out[k + 1].span.start:
             out[k] = replace(out[k], span=Span(out[k].span.start, max(out[k].span.end, _line_start(text, out[k + 1].span.start) - 1)))
     return tuple(out)
@@ -182,7 +196,36 @@ def _tables_in_text(text: str) -> list[tuple[tuple[str, ...], ...]]:
             rows.pop(0)
         if rows:
             tables.append(tuple(rows))
-    return tables or _layout_tables(text) or _stream_tables(text)
+    return tables or _layout_tables(text) or _stream_tables(text) or _cell_line_tables(text)
+
+
+def _cell_line_tables(text: str) -> list[tuple[tuple[str, ...], ...]]:
+    """A table a portal page flattened to one cell per line (blank lines between): the header
+    cells (序号 / 内容与要求 / 进展情况 / 责任单位) on lines of their own, then each row from its
+    序号 (1, 2, …) to the next."""
+    blocks: list[str] = []
+    for block in re.split(r"\n[ \t]*\n", text):
+        blocks.append(squash_text(block))
+    for h in range(len(blocks)):
+        for width in range(5, 2, -1):
+            header = blocks[h:h + width]
+            if len(header) < width or any(not c or len(c) > 8 for c in header):
+                continue
+            columns = task_columns(header)
+            if not columns or "number" not in columns or columns["number"] != 0:
+                continue
+            rows, k, expect = [tuple(header)], h + width, 1
+            while k < len(blocks):
+                if _number(blocks[k]) != expect:
+                    break
+                j = k + 1
+                while j < len(blocks) and _number(blocks[j]) != expect + 1:
+                    j += 1
+                rows.append(tuple((blocks[k:j] + [""] * width)[:width]))
+                k, expect = j, expect + 1
+            if len(rows) > 1:
+                return [tuple(rows)]
+    return []
 
 
 _CHUNK = re.compile(r"\S+(?: \S+)*")  # a cell in a column layout: text between runs of 2+ blanks

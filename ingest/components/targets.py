@@ -2,8 +2,10 @@
 
 Where goals are looked for: the goals part (a section or paragraph headed …目标, and paragraphs
 that open with 到2020年), goal tables (tab- or |-separated rows), and, inside tasks, sentences
-phrased as goals (培育…10家). Sections that report the past (发展基础, 现状…) are skipped, and so
-are subsidies, rewards and eligibility thresholds (``patterns/targets.jsonl``: NOT_TARGET).
+phrased as goals (培育…10家), also the goals opening a section of tasks and those a news lead
+reports (文件提出，…). Sections that report the past (发展基础, 现状…) are skipped, and so are
+subsidies, rewards, budgets, eligibility thresholds (``patterns/targets.jsonl``: NOT_TARGET) and
+counts of the document's own parts (17项重点任务: TASK_COUNT).
 """
 from __future__ import annotations
 
@@ -81,6 +83,9 @@ def _rx():
         "baseline_value": re.compile(rules_by_label("targets", "BASELINE_VALUE")[0].regex),
         "duration": re.compile(rules_by_label("targets", "DURATION")[0].regex),
         "goal_marker": re.compile(alternation("targets", "GOAL_MARKER")),
+        "task_count": re.compile(alternation("targets", "TASK_COUNT")),
+        "subject_end": re.compile(alternation("targets", "SUBJECT_END")),
+        "reported": re.compile(alternation("targets", "REPORTED_GOALS"), re.M),
         "past_sentence": re.compile(alternation("targets", "PAST_SENTENCE")),
         "relative_year": re.compile(rules_by_label("targets", "RELATIVE_YEAR")[0].regex),
         "value_split": re.compile("(?:" + alternation("targets", "VALUE_SPLIT") + r")(?=\s*(?:" + NUMBER + r"))"),
@@ -131,6 +136,11 @@ def zones(text: str) -> tuple[list[tuple[int, int]], list[tuple[int, int]]]:
         goal.append((m.start(), m.end()))
     # a paragraph saying it states the goals (具体目标是，… / 主要目标为：…), and the paragraphs right
     # after it that go on listing values (…5个以上；… / 200家以上…)
+    # a news item's lead reporting what the document sets (文件指出，…全年新增光伏装机5万千瓦以上。…):
+    # that paragraph and the next
+    for m in _rx()["reported"].finditer(text):
+        end = text.find("\n", m.end())
+        goal.append((m.start(), len(text) if end == -1 else end))
     for m in GOAL_STATEMENT.finditer(text):
         end = text.find("\n", m.end())
         end = len(text) if end == -1 else end
@@ -184,17 +194,35 @@ def plan_end_year(text: str, meta: DocumentMeta) -> int | None:
     head = text[:600]
     if meta.title:  # the title is read first; a period inside another 《title》 is that document's
         head = re.sub(r"《[^《》]*》", lambda m: " " * len(m.group(0)), head)
-    for source in (meta.title or "", head):
+    title = meta.title or _untitled_head(text)
+    for source in (title, head):
         m = rx["plan_period"].search(source)
         if m:
             return int(m.group("b"))
         for prx, year in rx["periods"]:
             if prx.search(source):
                 return int(year)
-    years = set(re.findall(r"(20\d\d)\s*年", meta.title or ""))
-    if len(years) == 1:  # 2024年…工作要点 / 分工方案: a plan for that year
-        return int(years.pop())
+        if source is title:
+            # 2024年…工作要点 / 分工方案 / 若干政策（2025年版）: a plan for that year, whatever
+            # period another plan named in its body has
+            years = set(re.findall(r"(20\d\d)\s*年", title))
+            if len(years) == 1:
+                return int(years.pop())
     return None
+
+
+_PLAN_LINE = re.compile(r"计划|要点|方案|重点工作|任务|规划|政策|措施|意见")
+
+
+def _untitled_head(text: str) -> str:
+    """Where the metadata stage found no title: the first short line naming a plan
+    (市政府2020年重点工作…进展情况表), else nothing."""
+    for line in text[:400].split("\n"):
+        line = line.strip()
+        if 6 <= len(line) <= 60 and _PLAN_LINE.search(line) and not re.search(r"[。；;，,]", line):
+            return line
+    named = re.search(r"印发《?([^《》，,。\n]{4,60}?)》?的通知", text[:400])  # a news lead naming the plan
+    return named.group(1) if named and _PLAN_LINE.search(named.group(1)) else ""
 
 
 def doc_goal_year(text: str) -> int | None:
@@ -232,8 +260,11 @@ def locate(text: str, lo: int, hi: int, indicator: str) -> int:
 def clean_indicator(s: str) -> str:
     s = squash(s)
     s = re.sub(r"^(?:到|至|力争到)20\d\d年(?:底|末)?", "", s)
+    s = re.sub(r"^\d{1,2}[.．、](?!\d)", "", s)  # 1.每万人口发明专利拥有量达到12件: the list number
     s = _rx()["trim"].sub("", s)
     s = re.sub(r"[的在]$", "", s)
+    s = re.sub(r"(?<=[\u4e00-\u9fff]{2})(?:提升|提高|增加|增长|上升|下降|降低)(?:至|到)$", "", s)  # 占比提升至44%: the indicator is 占比
+    s = re.sub(r"(?<=[\u4e00-\u9fff]{2})(?:力争|争取|确保|努力)$", "", s)  # 融资额力争超过19亿元
     return s.strip("，,、:：；;——-") or s
 
 
@@ -260,6 +291,8 @@ def prose_candidates(text: str, goal: list, past: list, in_task, default_year: i
     numeral, any_multiple = rx["numeral"], rx["any_multiple"]
     for sentence in SENTENCE.finditer(text):
         s0, s1 = sentence.start(), sentence.end()
+        while s0 < s1 and text[s0].isspace():  # a line opening with the value (200家以上…): no blank before it
+            s0 += 1
         # no numeral and no 翻一番: nothing to find here (the cheapest test first)
         if not numeral.search(text, s0, s1) and not any_multiple.search(text, s0, s1):
             continue
@@ -278,7 +311,7 @@ def prose_candidates(text: str, goal: list, past: list, in_task, default_year: i
                 continue
             # no tasks, no goals part (a news item): only sentences saying they are goals, or the
             # clauses after such a sentence in its paragraph (到2025年，A达到100%；B超过50%)
-            if free_text and not rx["goal_marker"].search(text, text.rfind("\n", 0, s0) + 1, s1):
+            if free_text and not _goal_said(text, text.rfind("\n", 0, s0) + 1, s1):
                 continue
         sent = text[s0:s1]
         # every value holds a numeral: a sentence without one has none (found at C speed)
@@ -323,14 +356,48 @@ def prose_candidates(text: str, goal: list, past: list, in_task, default_year: i
             if i == 0:
                 continue
             prev = found[i - 1].indicator
-            if rx["growth_only"].match(c.indicator):
+            if not c.indicator:  # 高新技术企业突破4万家，力争达到5万家: a second goal for the same subject
+                c.indicator = prev
+                c.span_start = found[i - 1].span_start
+            elif rx["growth_only"].match(c.indicator):
                 c.indicator = prev + c.indicator
                 c.span_start = found[i - 1].span_start  # the span holds the borrowed subject too
             elif len(c.indicator) <= 4 and prev.find(c.indicator[:2]) > 0:
                 c.indicator = prev[: prev.find(c.indicator[:2])] + c.indicator  # 融资额 -> 知识产权质押融资额
                 c.span_start = found[i - 1].span_start
-        out += found
+        # 到2029年，全市个体工商户发展质量明显提升，活跃度达到70%: a bare attribute takes the
+        # subject the sentence opened with
+        for c in found:
+            if 0 < len(c.indicator) <= 4 and c.span_start is not None and c.span_start > s0:
+                opening = [x for x in map(clean_indicator, re.split(r"[，,]", text[s0:c.span_start])[:-1]) if x]
+                lead = opening[-1] if opening else ""  # the clause right before
+                k = lead.find(c.indicator[:2])
+                if k > 0:  # 研发经费投入大幅增加，投入强度达到2.8%: 研发经费投入强度
+                    c.indicator = lead[:k] + c.indicator
+                    continue
+                if len(c.indicator) > 3:
+                    continue
+                cut = rx["subject_end"].search(lead)
+                subject = lead[:cut.start()] if cut else ""
+                if 2 <= len(subject) <= 10 and not rx["numeral"].search(subject):
+                    c.indicator = subject + c.indicator
+        out += [c for c in found if c.indicator]
     return out
+
+
+def _goal_said(text: str, a: int, b: int) -> bool:
+    """Whether text[a:b] says a goal: a goal marker in a sentence that does not report the past
+    (提前实现“十四五”规划预期的12件目标 reports it reached)."""
+    rx = _rx()
+    for gm in rx["goal_marker"].finditer(text, a, b):
+        sa = max(text.rfind(ch, a, gm.start()) for ch in "。；;！？!?") + 1
+        se = SENTENCE_END.search(text, gm.end(), b)
+        if not rx["past_sentence"].search(text, max(a, sa), se.start() if se else b):
+            return True
+    return False
+
+
+SENTENCE_END = re.compile(r"[。；;！？!?]")
 
 
 def zone_year(text: str, pos: int, goal) -> int | None:
@@ -356,15 +423,25 @@ def _candidate(text, sent, s0, m, year_m, default_year, label: str | None = None
         return None
     end = m.end()
     nxt = sent[end:end + 1]
-    prev = sent[max(0, m.start() - 1):m.start()]
+    prev = sent[:m.start()].rstrip()[-1:]  # 第 8.6 代: the character before, blanks skipped
     if prev in ("第", "每", "前", "近", "后") and not m.group("before"):
         return None
+    if m.group("unit") and m.group("unit").endswith("元") and rx["not_target"].search(sent, 0, m.start()):
+        return None  # 预算安排13.06亿元，其中，支持…4.26亿元: the parts of a budget are no goals either
     if rx["baseline_value"].match(sent, end):
         return None  # 由…的3.2件提高到5件: the starting value
-    if nxt in ("的", "之") or re.match(r"[\d“”\"'‘’]", nxt):
+    if rx["task_count"].match(sent, end):
+        return None  # 5个方面的17项重点任务: how many parts the document has, no goal
+    object_after = None
+    if nxt == "的" and label is None and re.search(r"(?:完成|实现|覆盖)$", sent[a:m.start()]):
+        # 2015年完成75%以上的确权登记: the value, then what it counts
+        tail = sent[end + 1:b].strip()
+        if 2 <= len(tail) <= 20 and not rx["value"].search(tail):
+            object_after = tail
+    if object_after is None and (nxt in ("的", "之") or re.match(r"[\d“”\"'‘’]", nxt)):
         return None  # a modifier (30件以上的企业) or a name (5个100工程)
     if m.group("num") and re.fullmatch(r"[一二两三四五六七八九十百千〇零]+", m.group("num")) and not m.group("before"):
-        if m.group("num") in ("一", "两") or m.group("unit") in ("个", "项", "次", "种", "批次", "条", "部", "名", "人", "支"):
+        if m.group("num") in ("一", "两") or m.group("unit") in ("个", "项", "次", "种", "批次", "条", "部", "名", "人", "支", "期"):
             return None  # 一个, 两项: words, not quantities
     # a number inside the same 、-segment before another value is a modifier (拥有发明专利50件的企业10家)
     seg_end = b
@@ -407,17 +484,23 @@ def _candidate(text, sent, s0, m, year_m, default_year, label: str | None = None
     indicator = clean_indicator(before_text)
     # where the indicator was read: [ind_lo, ind_hi) of the sentence, and where the span ends
     ind_lo, ind_hi, span_end = seg_start, m.start(), end
-    verb_only = not indicator or (rx["goal_verb"].fullmatch(indicator) is not None) or len(indicator) <= 2 and rx["goal_verb"].search(indicator)
+    verb_only = not indicator or (rx["goal_verb"].fullmatch(indicator) is not None) or len(indicator) <= 2
     noun_end = split_after.start() if split_after else b  # 培育2个A和6个B: A stops at 和; 优势、示范企业 is one noun
     if verb_only or (m.group("unit") and not m.group("after") and _noun_follows(sent, end, noun_end)):
         noun = sent[end:noun_end]
-        if noun and not rx["value"].search(noun):
+        if len(noun.strip()) >= 2 and not rx["value"].search(noun):  # 建成9个市|: a page cut, no noun
             indicator = clean_indicator(indicator + noun)
             ind_hi = span_end = len(sent[:noun_end].rstrip())
+        elif indicator and rx["goal_verb"].fullmatch(indicator) and label is None and not object_after:
+            return None  # a goal verb and a number, what it counts lost
     if label is not None:
         indicator = clean_indicator(label)
-    if not indicator:
-        return None
+    if object_after:
+        indicator = clean_indicator(object_after)
+        ind_lo, ind_hi = end + 1, b
+        span_end = len(sent[:b].rstrip())
+    if not indicator and (label is not None or not m.group("before")):
+        return None  # a bare value; with a comparator (力争达到5万家) it borrows the goal before it
     if re.match(r"^[\d.]+", indicator) and seg_start != a:  # 30件企业 in a list: borrow the list's stem
         stem = re.match(r"^(?P<s>[^\d]+?)\d", clean_indicator(sent[a:k]))
         if stem:
@@ -426,6 +509,12 @@ def _candidate(text, sent, s0, m, year_m, default_year, label: str | None = None
     base = rx["baseline"].search(sent, a, m.start())
     if base and label is None and base.start() > ind_lo and rx["value"].search(sent, base.end(), m.start()):
         indicator = clean_indicator(sent[ind_lo:base.start()]) or indicator  # 拥有量由2022年底的3.2件提高到…
+    elif label is None:  # 商标总量从5.2万件增加至7万件: a baseline value without its year
+        head = sent[ind_lo:m.start()]
+        bv = re.search(r"(?:由|从)[^，,；;由从]*?" + NUMBER + r"[^，,；;由从]*?"
+                       r"(?:提高|提升|增加|增长|上升|扩大|下降|降低|减少)(?:到|至)\s*$", head)
+        if bv and bv.start() >= 2:
+            indicator = clean_indicator(head[:bv.start()]) or indicator
     return Candidate(s0 + m.start(), s0 + m.end(), float(value), unit, comparator, indicator,
                      _year_before(year_m, m.start(), default_year) if year_m else default_year,
                      int(base.group("year")) if base else None,
@@ -436,7 +525,7 @@ def _candidate(text, sent, s0, m, year_m, default_year, label: str | None = None
 def _noun_follows(sent: str, end: int, b: int) -> bool:
     """培育60家知识产权优势企业: a noun of 3+ characters right after the unit, ending the clause."""
     rest = sent[end:b].strip()
-    return len(rest) >= 3 and not re.match(r"^(?:以上|以下|左右|的|之|[，,。；;])", rest)
+    return len(rest) >= 3 and not re.match(r"^(?:以上|以下|左右|的|之|[，,。；;、])", rest)  # 、: the next item of a list
 
 
 # ----------------------------------------------------------------- tables
@@ -550,6 +639,13 @@ def find_targets(text: str, sections: tuple[Section, ...], measures: tuple[Measu
         masked = masked[:a] + " " * (b - a) + masked[b:]
     goal, past = zones(masked)
     task_spans = [(m.span.start, m.span.end) for m in measures]
+    # 一、强化科技创新 / 2025年，力争研发投入强度达到2.95%。/ （一）…: a goal opening a section of
+    # tasks belongs to those tasks
+    starts_ = sorted(m.span.start for m in measures)
+    for sec in sections:
+        k = bisect_left(starts_, sec.span.start)
+        if k < len(starts_) and starts_[k] < sec.span.end and starts_[k] > sec.span.start:
+            task_spans.append((sec.span.start, starts_[k]))
 
     in_tasks, in_past = membership(task_spans), membership(past)
 
