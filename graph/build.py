@@ -246,7 +246,7 @@ def triples(doc: PolicyDoc) -> Iterator[str]:
             if 0 <= ci < len(citation_docs):
                 w.add(node, ELI.cites, iri(citation_docs[ci]))
         if x.classification:
-            _classification(w, node, x.classification)
+            _classification(w, d, node, x.classification)
 
     for i, t in enumerate(doc.targets, 1):
         node = f"{src}/t/{i}"
@@ -300,19 +300,20 @@ def _assignment(w: _Writer, measure: str, slot: str, role: str, order: int, a: A
 
 
 # A measure's classification is stated on the measure itself: one concept and one confidence
-# per dimension, the classifier that decided, and one literal per piece of evidence. (It was a
-# node per dimension with its own type, dimension, notation and activity, and a node per piece
-# of evidence: 41 % of a document's quads for the same facts.)
+# per dimension, and one literal per piece of evidence; the classifier that decided is stated
+# once, on the document (one run classifies all its measures). It was a node per dimension with
+# its own type, dimension, notation and activity, and a node per piece of evidence: 41 % of a
+# document's quads for the same facts.
 CONFIDENCE = {"stage": PKG.stageConfidence, "instrument": PKG.instrumentConfidence, "tool": PKG.toolConfidence}
 
 
-def _classification(w: _Writer, measure: str, c: Classification) -> None:
+def _classification(w: _Writer, document: str, measure: str, c: Classification) -> None:
     concepts = concept_iris()
     confidence = dict(c.confidence)
     activity = _activity_iri(c.method or "classifier")
     w.add(activity, RDF_TYPE, iri(PROV + "Activity"))
     w.add(activity, PREFIXES["rdfs"] + "label", lit(c.method or "classifier"))
-    w.add(measure, PKG.classifiedBy, iri(activity))
+    w.add(document, PKG.classifiedBy, iri(activity))
     for dim, value, prop in (("stage", c.stage, PKG.stage), ("instrument", c.instrument, PKG.instrument), ("tool", c.tool, PKG.tool)):
         concept = concepts.get((dim, value))
         if concept is None:  # the schemes name every value the classifier gives (tests/ingest/test_classify.py)

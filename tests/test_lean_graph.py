@@ -124,8 +124,8 @@ def test_lean_graph_workbench_spans_name_evidence_as_before(corpus_store, docs):
 
 def test_lean_graph_one_quad_per_span_and_per_piece_of_evidence(docs, graphs):
     """What the model costs: a spanned fact one pkg:span quad, a piece of evidence one quad, a
-    classified measure seven quads (three concepts, three confidences, the classifier); no node
-    per classification dimension or per piece of evidence."""
+    classified measure six quads (three concepts, three confidences), its document's classifier
+    one; no node per classification dimension or per piece of evidence."""
     by_graph = {build.graph_iri(d): d for d in docs.values()}
     for g, graph in graphs.items():
         d = by_graph[g]
@@ -136,7 +136,7 @@ def test_lean_graph_one_quad_per_span_and_per_piece_of_evidence(docs, graphs):
         assert len(list(graph.triples((None, URIRef(PKG.evidence), None)))) == pieces
         classified = sum(1 for x in d.measures if x.classification)
         per_measure = Counter(s for s, p, _ in graph if str(p) in {str(t) for t in (
-            PKG.stage, PKG.instrument, PKG.tool, PKG.stageConfidence, PKG.instrumentConfidence, PKG.toolConfidence,
-            PKG.classifiedBy)})
-        assert len(per_measure) == classified and set(per_measure.values()) == {7}
+            PKG.stage, PKG.instrument, PKG.tool, PKG.stageConfidence, PKG.instrumentConfidence, PKG.toolConfidence)})
+        assert len(per_measure) == classified and set(per_measure.values()) == {6}
+        assert len(list(graph.triples((None, URIRef(PKG.classifiedBy), None)))) == (1 if classified else 0)
         assert not any("/class/" in str(s) or "/evidence/" in str(s) for s in graph.subjects())
