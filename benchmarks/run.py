@@ -432,6 +432,28 @@ def export_validate_figures(rep: Report, store: Path, n: int, ingest_seconds: fl
     backend.close()
 
 
+STORE_GOAL_KIB = 300  # issue 20: a store of at most 300 KiB per document at 10k documents
+
+
+def model_figures(rep: Report, runs: dict, tmp: Path, sizes: list[int]) -> None:
+    """Quads per document against the model before issue 20 (reconstructed from the same store by
+    benchmarks/quads.py, which counts each kind of fact), and store bytes per document against the
+    goal, for each ingested size (measured right after ingest, before alignment)."""
+    from benchmarks.quads import previous_model_quads
+    from benchmarks.quads import measure as measure_quads
+
+    for n in sizes:
+        m = measure_quads(str(tmp / f"store-{n}"))
+        before = previous_model_quads(m)
+        kinds = ", ".join(f"{k} {v:.0f}" for k, v in m["by_kind"].items())
+        rep.add(f"quads per document @{n} docs: this model vs the one before issue 20", m["quads_per_doc"], "quads",
+                before, before / m["quads_per_doc"], ">= 2.0", f"by kind: {kinds}")
+        kib = runs[n]["store_bytes"] / n / 1024
+        rep.add(f"store bytes per document @{n} docs (after ingest) vs the {STORE_GOAL_KIB} KiB goal", kib, "KiB",
+                STORE_GOAL_KIB, STORE_GOAL_KIB / kib, ">= 1.0",
+                "the goal is set at 10k documents; a small store carries more fixed overhead per document")
+
+
 def align_figures(rep: Report, small_store: Path, big_store: Path, small_n: int, big_n: int) -> None:
     """``policykg align`` (every related pair) on the small and the big store, side by side."""
     from benchmarks.align_scale import GOAL, timed_align
@@ -610,6 +632,9 @@ def main(argv: list[str] | None = None) -> None:
                     f"workers {fmt_num(ra['rss_workers_mib'])}->{fmt_num(rb['rss_workers_mib'])} MiB")
             sa, sb = ra["store_bytes"] / a, rb["store_bytes"] / b
             rep.add(f"scale {a}->{b} docs: store size per document", sb / 1024, "KiB", sa / 1024, sb / sa, "<= 1.2")
+
+        # (issue 20) what a document costs the store: quads by kind, and bytes, before alignment
+        model_figures(rep, runs, tmp, sizes)
 
         # re-ingest unchanged: the biggest quick/default store
         n = big_n

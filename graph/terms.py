@@ -32,10 +32,8 @@ class PKG(DefinedNamespace):
     Assignment: URIRef
     CatalogDocument: URIRef
     Citation: URIRef
-    Classification: URIRef
     Correspondence: URIRef
     County: URIRef
-    Evidence: URIRef
     Jurisdiction: URIRef
     LeadRole: URIRef
     Measure: URIRef
@@ -59,18 +57,17 @@ class PKG(DefinedNamespace):
     citedDocNumber: URIRef
     citedDocument: URIRef
     citedTitle: URIRef
+    classifiedBy: URIRef
     comparator: URIRef
     confidence: URIRef
     decision: URIRef
-    dimension: URIRef
     docNumber: URIRef
-    endChar: URIRef
+    evidence: URIRef
     fileName: URIRef
     filePath: URIRef
     grade: URIRef
     hasAssignment: URIRef
     hasCitation: URIRef
-    hasClassification: URIRef
     hasEvidence: URIRef
     hasMeasure: URIRef
     hasSection: URIRef
@@ -80,6 +77,7 @@ class PKG(DefinedNamespace):
     inSection: URIRef
     indicator: URIRef
     instrument: URIRef
+    instrumentConfidence: URIRef
     issuedBy: URIRef
     jurisdiction: URIRef
     leadAgency: URIRef
@@ -112,13 +110,15 @@ class PKG(DefinedNamespace):
     sectionLevel: URIRef
     sha256: URIRef
     sourceFile: URIRef
+    span: URIRef
     spanText: URIRef
     stage: URIRef
-    startChar: URIRef
+    stageConfidence: URIRef
     supportingAgency: URIRef
     targetYear: URIRef
     text: URIRef
     tool: URIRef
+    toolConfidence: URIRef
     unit: URIRef
     value: URIRef
     withinProvince: URIRef

@@ -135,10 +135,10 @@ def min_length(g):
 
 
 def min_inclusive(g):
-    s, edge = sorted(g.subjects(RDF.type, PKG.Section))[:2]
-    g.set((s, PKG.startChar, Literal(-1)))
-    g.set((edge, PKG.startChar, Literal(0)))  # on the bound: conforms
-    return s, PKG.startChar
+    m, edge = sorted(g.subjects(PKG.stageConfidence, None))[:2]
+    g.set((m, PKG.stageConfidence, Literal("-0.5", datatype=XSD.decimal)))
+    g.set((edge, PKG.stageConfidence, Literal("0", datatype=XSD.decimal)))  # on the bound: conforms
+    return m, PKG.stageConfidence
 
 
 def max_inclusive(g):
@@ -162,9 +162,13 @@ def in_literal(g):
 
 
 def less_than(g):
-    m = first(g, "Measure", PKG.startChar)
-    g.set((m, PKG.startChar, Literal(10**6)))
-    return m, PKG.startChar
+    # an alignment's shared phrase that ends before it starts (a document's spans are one literal each)
+    e = URIRef("https://w3id.org/policykg/id/align/broken/c/1/e/1")
+    g.add((e, RDF.type, PKG.SharedPhrase))
+    for p, o in ((PKG.spanText, Literal("专利")), (PKG.order, Literal(1)), (PKG.leftStart, Literal(10**6)),
+                 (PKG.leftEnd, Literal(12)), (PKG.rightStart, Literal(3)), (PKG.rightEnd, Literal(5))):
+        g.add((e, p, o))
+    return e, PKG.leftStart
 
 
 def or_none(g):
@@ -383,7 +387,7 @@ def test_shacl_sparql_member_shapes_match_pyshacl():
     shapes = Graph().parse(data=f"""@prefix sh: <http://www.w3.org/ns/shacl#> . @prefix pkg: <{PKG}> .
         <urn:x:shape> a sh:NodeShape ; sh:targetClass pkg:Measure ;
             sh:or ( [ sh:path pkg:heading ; sh:minLength 3 ; sh:maxCount 1 ]
-                    [ sh:path pkg:startChar ; sh:lessThan pkg:endChar ; sh:minCount 1 ] ) ;
+                    [ sh:path pkg:leftStart ; sh:lessThan pkg:leftEnd ; sh:minCount 1 ] ) ;
             sh:xone ( [ sh:path pkg:number ; sh:maxCount 0 ] [ sh:path pkg:number ; sh:datatype <{XSD.integer}> ] ) .""",
                            format="turtle")
     m = "https://w3id.org/policykg/id/src/x.txt/m/"
@@ -391,8 +395,8 @@ def test_shacl_sparql_member_shapes_match_pyshacl():
     rows = {  # measure -> its triples (besides the type)
         "ok-heading": [(PKG.heading, '"abcd"'), (PKG.number, '"1"')],
         "two-headings": [(PKG.heading, '"abcd"'), (PKG.heading, '"efgh"')],
-        "short-heading-good-span": [(PKG.heading, '"a"'), (PKG.startChar, '"1"' + integer), (PKG.endChar, '"2"' + integer)],
-        "short-heading-bad-span": [(PKG.heading, '"a"'), (PKG.startChar, '"5"' + integer), (PKG.endChar, '"2"' + integer)],
+        "short-heading-good-span": [(PKG.heading, '"a"'), (PKG.leftStart, '"1"' + integer), (PKG.leftEnd, '"2"' + integer)],
+        "short-heading-bad-span": [(PKG.heading, '"a"'), (PKG.leftStart, '"5"' + integer), (PKG.leftEnd, '"2"' + integer)],
         "nothing": [],
         "integer-number": [(PKG.heading, '"abcd"'), (PKG.number, '"7"' + integer)],
     }

@@ -12,12 +12,12 @@ def test_shapes_corpus_graph_has_zero_violations(corpus_store):
 
 
 def test_shapes_report_a_broken_measure(corpus_store, tmp_path):
-    # Copy one document's graph, break a measure (no heading, span reversed), validate.
+    # Copy one document's graph, break a measure (no heading, span not START-END), validate.
     lines = corpus_store.construct("CONSTRUCT { ?s ?p ?o } WHERE { ?s ?p ?o }")
     g = Graph().parse(data="".join(lines), format="nt")
     measure = next(g.subjects(URIRef(PKG.heading), None))
     g.remove((measure, URIRef(PKG.heading), None))
-    g.set((measure, URIRef(PKG.startChar), Literal(10**6)))
+    g.set((measure, URIRef(PKG.span), Literal("12-x")))
     broken = OxigraphBackend(None)
     broken.replace_graph("urn:x:broken", [f"{s.n3()} {p.n3()} {o.n3()} .\n" for s, p, o in g])
     conforms, violations = validate_backend(broken)
@@ -31,7 +31,7 @@ def test_shapes_file_parses():
 
 def test_rdfs_entailment_never_puts_a_shared_phrase_under_a_one_span_shape():
     """What RDFS infers for an alignment's evidence node (its class's superclasses, and those of
-    pkg:hasEvidence's range) must not be a class whose shape demands pkg:startChar: a
+    pkg:hasEvidence's range) must not be a class whose shape demands a pkg:span: a
     SharedPhrase has a span on each side instead."""
     from rdflib.namespace import RDFS, SH
 
@@ -48,6 +48,6 @@ def test_rdfs_entailment_never_puts_a_shared_phrase_under_a_one_span_shape():
         inferred |= supers(rng)
     one_span = {t for shape in shapes.subjects(SH.property, None)
                 for prop in shapes.objects(shape, SH.property)
-                if (prop, SH.path, URIRef(PKG.startChar)) in shapes and (prop, SH.minCount, None) in shapes
+                if (prop, SH.path, URIRef(PKG.span)) in shapes and (prop, SH.minCount, None) in shapes
                 for t in shapes.objects(shape, SH.targetClass)}
     assert one_span and not inferred & one_span, inferred & one_span
