@@ -82,7 +82,7 @@ def test_reject_regrade_accept_are_preferred_and_survive_realignment(aligned):
     assert key(same) not in flipped and flipped[key(partial)]["grade"] == "same"
 
     # a run that proposes nothing: the accepted and regraded links stay (no evidence), the rejected one does not
-    align_pair(aligned, LEFT, RIGHT, AlignParams(link_threshold=10.0))
+    align_pair(aligned, LEFT, RIGHT, AlignParams(model="", link_threshold=10.0))
     exported = links_of(aligned)
     assert set(exported) == {key(partial), key(other)}
     assert exported[key(other)]["grade"] == "same" and exported[key(other)]["evidence"] == []
@@ -206,7 +206,7 @@ def test_review_is_preferred_on_virtuoso_too(virtuoso_server):
         assert len(got) == len(links) - 1
         (run,) = [r for r in run_query(backend, "alignment_runs").records() if {r["left"], r["right"]} == {LEFT, RIGHT}]
         assert run["links"] == len(links) - 1
-        align_pair(backend, LEFT, RIGHT, AlignParams(link_threshold=10.0))
+        align_pair(backend, LEFT, RIGHT, AlignParams(model="", link_threshold=10.0))
         (record,) = [r for r in alignment_records(backend) if {r["left"], r["right"]} == {LEFT, RIGHT}]
         assert {(l["left_heading"], l["right_heading"]) for l in record["links"]} == {
             (regraded["left_heading"], regraded["right_heading"]), (accepted["left_heading"], accepted["right_heading"])}
