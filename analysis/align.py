@@ -74,6 +74,7 @@ from urllib.parse import quote
 import numpy as np
 
 from ..graph.build import PKG, decimal, iri, lit
+from ..graph.ids import measure_key
 from ..graph.load import find_source, stored_sources
 from ..graph.parallel import Background
 from ..graph.store import Backend
@@ -156,6 +157,12 @@ class MeasureRow:
     heading: str
     text: str
     start: int
+    doc: str = ""  # the document's IRI
+
+    @property
+    def key(self) -> str:
+        """The path-independent key of the measure (graph/ids.measure_key)."""
+        return measure_key(self.doc, self.heading, self.text)
 
     @property
     def body_offset(self) -> int:
@@ -178,7 +185,7 @@ def _clean(text: str) -> str:
 def read_measures(backend: Backend) -> list[MeasureRow]:
     """Every measure of the store in (source, order) order (``measure_texts.rq``)."""
     rows = [MeasureRow(src=r["src"], source=r["source"], iri=r["measure"], order=int(r["order"]), heading=r["heading"] or "",
-                       text=r["text"] or "", start=int(r["start"]))
+                       text=r["text"] or "", start=int(r["start"]), doc=r["doc"] or "")
             for r in run_query(backend, "measure_texts").records()]
     rows.sort(key=lambda m: (m.src, m.order))
     # files of one document (same title, no 文号) share its measure nodes: the first source keeps them
@@ -1011,7 +1018,14 @@ def align_pair(backend: Backend, source_a: str, source_b: str, params: AlignPara
     keys = candidate_pairs_for(index, by_source[source_a], by_source[source_b])
     links = align_block(index, by_source[source_a], by_source[source_b], keys)
     _write(backend, source_a, source_b, links, params)
+    _reattach_reviews(backend, measures)
     return links
+
+
+def _reattach_reviews(backend: Backend, measures: list[MeasureRow]) -> None:
+    from .align_review import reattach
+
+    reattach(backend, {m.key: m.iri for m in reversed(measures)})  # reversed: the first source's measure wins
 
 
 def _source_graph(backend: Backend, given: str) -> str:
@@ -1119,6 +1133,7 @@ def align_all(backend: Backend, params: AlignParams | None = None,
             write_s += sum(writer.submit(pending))
         write_s += sum(writer.drain())
     _drop_stale(backend, written)
+    _reattach_reviews(backend, measures)
     t4 = time.perf_counter()
     stats.update(key_df_cap=index.key_cap, seconds_read=round(t1 - t0, 3), seconds_index=round(t2 - t1, 3),
                  seconds_block=round(t3 - t2, 3), seconds_align_write=round(t4 - t3, 3),
