@@ -336,20 +336,26 @@ class Index:
                                     (params.lexicon_weight * self.lex.tocsc()[:, lex_first] / max(1.0, float(gidf.max())))]
                                    ).tocsr().astype(np.float32)
 
-    def sim(self, a: np.ndarray, b: np.ndarray) -> np.ndarray:
-        """sim for every (a[i], b[j]): a dense len(a) × len(b) matrix."""
+    def sim(self, a: np.ndarray, b: np.ndarray, parts: dict[str, np.ndarray] | None = None) -> np.ndarray:
+        """sim for every (a[i], b[j]): a dense len(a) × len(b) matrix. ``parts``: components
+        already computed for these rows (body, head, term, classes, lead), not computed again."""
         p = self.params
-        s = self.dot(self.body, a, b).toarray()
-        s += p.heading_weight * self.dot(self.head, a, b).toarray()
+        parts = parts or {}
+
+        def part(name, compute):
+            return parts[name] if name in parts else compute()
+
+        s = part("body", lambda: self.dot(self.body, a, b).toarray()).copy()
+        s += p.heading_weight * part("head", lambda: self.dot(self.head, a, b).toarray())
         s += p.lexicon_weight * self.lexicon_overlap(a, b)
         if p.term_weight:
-            s += p.term_weight * self.dot(self.term, a, b).toarray()
+            s += p.term_weight * part("term", lambda: self.dot(self.term, a, b).toarray())
         if p.class_weight:
-            s += p.class_weight * self.dot(self.classes, a, b).toarray()
+            s += p.class_weight * part("classes", lambda: self.dot(self.classes, a, b).toarray())
         if p.agency_weight:
             s += p.agency_weight * self.dot(self.agencies, a, b).toarray()
         if p.lead_weight:
-            s += p.lead_weight * np.maximum(self.lead_in_sentences(a, b), self.lead_in_sentences(b, a).T)
+            s += p.lead_weight * part("lead", lambda: np.maximum(self.lead_in_sentences(a, b), self.lead_in_sentences(b, a).T))
         if p.sentence_weight:
             s += p.sentence_weight * self.closest_sentences(a, b)
         return s
@@ -728,7 +734,8 @@ def pair_features(index: Index, a: list[int], b: list[int]) -> tuple[dict[str, n
     raw = {"body": index.dot(index.body, ai, bi).toarray(), "head": index.dot(index.head, ai, bi).toarray(),
            "term": index.dot(index.term, ai, bi).toarray(), "classes": index.dot(index.classes, ai, bi).toarray(),
            "lead": np.maximum(index.lead_in_sentences(ai, bi), index.lead_in_sentences(bi, ai).T),
-           "cover": index.heading_coverage(ai, bi), "sim": index.sim(ai, bi)}
+           "cover": index.heading_coverage(ai, bi)}
+    raw["sim"] = index.sim(ai, bi, raw)
     k = max(1, min(p.csls_k, len(a), len(b)))
     out: dict[str, np.ndarray] = {}
     for name in COMPONENTS:
@@ -757,21 +764,37 @@ def link_probability(model: dict, features: dict[str, np.ndarray]) -> np.ndarray
             z += coef * (features[name] - mean) / scale
         return 1.0 / (1.0 + np.exp(-z))
     x = np.stack([features[name].ravel() for name in model["features"]], 1)
-    z = np.full(len(x), float(model["baseline"]))
-    rows = np.arange(len(x))
-    for tree in model["trees"]:
-        feature, threshold = np.asarray(tree["feature"]), np.asarray(tree["threshold"])
-        left, right, leaf, value = np.asarray(tree["left"]), np.asarray(tree["right"]), np.asarray(tree["leaf"]), np.asarray(tree["value"])
-        node = np.zeros(len(x), dtype=np.int64)
-        while True:
-            inner = ~leaf[node]
-            if not inner.any():
-                break
-            k = node[inner]
-            go_left = x[rows[inner], feature[k]] <= threshold[k]
-            node[inner] = np.where(go_left, left[k], right[k])
-        z += value[node]
+    feature, threshold, left, right, leaf, value = _tree_arrays(model)
+    n_trees, width = feature.shape
+    base = np.arange(n_trees) * width  # flat index of each tree's root
+    node = np.broadcast_to(base, (len(x), n_trees)).copy()  # every sample walks every tree at once
+    cell = (np.arange(len(x)) * x.shape[1])[:, None]
+    flat_x = x.ravel()
+    for _ in range(width):
+        inner = ~np.take(leaf, node)
+        if not inner.any():
+            break
+        go_left = np.take(flat_x, cell + np.take(feature.ravel(), node)) <= np.take(threshold, node)
+        node = np.where(inner, base + np.where(go_left, np.take(left, node), np.take(right, node)), node)
+    z = float(model["baseline"]) + np.take(value, node).sum(1)
     return (1.0 / (1.0 + np.exp(-z))).reshape(shape)
+
+
+def _tree_arrays(model: dict) -> tuple[np.ndarray, ...]:
+    """The model's trees as (trees × nodes) arrays, padded with leaves worth 0; built once per model."""
+    cached = model.get("_arrays")
+    if cached is None:
+        trees = model["trees"]
+        width = max(len(t["feature"]) for t in trees)
+
+        def pad(key, fill, dtype):
+            return np.array([list(t[key]) + [fill] * (width - len(t[key])) for t in trees], dtype=dtype)
+
+        # flat (np.take) except feature: link_probability reads its shape
+        cached = model["_arrays"] = (pad("feature", 0, np.int64), pad("threshold", 0.0, np.float64).ravel(),
+                                     pad("left", 0, np.int64).ravel(), pad("right", 0, np.int64).ravel(),
+                                     pad("leaf", True, bool).ravel(), pad("value", 0.0, np.float64).ravel())
+    return cached
 
 
 def align_block(index: Index, a: list[int], b: list[int], key_pairs: set[tuple[int, int]] | None = None,
@@ -789,7 +812,13 @@ def align_block(index: Index, a: list[int], b: list[int], key_pairs: set[tuple[i
     model = model or read_model(p.model)
     if model is not None:
         features, c, mutual = pair_features(index, a, b)
-        prob = link_probability(model, features)
+        if key_pairs is None:
+            prob = link_probability(model, features)
+        else:  # the model runs only on the pairs allowed to link
+            allowed = np.array([[(i, j) in key_pairs for j in b] for i in a], dtype=bool).reshape(len(a), len(b))
+            prob = np.zeros(allowed.shape)
+            if allowed.any():
+                prob[allowed] = link_probability(model, {k: v[allowed] for k, v in features.items()})
         s = features["sim"]
         chosen = prob >= model["link_probability"]
         same = mutual & (c >= model["same_csls"])

@@ -99,6 +99,6 @@ def _tree(nodes) -> dict:
 def write(model: dict, path: Path) -> None:
     # one line per tree: the file stays readable in a diff and small
     trees = model.get("trees", [])
-    head = json.dumps({k: v for k, v in model.items() if k != "trees"}, ensure_ascii=False, indent=1)
+    head = json.dumps({k: v for k, v in model.items() if k != "trees" and not k.startswith("_")}, ensure_ascii=False, indent=1)
     body = ",\n".join(json.dumps(t, separators=(",", ":")) for t in trees)
     path.write_text(head[:-2] + (',\n "trees": [\n' + body + "\n ]" if trees else "") + "\n}\n", encoding="utf-8")
