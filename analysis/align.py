@@ -18,12 +18,19 @@ Method (``METHOD``), no pretrained model:
    classification and of their agencies' functions, read by ``align_measure_facets.rq``).
 2. **Hubness correction (CSLS)**, per document pair: ``csls(a, b) = 2·sim(a, b) − r(a) − r(b)``
    where ``r(a)`` is the mean ``sim`` of ``a`` to its ``k = 5`` nearest measures of the other
-   document. A pair links when ``csls ≥ 0.02``: the two measures are more alike than each is
-   to its typical close neighbours. This removes the shared boilerplate of two documents
-   (知识产权强市建设 in every measure) without a document-specific threshold.
-3. **Grade**: ``same`` when the link is the best for both measures (mutual best on ``csls``)
-   and its csls clears the link threshold by ``same_threshold = 0.05``, else ``partial``.
-   ``score = logistic((csls − threshold) / 0.05)``: 0.5 at the link threshold.
+   document: the two measures are more alike than each is to its typical close neighbours. This
+   removes the shared boilerplate of two documents (知识产权强市建设 in every measure) without a
+   document-specific threshold.
+3. **Link and grade** (``align_block``): a fitted model (``align_model.json``, data written by
+   ``benchmarks/align_lopo.py --write-model`` through ``align_fit.py``) gives each measure pair a
+   probability of being linked from ``pair_features``: every component above (body, heading,
+   words, classification, lead-in sentence, heading coverage, ``sim``) raw and as CSLS, the
+   pair's ranks in both documents and its gap to each measure's best, so one measure may link to
+   several (many-to-many partial links). A pair links when the probability clears the model's
+   ``link_probability``; it is ``same`` when it is the mutual best on ``sim``'s CSLS and that CSLS
+   clears ``same_csls``; score = the probability. ``model=""`` keeps the older rule: link when
+   ``csls ≥ link_threshold``, ``same`` when mutual best and ``csls ≥ link_threshold +
+   same_threshold``, score = ``logistic((csls − threshold) / 0.05)``.
 4. **Evidence** (``evidence_phrases``): maximal shared phrases (≥ 4 Chinese characters; shorter
    only when none survives), cut back to whole words on both sides (a fragment such as 知识产权执,
    inside 知识产权执行保险 and 知识产权执法, becomes 知识产权), weighted by the IDF of their
@@ -31,10 +38,10 @@ Method (``METHOD``), no pretrained model:
    measures) weighing nothing; phrases of generic words only are dropped. ``policykg align A B``
    and ``policykg align review list`` show the sentence around each phrase on both sides.
 
-Calibration (``benchmarks/align_lopo.py``): on the four annotated pairs (the shared 003 ~ 004 and
-three annotated in ``tests/data/align_gold``), each pair scored with parameters tuned on the
-other three only; the defaults are the round values most folds chose. The graph's
-classification and agencies did not help the held-out pairs, so their weights stay 0.
+Calibration (``benchmarks/align_lopo.py``): five annotated pairs (the shared 003 ~ 004 and four
+annotated in ``tests/data/align_gold``). Each pair is scored by a model fitted (trees and both
+thresholds) on the other four only; the shipped model is fitted on all five. The trees' settings
+(``align_fit.TREES``) were chosen by comparing those leave-one-pair-out totals.
 
 Scale: two blocking signals decide which documents are compared. Shared upstream: documents
 implementing the same upstream document (``pkg:implements``, transitively, catalog documents
@@ -67,6 +74,7 @@ from urllib.parse import quote
 import numpy as np
 
 from ..graph.build import PKG, decimal, iri, lit
+from ..graph.ids import measure_key
 from ..graph.load import find_source, stored_sources
 from ..graph.parallel import Background
 from ..graph.store import Backend
@@ -74,7 +82,7 @@ from ..graph.terms import ID, PREFIXES
 from ..ingest.errors import PolicyKGError
 from ..queries.run import run_query, sorted_records
 
-METHOD = "policykg-align char-tfidf+words+lexicon csls/2"
+METHOD = "policykg-align char-tfidf+words+lexicon+classes csls, fitted link model/3"
 RDF_TYPE = PREFIXES["rdf"] + "type"
 RDFS_LABEL = PREFIXES["rdfs"] + "label"
 PROV = PREFIXES["prov"]
@@ -127,6 +135,14 @@ class AlignParams:
     # heading and first sentence) is stated by some sentence of the other, either way round
     # (word TF-IDF over sentences, generic words left out)
     lead_weight: float = 0.0
+    # weight of the closest sentence pair: the best cosine of any sentence of one measure with
+    # any sentence of the other (word TF-IDF, generic words left out); a partial link often rests
+    # on one sentence each side
+    sentence_weight: float = 0.0
+    # the link decision: a logistic model over the pair's features (``pair_features``), fitted on
+    # the annotated pairs by ``analysis/align_fit.py`` and stored as data in this file of the
+    # package; "" falls back to the CSLS threshold rule (``link_threshold``, ``same_threshold``)
+    model: str = "align_model.json"
 
     def as_json(self) -> str:
         return json.dumps(asdict(self), sort_keys=True)
@@ -141,6 +157,12 @@ class MeasureRow:
     heading: str
     text: str
     start: int
+    doc: str = ""  # the document's IRI
+
+    @property
+    def key(self) -> str:
+        """The path-independent key of the measure (graph/ids.measure_key)."""
+        return measure_key(self.doc, self.heading, self.text)
 
     @property
     def body_offset(self) -> int:
@@ -163,7 +185,7 @@ def _clean(text: str) -> str:
 def read_measures(backend: Backend) -> list[MeasureRow]:
     """Every measure of the store in (source, order) order (``measure_texts.rq``)."""
     rows = [MeasureRow(src=r["src"], source=r["source"], iri=r["measure"], order=int(r["order"]), heading=r["heading"] or "",
-                       text=r["text"] or "", start=int(r["start"]))
+                       text=r["text"] or "", start=int(r["start"]), doc=r["doc"] or "")
             for r in run_query(backend, "measure_texts").records()]
     rows.sort(key=lambda m: (m.src, m.order))
     # files of one document (same title, no 文号) share its measure nodes: the first source keeps them
@@ -275,6 +297,7 @@ class Index:
         stop = read_stopterms()
         words = [[w for w, _, _ in segment(m.body) if w not in stop] for m in measures]
         self.term, term_names, term_idf = tfidf_tokens(words)
+        self._cover = None  # heading_coverage's matrices, built on first use
         self._sentences = None  # built on first use (lead_weight > 0): see sentences()
         df = np.bincount(self.term.indices, minlength=len(term_names))
         self.word_df = {w: int(d) for w, d in zip(term_names.tolist(), df.tolist())}
@@ -313,24 +336,66 @@ class Index:
                                     (params.lexicon_weight * self.lex.tocsc()[:, lex_first] / max(1.0, float(gidf.max())))]
                                    ).tocsr().astype(np.float32)
 
-    def sim(self, a: np.ndarray, b: np.ndarray) -> np.ndarray:
-        """sim for every (a[i], b[j]): a dense len(a) × len(b) matrix."""
+    def sim(self, a: np.ndarray, b: np.ndarray, parts: dict[str, np.ndarray] | None = None) -> np.ndarray:
+        """sim for every (a[i], b[j]): a dense len(a) × len(b) matrix. ``parts``: components
+        already computed for these rows (body, head, term, classes, lead), not computed again."""
         p = self.params
-        s = self.dot(self.body, a, b).toarray()
-        s += p.heading_weight * self.dot(self.head, a, b).toarray()
-        inter = (self.lex[a] @ (self.lex[b] > 0).T.astype(np.float32)).toarray()
-        # weighted Jaccard of binary group sets: shared weight / union weight
-        union = self.lex_mass[a][:, None] + self.lex_mass[b][None, :] - inter
-        s += p.lexicon_weight * np.divide(inter, union, out=np.zeros_like(inter), where=union > 0)
+        parts = parts or {}
+
+        def part(name, compute):
+            return parts[name] if name in parts else compute()
+
+        s = part("body", lambda: self.dot(self.body, a, b).toarray()).copy()
+        s += p.heading_weight * part("head", lambda: self.dot(self.head, a, b).toarray())
+        s += p.lexicon_weight * self.lexicon_overlap(a, b)
         if p.term_weight:
-            s += p.term_weight * self.dot(self.term, a, b).toarray()
+            s += p.term_weight * part("term", lambda: self.dot(self.term, a, b).toarray())
         if p.class_weight:
-            s += p.class_weight * self.dot(self.classes, a, b).toarray()
+            s += p.class_weight * part("classes", lambda: self.dot(self.classes, a, b).toarray())
         if p.agency_weight:
             s += p.agency_weight * self.dot(self.agencies, a, b).toarray()
         if p.lead_weight:
-            s += p.lead_weight * np.maximum(self.lead_in_sentences(a, b), self.lead_in_sentences(b, a).T)
+            s += p.lead_weight * part("lead", lambda: np.maximum(self.lead_in_sentences(a, b), self.lead_in_sentences(b, a).T))
+        if p.sentence_weight:
+            s += p.sentence_weight * self.closest_sentences(a, b)
         return s
+
+    def heading_coverage(self, a: np.ndarray, b: np.ndarray) -> np.ndarray:
+        """For every (a[i], b[j]): the IDF share of a[i]'s heading words (generic words left out)
+        that b[j]'s body uses, and the same the other way round, whichever is larger: one
+        measure's whole commitment named inside the other (a partial link's typical shape)."""
+        from scipy import sparse
+
+        if self._cover is None:
+            stop = read_stopterms()
+            vocab = {w: j for j, w in enumerate(self.word_df)}
+            n = len(self.measures)
+            rows, cols, vals, brow, bcol = [], [], [], [], []
+            for i, m in enumerate(self.measures):
+                words = {w for w, _, _ in segment(m.heading) if w not in stop and len(w) >= 2}
+                weights = {w: math.log((1 + n) / (1 + self.word_df.get(w, 0))) + 1 for w in words}
+                total = sum(weights.values())
+                for w, x in weights.items():
+                    if w in vocab and total:
+                        rows.append(i)
+                        cols.append(vocab[w])
+                        vals.append(x / total)
+            body = (self.term > 0).astype(np.float32).tocsr()
+            head = sparse.csr_matrix((np.asarray(vals, dtype=np.float32), (rows, cols)), shape=(n, body.shape[1]))
+            self._cover = (head, body)
+        head, body = self._cover
+        ab = self.dot_pair(head, body, a, b)
+        ba = self.dot_pair(head, body, b, a)
+        return np.maximum(ab, ba.T)
+
+    def dot_pair(self, m1, m2, a, b) -> np.ndarray:
+        return (_rows(m1, a) @ _rows(m2, b).T).toarray()
+
+    def lexicon_overlap(self, a: np.ndarray, b: np.ndarray) -> np.ndarray:
+        """IDF-weighted Jaccard of the lexicon groups (align_terms.tsv) each pair of measures names."""
+        inter = (self.lex[a] @ (self.lex[b] > 0).T.astype(np.float32)).toarray()
+        union = self.lex_mass[a][:, None] + self.lex_mass[b][None, :] - inter
+        return np.divide(inter, union, out=np.zeros_like(inter), where=union > 0)
 
     def sentences(self):
         """(sentence rows, first sentence row of each measure, lead rows): every measure's
@@ -356,6 +421,16 @@ class Index:
         offsets = np.r_[0, np.cumsum([len(x) for x in spans])[:-1]]
         m = (lead[np.asarray(a)] @ sent[np.concatenate(spans)].T).toarray()
         return np.maximum.reduceat(m, offsets, axis=1)
+
+    def closest_sentences(self, a: np.ndarray, b: np.ndarray) -> np.ndarray:
+        """For every (a[i], b[j]): the best cosine of a sentence of a[i] with a sentence of b[j]."""
+        sent, start, _ = self.sentences()
+        sa = [np.arange(start[i], start[i + 1]) for i in np.asarray(a)]
+        sb = [np.arange(start[j], start[j + 1]) for j in np.asarray(b)]
+        oa = np.r_[0, np.cumsum([len(x) for x in sa])[:-1]]
+        ob = np.r_[0, np.cumsum([len(x) for x in sb])[:-1]]
+        m = (sent[np.concatenate(sa)] @ sent[np.concatenate(sb)].T).toarray()
+        return np.maximum.reduceat(np.maximum.reduceat(m, oa, axis=0), ob, axis=1)
 
     def word_weight(self, word: str) -> float:
         """IDF of a word over the store's measures; 0 for generic words (the stop list, words of
@@ -618,33 +693,159 @@ class Link:
     evidence: tuple[tuple[str, int, int], ...]  # (phrase, absolute start left, absolute start right)
 
 
-def align_block(index: Index, a: list[int], b: list[int], key_pairs: set[tuple[int, int]] | None = None) -> list[Link]:
-    """Align the measures ``a`` of one document with the measures ``b`` of another."""
+@lru_cache(maxsize=4)
+def read_model(name: str) -> dict | None:
+    """The fitted link model (``analysis/align_fit.py`` writes it), None when ``name`` is ""."""
+    if not name:
+        return None
+    try:
+        model = json.loads(resources.files("policykg.analysis").joinpath(name).read_text(encoding="utf-8"))
+    except (FileNotFoundError, json.JSONDecodeError) as e:
+        raise AlignError(f"{name}: cannot read the alignment model ({e})") from e
+    needed = {"logistic": ("mean", "scale", "coef", "intercept"), "trees": ("baseline", "trees")}.get(model.get("kind"))
+    if needed is None:
+        raise AlignError(f"{name}: unknown model kind {model.get('kind')!r} (logistic, trees)")
+    for key in ("features", "link_probability", "same_csls", *needed):
+        if key not in model:
+            raise AlignError(f"{name}: the alignment model has no {key!r}")
+    return model
+
+
+def needs_facets(params: AlignParams) -> bool:
+    model = read_model(params.model)
+    return bool(params.class_weight or params.agency_weight or (model and any(f.startswith("classes") for f in model["features"])))
+
+
+# The components of a pair's features: each is used raw and hubness-corrected (``_csls``).
+COMPONENTS = ("body", "head", "term", "classes", "lead", "cover", "sim")
+
+
+def pair_features(index: Index, a: list[int], b: list[int]) -> tuple[dict[str, np.ndarray], np.ndarray, np.ndarray]:
+    """Every feature of every measure pair (a[i], b[j]) as len(a) × len(b) matrices, and (csls of
+    ``sim``, mutual best on it). Components: the cosines of body n-grams, heading n-grams, words,
+    classification (stage/instrument/tool), the lead-in-sentence feature, and ``sim`` (their
+    weighted sum, as ``Index.sim``); each raw and as CSLS (similarity minus the mean of the two
+    measures' ``csls_k`` nearest neighbours in the other document). Ranks: how many measures of
+    the other document score higher on ``sim``'s CSLS, the better and the worse of the two ways
+    (1 / (1 + rank)), mutual best, and the gap to the best of the row and of the column (the
+    smaller and the larger), so that the features do not depend on which document is left."""
+    p = index.params
+    ai, bi = np.asarray(a), np.asarray(b)
+    raw = {"body": index.dot(index.body, ai, bi).toarray(), "head": index.dot(index.head, ai, bi).toarray(),
+           "term": index.dot(index.term, ai, bi).toarray(), "classes": index.dot(index.classes, ai, bi).toarray(),
+           "lead": np.maximum(index.lead_in_sentences(ai, bi), index.lead_in_sentences(bi, ai).T),
+           "cover": index.heading_coverage(ai, bi)}
+    raw["sim"] = index.sim(ai, bi, raw)
+    k = max(1, min(p.csls_k, len(a), len(b)))
+    out: dict[str, np.ndarray] = {}
+    for name in COMPONENTS:
+        m = raw[name].astype(np.float64)
+        out[name] = m
+        out[name + "_csls"] = 2 * m - np.sort(m, 1)[:, -k:].mean(1)[:, None] - np.sort(m, 0)[-k:, :].mean(0)[None, :]
+    c = out["sim_csls"]
+    rank_row = (c[:, None, :] > c[:, :, None]).sum(2)
+    rank_col = (c[:, None, :] > c[None, :, :]).sum(0)
+    mutual = (rank_row == 0) & (rank_col == 0)
+    gap_row, gap_col = c - c.max(1, keepdims=True), c - c.max(0, keepdims=True)
+    # orientation-free: aligning B with A gives the links of A with B
+    out.update(rank_best=1 / (1 + np.minimum(rank_row, rank_col)), rank_worst=1 / (1 + np.maximum(rank_row, rank_col)),
+               mutual=mutual.astype(np.float64), gap_best=np.maximum(gap_row, gap_col), gap_worst=np.minimum(gap_row, gap_col))
+    return out, c, mutual
+
+
+def link_probability(model: dict, features: dict[str, np.ndarray]) -> np.ndarray:
+    """The model's probability that each measure pair is linked (any grade): a logistic
+    regression, or gradient-boosted trees (their leaves' values summed, as scikit-learn's
+    HistGradientBoostingClassifier predicts) - ``align_fit.py`` fits both."""
+    shape = next(iter(features.values())).shape
+    if model["kind"] == "logistic":
+        z = np.full(shape, float(model["intercept"]))
+        for name, mean, scale, coef in zip(model["features"], model["mean"], model["scale"], model["coef"]):
+            z += coef * (features[name] - mean) / scale
+        return 1.0 / (1.0 + np.exp(-z))
+    x = np.stack([features[name].ravel() for name in model["features"]], 1)
+    feature, threshold, left, right, leaf, value = _tree_arrays(model)
+    n_trees, width = feature.shape
+    base = np.arange(n_trees) * width  # flat index of each tree's root
+    node = np.broadcast_to(base, (len(x), n_trees)).copy()  # every sample walks every tree at once
+    cell = (np.arange(len(x)) * x.shape[1])[:, None]
+    flat_x = x.ravel()
+    for _ in range(width):
+        inner = ~np.take(leaf, node)
+        if not inner.any():
+            break
+        go_left = np.take(flat_x, cell + np.take(feature.ravel(), node)) <= np.take(threshold, node)
+        node = np.where(inner, base + np.where(go_left, np.take(left, node), np.take(right, node)), node)
+    z = float(model["baseline"]) + np.take(value, node).sum(1)
+    return (1.0 / (1.0 + np.exp(-z))).reshape(shape)
+
+
+def _tree_arrays(model: dict) -> tuple[np.ndarray, ...]:
+    """The model's trees as (trees × nodes) arrays, padded with leaves worth 0; built once per model."""
+    cached = model.get("_arrays")
+    if cached is None:
+        trees = model["trees"]
+        width = max(len(t["feature"]) for t in trees)
+
+        def pad(key, fill, dtype):
+            return np.array([list(t[key]) + [fill] * (width - len(t[key])) for t in trees], dtype=dtype)
+
+        # flat (np.take) except feature: link_probability reads its shape
+        cached = model["_arrays"] = (pad("feature", 0, np.int64), pad("threshold", 0.0, np.float64).ravel(),
+                                     pad("left", 0, np.int64).ravel(), pad("right", 0, np.int64).ravel(),
+                                     pad("leaf", True, bool).ravel(), pad("value", 0.0, np.float64).ravel())
+    return cached
+
+
+def align_block(index: Index, a: list[int], b: list[int], key_pairs: set[tuple[int, int]] | None = None,
+                model: dict | None = None) -> list[Link]:
+    """Align the measures ``a`` of one document with the measures ``b`` of another.
+
+    With the model (the default): a pair links when the model's probability clears its
+    ``link_probability`` and is graded ``same`` when it is the mutual best of both measures on
+    ``sim``'s CSLS and that CSLS clears ``same_csls`` (both fitted with the model); score = the
+    probability. Without (``model=""``): the CSLS threshold rule of the module's doc. ``model``
+    (a fitted model's dict) replaces the stored one: leave-one-pair-out evaluation."""
     p = index.params
     if not a or not b:
         return []
-    ai, bi = np.array(a), np.array(b)
-    s = index.sim(ai, bi)
-    k = max(1, min(p.csls_k, len(a), len(b)))
-    ra = np.sort(s, 1)[:, -k:].mean(1)
-    rb = np.sort(s, 0)[-k:, :].mean(0)
-    c = 2 * s - ra[:, None] - rb[None, :]
-    best_row, best_col = c.argmax(1), c.argmax(0)
+    model = model or read_model(p.model)
+    if model is not None:
+        features, c, mutual = pair_features(index, a, b)
+        if key_pairs is None:
+            prob = link_probability(model, features)
+        else:  # the model runs only on the pairs allowed to link
+            allowed = np.array([[(i, j) in key_pairs for j in b] for i in a], dtype=bool).reshape(len(a), len(b))
+            prob = np.zeros(allowed.shape)
+            if allowed.any():
+                prob[allowed] = link_probability(model, {k: v[allowed] for k, v in features.items()})
+        s = features["sim"]
+        chosen = prob >= model["link_probability"]
+        same = mutual & (c >= model["same_csls"])
+        scores = prob
+    else:
+        ai, bi = np.array(a), np.array(b)
+        s = index.sim(ai, bi)
+        k = max(1, min(p.csls_k, len(a), len(b)))
+        c = 2 * s - np.sort(s, 1)[:, -k:].mean(1)[:, None] - np.sort(s, 0)[-k:, :].mean(0)[None, :]
+        best_row, best_col = c.argmax(1), c.argmax(0)
+        chosen = c >= p.link_threshold
+        same = (best_row[:, None] == np.arange(len(b))[None, :]) & (best_col[None, :] == np.arange(len(a))[:, None])
+        same &= c >= p.link_threshold + p.same_threshold
+        scores = 1.0 / (1.0 + np.exp(-(c - p.link_threshold) / p.score_scale))
     ms = index.measures
     links = []
-    for x, y in zip(*np.nonzero(c >= p.link_threshold)):
+    for x, y in zip(*np.nonzero(chosen)):
         if key_pairs is not None and (a[x], b[y]) not in key_pairs:
             continue
-        mutual = best_row[x] == y and best_col[y] == x
-        grade = "same" if mutual and c[x, y] >= p.link_threshold + p.same_threshold else "partial"
-        score = 1.0 / (1.0 + math.exp(-(float(c[x, y]) - p.link_threshold) / p.score_scale))
         left, right = ms[a[x]], ms[b[y]]
         phrases = evidence_phrases(index, left.body, right.body)
         if p.require_evidence and not phrases:
             continue
         ev = tuple((q, left.start + left.body_offset + i, right.start + right.body_offset + j)
                    for q, i, j, _ in phrases[: p.max_evidence])
-        links.append(Link(left, right, grade, round(score, 4), float(c[x, y]), float(s[x, y]), ev))
+        links.append(Link(left, right, "same" if same[x, y] else "partial", round(float(scores[x, y]), 4),
+                          float(c[x, y]), float(s[x, y]), ev))
     return links
 
 
@@ -842,11 +1043,18 @@ def align_pair(backend: Backend, source_a: str, source_b: str, params: AlignPara
             raise AlignError(f"no ingested document with measures has source {s!r} (see: policykg query documents)")
     if source_a == source_b:
         raise AlignError("give two different documents")
-    index = Index(measures, params, read_facets(backend) if params.class_weight or params.agency_weight else None)
+    index = Index(measures, params, read_facets(backend) if needs_facets(params) else None)
     keys = candidate_pairs_for(index, by_source[source_a], by_source[source_b])
     links = align_block(index, by_source[source_a], by_source[source_b], keys)
     _write(backend, source_a, source_b, links, params)
+    _reattach_reviews(backend, measures)
     return links
+
+
+def _reattach_reviews(backend: Backend, measures: list[MeasureRow]) -> None:
+    from .align_review import reattach
+
+    reattach(backend, {m.key: m.iri for m in reversed(measures)})  # reversed: the first source's measure wins
 
 
 def _source_graph(backend: Backend, given: str) -> str:
@@ -902,7 +1110,7 @@ def align_all(backend: Backend, params: AlignParams | None = None,
         _drop_stale(backend, set())
         return {**stats, "seconds": round(time.perf_counter() - t0, 3)}
     progress("indexing", 0, 0)
-    index = Index(measures, params, read_facets(backend) if params.class_weight or params.agency_weight else None)
+    index = Index(measures, params, read_facets(backend) if needs_facets(params) else None)
     t2 = time.perf_counter()
     progress("pairing", 0, 0)
     scores: dict[tuple[str, str], float] = {}
@@ -954,6 +1162,7 @@ def align_all(backend: Backend, params: AlignParams | None = None,
             write_s += sum(writer.submit(pending))
         write_s += sum(writer.drain())
     _drop_stale(backend, written)
+    _reattach_reviews(backend, measures)
     t4 = time.perf_counter()
     stats.update(key_df_cap=index.key_cap, seconds_read=round(t1 - t0, 3), seconds_index=round(t2 - t1, 3),
                  seconds_block=round(t3 - t2, 3), seconds_align_write=round(t4 - t3, 3),

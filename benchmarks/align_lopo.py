@@ -58,11 +58,11 @@ def scorer():
     return score_pair
 
 
-def pair_record(index, by_source, left: str, right: str) -> dict:
+def pair_record(index, by_source, left: str, right: str, model: dict | None = None) -> dict:
     from policykg.analysis.align import align_block, candidate_pairs_for
 
     a, b = by_source[left], by_source[right]
-    links = align_block(index, a, b, candidate_pairs_for(index, a, b))
+    links = align_block(index, a, b, candidate_pairs_for(index, a, b), model=model)
     return {"left": left, "right": right,
             "links": [{"left_heading": x.left.heading, "right_heading": x.right.heading, "grade": x.grade,
                        "score": x.score} for x in links]}
@@ -80,13 +80,13 @@ def totals(scores: list[dict]) -> dict:
     return out
 
 
-def evaluate(store_dir: Path | None = None, grid: dict | None = None) -> dict:
+def corpus_index(store_dir: Path | None = None, params=None):
+    """(index over every measure of the corpus, file name -> measure rows): ingested once into a
+    temporary store unless ``store_dir`` holds it."""
     from policykg.graph.store import OxigraphBackend
     from policykg.analysis.align import AlignParams, Index, read_facets, read_measures
     from policykg.ingest.batch import ingest_paths
 
-    score_pair = scorer()
-    golds = load_gold()
     with tempfile.TemporaryDirectory() as tmp:
         backend = OxigraphBackend(store_dir or Path(tmp) / "store")
         if store_dir is None:
@@ -98,8 +98,72 @@ def evaluate(store_dir: Path | None = None, grid: dict | None = None) -> dict:
     by_source: dict[str, list[int]] = {}
     for i, m in enumerate(measures):
         by_source.setdefault(m.source, []).append(i)
-    default = AlignParams()
-    index = Index(measures, default, facets)
+    return Index(measures, params or AlignParams(), facets), by_source
+
+
+def gold_block(index, by_source, gold: dict):
+    """The features and gold labels of one annotated pair (headings matched as the scorer does)."""
+    import numpy as np
+    from policykg.analysis.align import candidate_pairs_for, pair_features
+    from policykg.analysis.align_fit import Block
+
+    scorer()
+    from score_align import heading_map, side_headings  # noqa: PLC0415
+
+    a, b = by_source[gold["left"]], by_source[gold["right"]]
+    ms = index.measures
+    names = {side: heading_map([ms[i].heading for i in rows], side_headings(gold, side)) for side, rows in (("left", a), ("right", b))}
+    grade = {(x["left_heading"], x["right_heading"]): x["grade"] for x in gold["links"]}
+    labels = np.zeros((len(a), len(b)), dtype=np.int8)
+    for x, i in enumerate(a):
+        for y, j in enumerate(b):
+            g = grade.get((names["left"].get(ms[i].heading), names["right"].get(ms[j].heading)))
+            labels[x, y] = {"partial": 1, "same": 2}.get(g, 0)
+    keys = candidate_pairs_for(index, a, b)
+    allowed = np.array([[(i, j) in keys for j in b] for i in a], dtype=bool)
+    features, _, _ = pair_features(index, a, b)
+    return Block(gold["_name"], features, labels, allowed)
+
+
+def evaluate_model(store_dir: Path | None = None, c: float | None = None) -> dict:
+    """Leave-one-pair-out figures of the link model: for each annotated pair, the model is fitted
+    (coefficients and both thresholds) on the other pairs only, then aligns the held-out pair."""
+    from policykg.analysis.align_fit import C, fit
+
+    score_pair = scorer()
+    golds = load_gold()
+    index, by_source = corpus_index(store_dir)
+    blocks = {g["_name"]: gold_block(index, by_source, g) for g in golds}
+    rows, held = [], []
+    for g in golds:
+        train = [x["_name"] for x in golds if x is not g]
+        model = fit([blocks[n] for n in train], C if c is None else c)
+        s = score_pair(pair_record(index, by_source, g["left"], g["right"], model), g)
+        held.append(s)
+        rows.append({"pair": g["_name"], "left": g["left"], "right": g["right"], "tuned_on": train,
+                     "params": {"link_probability": model["link_probability"], "same_csls": model["same_csls"]},
+                     "links": s["links"], "same": s["same"]})
+    return {"rows": rows, "total": totals(held), "method": "model"}
+
+
+def fit_all(store_dir: Path | None = None) -> dict:
+    """The shipped model: fitted on every annotated pair."""
+    from policykg.analysis.align_fit import fit
+
+    golds = load_gold()
+    index, by_source = corpus_index(store_dir)
+    return fit([gold_block(index, by_source, g) for g in golds])
+
+
+def evaluate(store_dir: Path | None = None, grid: dict | None = None) -> dict:
+    """Leave-one-pair-out figures of the CSLS threshold rule (``model=""``), its parameters
+    chosen per held-out pair on a grid scored on the other pairs."""
+    from policykg.analysis.align import AlignParams
+
+    score_pair = scorer()
+    golds = load_gold()
+    default = AlignParams(model="")
+    index, by_source = corpus_index(store_dir, default)
     grid = grid or GRID
     points = [dict(zip(grid, values)) for values in itertools.product(*grid.values())]
 
@@ -132,9 +196,33 @@ def evaluate(store_dir: Path | None = None, grid: dict | None = None) -> dict:
 def main(argv: list[str] | None = None) -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--json", help="also write the figures here")
+    ap.add_argument("--rule", action="store_true", help="the CSLS threshold rule (no model), its parameters tuned on GRID")
     ap.add_argument("--more-features", action="store_true",
-                    help="also tune the lead-in-sentence, classification and agency weights (MORE_GRID)")
+                    help="with --rule: also tune the lead-in-sentence, classification and agency weights (MORE_GRID)")
+    ap.add_argument("--write-model", action="store_true",
+                    help="fit the link model on every annotated pair and write analysis/align_model.json")
     args = ap.parse_args(argv)
+    if args.write_model:
+        from policykg.analysis.align_fit import write
+
+        model = fit_all()
+        write(model, ROOT / "analysis" / "align_model.json")
+        print(f"analysis/align_model.json: fitted on {', '.join(model['trained_on'])}; link probability "
+              f"{model['link_probability']}, same CSLS {model['same_csls']}")
+        return
+    if not args.rule:
+        r = evaluate_model()
+        print(f"{'held-out pair':16} {'thresholds (fitted on the other pairs)':42} {'links P/R/F1':>16} {'same P/R/F1':>16}")
+        for row in r["rows"]:
+            cells = " ".join(f"{row[m]['precision']:.2f}/{row[m]['recall']:.2f}/{row[m]['f1']:.2f}".rjust(16) for m in ("links", "same"))
+            params = " ".join(f"{k}={v}" for k, v in row["params"].items())
+            print(f"{row['pair']:16} {params:42} {cells}")
+        t = r["total"]
+        print(f"held-out total: links P {t['links']['precision']:.3f} R {t['links']['recall']:.3f} F1 {t['links']['f1']:.3f}, "
+              f"same P {t['same']['precision']:.3f} R {t['same']['recall']:.3f} F1 {t['same']['f1']:.3f}")
+        if args.json:
+            Path(args.json).write_text(json.dumps(r, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
+        return
     r = evaluate(grid=MORE_GRID if args.more_features else GRID)
     print(f"{'held-out pair':16} {'tuned params (on the other pairs)':52} {'links P/R/F1':>16} {'same P/R/F1':>16}  default links/same F1")
     for row in r["rows"]:

@@ -73,6 +73,15 @@ def source_iri_of_key(key: str) -> str:
     return f"{ID}src/{key}"
 
 
+def measure_key(doc: str, heading: str, text: str) -> str:
+    """A measure named independently of the file it was read from: its document's IRI (the
+    identity rule above) and a hash of its heading and text with whitespace removed. A copy of
+    the document ingested from another path (another source IRI, so other measure IRIs) gives
+    its measures the same keys; analysts' review decisions are keyed by them."""
+    content = _SPACE.sub("", heading) + "\n" + _SPACE.sub("", text)
+    return f"{doc}#m-{hashlib.sha256(content.encode()).hexdigest()[:16]}"
+
+
 def agency_iri(key: str) -> str:
     return f"{ID}agency/" + "/".join(_q(p) for p in key.split("/"))
 

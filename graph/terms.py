@@ -99,6 +99,7 @@ class PKG(DefinedNamespace):
     relation: URIRef
     resolved: URIRef
     reviewGrade: URIRef
+    reviewedKey: URIRef
     reviewedMeasure: URIRef
     rightEnd: URIRef
     rightMeasure: URIRef

@@ -25,3 +25,32 @@ def test_each_pair_is_scored_with_parameters_tuned_on_the_others():
         assert row["params"] == {"link_threshold": 0.02}  # a threshold that links nothing never wins
         assert row["links"]["f1"] > 0.6
     assert 0.6 < r["total"]["links"]["f1"] <= 1
+
+
+@pytest.mark.skipif(not (SHARED / "eval" / "score_align.py").is_file(), reason="../shared/eval/score_align.py is not present")
+def test_the_link_model_is_fitted_without_the_pair_it_scores_and_predicts_as_scikit_learn():
+    """Each held-out pair is aligned by a model fitted on the other pairs only; the exported trees
+    give scikit-learn's probabilities (align.link_probability reads the JSON without it)."""
+    import numpy as np
+    from sklearn.ensemble import HistGradientBoostingClassifier
+
+    import align_lopo
+    from policykg.analysis import align_fit
+    from policykg.analysis.align import link_probability
+
+    r = align_lopo.evaluate_model()
+    golds = align_lopo.load_gold()
+    assert [row["pair"] for row in r["rows"]] == [g["_name"] for g in golds]
+    for row in r["rows"]:
+        assert row["pair"] not in row["tuned_on"] and len(row["tuned_on"]) == len(golds) - 1
+        assert 0.1 <= row["params"]["link_probability"] < 0.8
+    assert 0.7 < r["total"]["links"]["f1"] <= 1 and 0.7 < r["total"]["same"]["f1"] <= 1
+    index, by_source = align_lopo.corpus_index()
+    blocks = [align_lopo.gold_block(index, by_source, g) for g in golds[:2]]
+    model = align_fit.fit(blocks)
+    assert model["trained_on"] == [g["_name"] for g in golds[:2]]
+    x = np.column_stack([np.concatenate([b.features[f].ravel() for b in blocks]) for f in align_fit.FEATURES])
+    y = np.concatenate([b.labels.ravel() for b in blocks]) > 0
+    expected = HistGradientBoostingClassifier(random_state=0, **align_fit.TREES).fit(x, y).predict_proba(x)[:, 1]
+    got = np.concatenate([link_probability(model, b.features).ravel() for b in blocks])
+    assert np.allclose(got, expected)

@@ -88,7 +88,7 @@ def test_export_alignments_gives_a_run_without_links_one_row(tmp_path):
 
     backend = OxigraphBackend(tmp_path / "store")
     assert not ingest_paths(backend, [CORPUS / LEFT, CORPUS / RIGHT], jobs=1).by_status("failed")
-    assert align_pair(backend, LEFT, RIGHT, AlignParams(link_threshold=10.0)) == []
+    assert align_pair(backend, LEFT, RIGHT, AlignParams(model="", link_threshold=10.0)) == []
     rows = run_query(backend, "export_alignments").records()
     assert len(rows) == 1 and rows[0]["correspondence"] is None and rows[0]["left_heading"] is None
     assert alignment_records(backend) == [{"left": LEFT, "right": RIGHT, "links": []}]

@@ -41,12 +41,14 @@ def test_align_scores_meet_the_floors(tmp_path):
     assert "(missing)" not in scored.stdout
 
 
-# Floors on the pairs annotated in this repository (tests/data/align_gold, leave-one-pair-out
-# figures in benchmarks/align_lopo.py): set a little under what the default parameters reach.
+# Floors on the pairs annotated in this repository (tests/data/align_gold): set a little under
+# what the shipped model reaches. The model (analysis/align_model.json) was fitted on these pairs,
+# so these are not the figures to report: benchmarks/align_lopo.py gives the leave-one-pair-out ones.
 REPO_GOLD = ROOT / "tests" / "data" / "align_gold"
-PAIR_FLOORS = {"pair2_000_002": {"links": 0.72, "same": 0.88},
-               "pair3_000_001": {"links": 0.72, "same": 0.72},
-               "pair4_002_004": {"links": 0.66, "same": 0.70}}
+PAIR_FLOORS = {"pair2_000_002": {"links": 0.82, "same": 0.88},
+               "pair3_000_001": {"links": 0.84, "same": 0.73},
+               "pair4_002_004": {"links": 0.86, "same": 0.78},
+               "pair5_001_003": {"links": 0.80, "same": 0.75}}
 
 
 @pytest.mark.skipif(not (SHARED / "eval" / "score_align.py").is_file(), reason="../shared/eval/score_align.py is not present")
