@@ -576,9 +576,11 @@ def split_joint(name: str) -> list[str]:
     (中共中央宣传部, 国务院办公厅, 某市人民政府办公室) stay one."""
     for m in _SUFFIX_END.finditer(name):
         head, tail = name[:m.end()], name[m.end():]
-        if len(head) < 3 or len(tail) < 3 or _PARENT.search(head):
-            continue
         place = region_regex().match(tail)
+        if len(head) < 3 or len(tail) < 3:
+            continue
+        if _PARENT.search(head) and not (place and is_issuer_name(tail)):  # 中共北京市委北京市人民政府: two bodies
+            continue
         if place and re.fullmatch(r"(?:监管局|监管分局|分局|分行|办事处|特派办|监管办)", tail[place.end():]):
             continue  # a national system's local office: 国家金融监督管理总局湖南监管局
         if is_issuer_name(head) and is_issuer_name(tail) and has_place(head) and has_place(tail):
