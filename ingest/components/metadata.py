@@ -1001,7 +1001,11 @@ _SELF_LEVEL = {"省": "provincial", "市": "municipal", "县": "county"}
 
 
 def self_named_level(text: str) -> str | None:
-    """The level a text gives itself by 我市/全市/本市 (or 省, 县), named at least twice and alone."""
+    """The level a text gives itself by 我市/全市/本市 (or 省, 县), named at least twice and alone; or once
+    where its basis sentence says whose plan it is (结合我县实际，制定本方案)."""
+    own = re.search(r"结合[我本]([省市县])(?:的)?实际", text[:4000])
+    if own:
+        return _SELF_LEVEL[own.group(1)]
     refs: dict[str, int] = {}
     for m in re.finditer(r"[我全本]([省市县])(?!场|民|委|政府|级|长)", text):
         refs[m.group(1)] = refs.get(m.group(1), 0) + 1
