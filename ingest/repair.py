@@ -77,6 +77,8 @@ class Repaired:
 
 
 BARE_PINYIN_MIN = 4  # pinyin without tone marks counts as ruby only where a line holds this many
+BARE_PINYIN_TEXT_MIN = 12  # ... or where the whole text holds this many
+_CJK_OR_MARK = re.compile(r"[\u4e00-\u9fff，。、；：,;:]")
 
 
 @lru_cache(maxsize=1)
@@ -168,10 +170,15 @@ def _cleaning_edits(text: str) -> list[tuple[int, int, str]]:
         edits.append((m.end() - 1, m.end(), "”"))
     for m in rx["pinyin"].finditer(text):
         edits.append((m.start(), m.end(), ""))
-    for start, _, raw in lines:  # 各(ge)地(di)方(fang)(fang): pinyin without tone marks, only where it is dense
+    # 各(ge)地(di)方(fang)(fang): pinyin without tone marks, only where it is dense: in a line, or over the
+    # whole text (關(guan) 於(yu), two a line but dozens a page); the space a scraper put after it goes too
+    dense_text = len(rx["bare_pinyin"].findall(text)) >= BARE_PINYIN_TEXT_MIN
+    for start, _, raw in lines:
         bare = list(rx["bare_pinyin"].finditer(raw))
-        if len(bare) >= BARE_PINYIN_MIN:
-            edits += [(start + m.start(), start + m.end(), "") for m in bare]
+        if len(bare) >= BARE_PINYIN_MIN or dense_text:
+            for m in bare:
+                end = m.end() + 1 if raw[m.end():m.end() + 1] == " " and _CJK_OR_MARK.match(raw, m.end() + 1) else m.end()
+                edits.append((start + m.start(), start + end, ""))
     for pattern, replacement in rx["replace"]:
         for m in pattern.finditer(text):
             edits.append((m.start(), m.end(), replacement))

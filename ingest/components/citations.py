@@ -157,7 +157,11 @@ def is_self(mt: Mention, meta: DocumentMeta) -> bool:
         for issuer in meta.issuers:  # 《某市人民政府办公厅关于…的通知》 names the document with its issuer
             if a.startswith(title_key(issuer)) and not b.startswith(title_key(issuer)):
                 a = a[len(title_key(issuer)):]
-        return a == b or (len(a) >= 8 and (a in b or b in a) and abs(len(a) - len(b)) <= 6)
+        if a == b:
+            return True
+        if mt.doc_number and mt.doc_number != meta.doc_number:  # 《市…实施方案》(营商办发〔2021〕4号): the upper level's own plan
+            return False
+        return len(a) >= 8 and (a in b or b in a) and abs(len(a) - len(b)) <= 6
     return False
 
 

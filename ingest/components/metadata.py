@@ -576,9 +576,11 @@ def split_joint(name: str) -> list[str]:
     (中共中央宣传部, 国务院办公厅, 某市人民政府办公室) stay one."""
     for m in _SUFFIX_END.finditer(name):
         head, tail = name[:m.end()], name[m.end():]
-        if len(head) < 3 or len(tail) < 3 or _PARENT.search(head):
-            continue
         place = region_regex().match(tail)
+        if len(head) < 3 or len(tail) < 3:
+            continue
+        if _PARENT.search(head) and not (place and is_issuer_name(tail)):  # 中共北京市委北京市人民政府: two bodies
+            continue
         if place and re.fullmatch(r"(?:监管局|监管分局|分局|分行|办事处|特派办|监管办)", tail[place.end():]):
             continue  # a national system's local office: 国家金融监督管理总局湖南监管局
         if is_issuer_name(head) and is_issuer_name(tail) and has_place(head) and has_place(tail):
@@ -999,7 +1001,11 @@ _SELF_LEVEL = {"省": "provincial", "市": "municipal", "县": "county"}
 
 
 def self_named_level(text: str) -> str | None:
-    """The level a text gives itself by 我市/全市/本市 (or 省, 县), named at least twice and alone."""
+    """The level a text gives itself by 我市/全市/本市 (or 省, 县), named at least twice and alone; or once
+    where its basis sentence says whose plan it is (结合我县实际，制定本方案)."""
+    own = re.search(r"结合[我本]([省市县])(?:的)?实际", text[:4000])
+    if own:
+        return _SELF_LEVEL[own.group(1)]
     refs: dict[str, int] = {}
     for m in re.finditer(r"[我全本]([省市县])(?!场|民|委|政府|级|长)", text):
         refs[m.group(1)] = refs.get(m.group(1), 0) + 1

@@ -268,9 +268,21 @@ def clean_indicator(s: str) -> str:
     return s.strip("，,、:：；;——-") or s
 
 
+# a share "X(增加值)占Y比重": X is the subject a bare attribute after it (产值规模) takes
+_SHARE_OF = re.compile(r"^(?:全市|全省|全县|全区|全州)?([\u4e00-\u9fff]{2,12}?)(?:增加值|营业收入|营收|产值|收入)?占")
+
+
+# a five-year plan period a sentence reports on, and the year it ended
+_PLAN_PERIOD = re.compile(r"十([一二三四五六])五[”\"']?(?:期间|时期|以来)")
+_PLAN_END = {"一": 2010, "二": 2015, "三": 2020, "四": 2025, "五": 2030, "六": 2035}
+
+
 def sentence_has_past_year(sentence: str, goal_year: int | None) -> bool:
     """A sentence dated in the past (2016年,全市…) reports statistics; base years (比2016年) and
     due years (到2020年) do not count."""
+    for m in _PLAN_PERIOD.finditer(sentence):  # “十三五”期间…从5758名增至6006名, in a 2021—2025 plan
+        if goal_year is not None and _PLAN_END[m.group(1)] < goal_year - 1:
+            return True
     sentence = _rx()["baseline"].sub(" ", sentence)
     sentence = _rx()["year"].sub(" ", sentence)
     for m in _rx()["bare_year"].finditer(sentence):
@@ -364,6 +376,10 @@ def prose_candidates(text: str, goal: list, past: list, in_task, default_year: i
                 c.span_start = found[i - 1].span_start  # the span holds the borrowed subject too
             elif len(c.indicator) <= 4 and prev.find(c.indicator[:2]) > 0:
                 c.indicator = prev[: prev.find(c.indicator[:2])] + c.indicator  # 融资额 -> 知识产权质押融资额
+                c.span_start = found[i - 1].span_start
+            elif len(c.indicator) <= 4 and _SHARE_OF.search(prev):
+                # 核心产业增加值占地区生产总值比重达到10%，产值规模突破3500亿元: the share's subject
+                c.indicator = _SHARE_OF.search(prev).group(1) + c.indicator
                 c.span_start = found[i - 1].span_start
         # 到2029年，全市个体工商户发展质量明显提升，活跃度达到70%: a bare attribute takes the
         # subject the sentence opened with

@@ -79,3 +79,13 @@ def test_how_many_departments_issued_it_is_no_target():
             "某省市场监督管理局等10部门联合制定了《某省数据知识产权登记办法》，现予印发。\n")
     doc = extract(Source(path="t.txt", name="t.txt", text=text, media_type="text/plain", sha256="0"))
     assert doc.targets == ()
+
+
+
+def test_a_past_plan_period_reports_statistics():
+    """“十三五”期间…从3200名增至4100名 read in a 2021—2025 plan reports the past; in a 十三五 plan it is its own period."""
+    from policykg.ingest.components.targets import sentence_has_past_year
+    sentence = "“十三五”期间全县研发人员数从3200名增至4100名，人才总量达到5.3万人"
+    assert sentence_has_past_year(sentence, 2025)
+    assert not sentence_has_past_year(sentence, 2020)
+    assert not sentence_has_past_year("“十四五”期间，全县研发人员达到5000名", 2025)
