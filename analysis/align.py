@@ -762,7 +762,7 @@ def link_probability(model: dict, features: dict[str, np.ndarray]) -> np.ndarray
         z = np.full(shape, float(model["intercept"]))
         for name, mean, scale, coef in zip(model["features"], model["mean"], model["scale"], model["coef"]):
             z += coef * (features[name] - mean) / scale
-        return 1.0 / (1.0 + np.exp(-z))
+        return _logistic(z)
     x = np.stack([features[name].ravel() for name in model["features"]], 1)
     feature, threshold, left, right, leaf, value = _tree_arrays(model)
     n_trees, width = feature.shape
@@ -777,7 +777,13 @@ def link_probability(model: dict, features: dict[str, np.ndarray]) -> np.ndarray
         go_left = np.take(flat_x, cell + np.take(feature.ravel(), node)) <= np.take(threshold, node)
         node = np.where(inner, base + np.where(go_left, np.take(left, node), np.take(right, node)), node)
     z = float(model["baseline"]) + np.take(value, node).sum(1)
-    return (1.0 / (1.0 + np.exp(-z))).reshape(shape)
+    return _logistic(z).reshape(shape)
+
+
+
+def _logistic(z: np.ndarray) -> np.ndarray:
+    """1 / (1 + e^-z) written with tanh, which never overflows on far-off scores."""
+    return 0.5 * (1.0 + np.tanh(0.5 * np.asarray(z, dtype=float)))
 
 
 def _tree_arrays(model: dict) -> tuple[np.ndarray, ...]:
@@ -832,7 +838,7 @@ def align_block(index: Index, a: list[int], b: list[int], key_pairs: set[tuple[i
         chosen = c >= p.link_threshold
         same = (best_row[:, None] == np.arange(len(b))[None, :]) & (best_col[None, :] == np.arange(len(a))[:, None])
         same &= c >= p.link_threshold + p.same_threshold
-        scores = 1.0 / (1.0 + np.exp(-(c - p.link_threshold) / p.score_scale))
+        scores = _logistic((c - p.link_threshold) / p.score_scale)
     ms = index.measures
     links = []
     for x, y in zip(*np.nonzero(chosen)):
