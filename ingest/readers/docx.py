@@ -33,7 +33,7 @@ def read_docx(raw: bytes, path: str) -> tuple[str, tuple, tuple]:
         from docx.table import Table
 
         document = docx.Document(io.BytesIO(raw))
-        numbering = Numbering(_part_element(document, "numbering_part"), _part_element(document, "styles_part"))
+        numbering = Numbering(_numbering_element(document), document.styles.element)
         lines: list[str] = []
         tables = []
         for element in _blocks(document.element.body):
@@ -120,12 +120,15 @@ def _blocks(body):
             stack.extend(reversed(list(element.iterchildren())))
 
 
-def _part_element(document, name: str):
-    """The XML root of the numbering or styles part, None when the package has none."""
-    try:
-        return getattr(document.part, name).element
-    except (KeyError, NotImplementedError, AttributeError):
-        return None
+def _numbering_element(document):
+    """The XML root of the numbering part, None when the package has none (python-docx
+    would add an empty one: look at the package's relationships instead)."""
+    from docx.opc.constants import RELATIONSHIP_TYPE as RT
+
+    for rel in document.part.rels.values():
+        if rel.reltype == RT.NUMBERING and not rel.is_external:
+            return rel.target_part.element
+    return None
 
 
 def _rows(table) -> list[list[str]]:
