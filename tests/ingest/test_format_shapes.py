@@ -1,0 +1,34 @@
+"""The same constructed document, in the shapes other formats give its text, gives the same record.
+
+A .txt keeps blank lines between paragraphs; the text read from a .docx, a PDF or an HTML page
+has none (one line per paragraph). Rules that look at neighbouring lines must not read the two
+shapes differently."""
+from __future__ import annotations
+
+from pathlib import Path
+
+from policykg.ingest.pipeline import as_record, ingest_file
+
+REPOST = [
+    "青川发布2024年青川市专利转化专项行动工作要点",
+    "时间:2024-04-02 来源:青川市知识产权局 阅读:356",
+    "青川市知识产权工作领导小组于2024年3月18日印发《2024年青川市专利转化专项行动工作要点》,全文如下:",
+    "2024年青川市专利转化专项行动工作要点",
+    "为推动高校院所专利向中小企业转移转化,结合本市实际,制定本要点。",
+    "一、梳理存量专利",
+    "1.组织高校院所开展存量专利盘点,筛选具有市场前景的专利进入转化清单。(市知识产权局、市教育局按职责分工负责)",
+    "2.建立专利转化需求库,每季度组织一次供需对接活动。(市科技局负责)",
+]
+
+
+def record(path: Path) -> dict:
+    return {k: v for k, v in as_record(ingest_file(path)).items() if k != "source"}
+
+
+def test_repost_news_line_keeps_headline_apart_without_blank_lines(tmp_path):
+    spaced, dense = tmp_path / "spaced.txt", tmp_path / "dense.txt"
+    spaced.write_text("\n\n".join(REPOST) + "\n", encoding="utf-8")
+    dense.write_text("\n".join(REPOST) + "\n", encoding="utf-8")
+    expected = record(spaced)
+    assert expected["document"]["issuers"] == ["青川市知识产权工作领导小组"]
+    assert record(dense) == expected
