@@ -120,7 +120,7 @@ def _pages(raw: bytes, path: str) -> list[list[_Line]]:
 _PRINT_FURNITURE = re.compile(
     r"^\s*(?:\d{1,2}/\d{1,2}/\d{2,4},?\s*\d{1,2}:\d{2}(?::\d{2})?\s*(?:[AP]M|上午|下午)?"
     r"|\d{4}[/-]\d{1,2}[/-]\d{1,2}\s*(?:上午|下午)?\s*\d{1,2}:\d{2}"
-    r"|(?:https?|file|ﬁle)://\S*)", re.I)
+    r"|(?:https?|file|ﬁle)://\S*|about:\S+)", re.I)
 
 
 def _drop_running(pages: list[list[_Line]], heights: list[float]) -> list[list[_Line]]:
@@ -139,8 +139,20 @@ def _drop_running(pages: list[list[_Line]], heights: list[float]) -> list[list[_
         for key in {shape(ln.text) for ln in page if in_band(ln, height)}:
             counts[key] = counts.get(key, 0) + 1
     repeated = {k for k, n in counts.items() if len(pages) >= 2 and n >= max(2, (len(pages) + 1) // 2)}
-    return [[ln for ln in page if not (in_band(ln, height) and (shape(ln.text) in repeated or _PRINT_FURNITURE.match(ln.text)))]
-            for page, height in zip(pages, heights)]
+    body = statistics.median([ln.y1 - ln.y0 for page in pages for ln in page] or [0])
+
+    def printed_band(page: list[_Line], height: float, top: bool) -> bool:
+        """The band holds a browser's date/time or address: its small print (the page title,
+        wrapped or not) is the browser's too, even on a one-page print where nothing repeats."""
+        return any(in_band(ln, height) and (ln.y1 > height / 2) == top and _PRINT_FURNITURE.match(ln.text) for ln in page)
+
+    out = []
+    for page, height in zip(pages, heights):
+        bands = {True: printed_band(page, height, True), False: printed_band(page, height, False)}
+        out.append([ln for ln in page if not (in_band(ln, height) and (
+            shape(ln.text) in repeated or _PRINT_FURNITURE.match(ln.text)
+            or bands[ln.y1 > height / 2] and ln.y1 - ln.y0 < 0.8 * body))])
+    return out
 
 
 def _drop_page_numbers(lines: list[_Line], height: float) -> list[_Line]:
