@@ -32,3 +32,27 @@ def test_repost_news_line_keeps_headline_apart_without_blank_lines(tmp_path):
     expected = record(spaced)
     assert expected["document"]["issuers"] == ["青川市知识产权工作领导小组"]
     assert record(dense) == expected
+
+
+PLAN = [
+    "青川市商标品牌培育工作方案",
+    "为提升本市商标品牌影响力，制定本方案。",
+    "一、重点任务",
+    "1.培育区域公用品牌。围绕茶叶、竹编等特色产业注册集体商标。",
+    "2.保护老字号商标。建立老字号商标名录并开展维权援助。",
+    "附件：重点任务分工",
+]
+TASKS = [["序号", "任务", "牵头单位", "配合单位"],
+         ["1", "培育区域公用品牌", "市市场监管局", "市农业农村局、市商务局"],
+         ["2", "保护老字号商标", "市商务局", "市市场监管局"]]
+
+
+def test_markdown_pipe_table_reads_as_the_task_table_of_its_text(tmp_path):
+    txt, md = tmp_path / "plan.txt", tmp_path / "plan.md"
+    txt.write_text("\n".join(PLAN + ["\t".join(row) for row in TASKS]) + "\n", encoding="utf-8")
+    rows = ["| " + " | ".join(row) + " |" for row in TASKS]
+    md.write_text("\n\n".join(PLAN) + "\n\n" + "\n".join([rows[0], "|---|---|---|---|", *rows[1:]]) + "\n",
+                  encoding="utf-8")
+    expected = record(txt)
+    assert any(m["support"] for m in expected["measures"])
+    assert record(md) == expected
