@@ -234,6 +234,10 @@ def _wrapped_across(lines, noise, i: int) -> bool:
     after = next((raw.strip() for (_, _, raw), n in zip(lines[i + 1:], noise[i + 1:]) if not n and raw.strip()), "")
     if len(before) < 20 or not after or before[-1] in "。；;：:！!？?)）":
         return False
+    # a repost's 时间/来源/阅读 line sits under its headline, never inside a wrapped line (in a .docx
+    # or a PDF the two stand without the blank lines a .txt keeps between them)
+    if len(_rx()["news_meta"].findall(lines[i][2])) >= 2:
+        return False
     return not re.match(r"(?:\d{1,2}[.．、]|[（(][一二三四五六七八九十]{1,3}[)）]|[一二三四五六七八九十]{1,3}、|第[一二三四五六七八九十百]+[章条节])", after)
 
 

@@ -19,14 +19,14 @@ from .common import decode_text as decode_text
 from .docx import read_docx
 from .html import read_html
 from .pdf import read_pdf
-from .txt import read_txt
+from .txt import read_md, read_txt
 
 Reader = Callable[[bytes, str], tuple[str, tuple, tuple]]
 
 # suffix -> (media type, reader)
 READERS: dict[str, tuple[str, Reader]] = {
     ".txt": ("text/plain", read_txt),
-    ".md": ("text/markdown", read_txt),
+    ".md": ("text/markdown", read_md),
     ".html": ("text/html", read_html),
     ".htm": ("text/html", read_html),
     ".docx": ("application/vnd.openxmlformats-officedocument.wordprocessingml.document", read_docx),

@@ -1,5 +1,7 @@
 """Word .docx via python-docx: body paragraphs and tables in document order.
 
+Paragraph text is read as Word shows it (``docx_text``): runs inside insertions, content
+controls and fields, the labels of Word's automatic numbering (一、 （一） 1.), text boxes.
 Tables become tab-separated rows in the text (merged cells repeated, as Word shows them
 spanning); task tables (序号 / 重点任务 / 牵头单位 ...) also go into ``tables``. Headers
 and footers (page numbers) are not part of the body, so they never reach the text.
@@ -13,7 +15,8 @@ import zlib
 
 from ..errors import IngestError
 from ..limits import limits, over
-from .common import clean_cell, is_task_table, lines_text
+from .common import clean_cell, header_columns, is_task_table, lines_text
+from .docx_text import Numbering, paragraph_text, text_boxes
 
 _OLE_MAGIC = b"\xd0\xcf\x11\xe0"
 
@@ -28,15 +31,19 @@ def read_docx(raw: bytes, path: str) -> tuple[str, tuple, tuple]:
     try:
         import docx
         from docx.table import Table
-        from docx.text.paragraph import Paragraph
 
         document = docx.Document(io.BytesIO(raw))
+        numbering = Numbering(_numbering_element(document), document.styles.element)
         lines: list[str] = []
         tables = []
         for element in _blocks(document.element.body):
             tag = element.tag.rsplit("}", 1)[-1]
             if tag == "p":
-                lines.extend(line.strip() for line in Paragraph(element, document).text.split("\n"))
+                for box in text_boxes(element):
+                    lines.extend(line.strip() for line in paragraph_text(box).split("\n"))
+                text = paragraph_text(element)
+                label = numbering.label(element) if text.strip() else ""
+                lines.extend(line.strip() for line in (label + text.lstrip()).split("\n"))
             elif tag == "tbl":
                 rows = _rows(Table(element, document))
                 lines.extend("\t".join(row) for row in rows)
@@ -113,10 +120,42 @@ def _blocks(body):
             stack.extend(reversed(list(element.iterchildren())))
 
 
+def _numbering_element(document):
+    """The XML root of the numbering part, None when the package has none (python-docx
+    would add an empty one: look at the package's relationships instead)."""
+    from docx.opc.constants import RELATIONSHIP_TYPE as RT
+
+    for rel in document.part.rels.values():
+        if rel.reltype == RT.NUMBERING and not rel.is_external:
+            return rel.target_part.element
+    return None
+
+
 def _rows(table) -> list[list[str]]:
-    rows = []
+    rows: list[list[str]] = []
+    names: set[int] = set()  # columns of agency names (牵头单位 / 配合单位 of a task table)
     for row in table.rows:
-        cells = [clean_cell(cell.text) for cell in row.cells]
+        cells = [clean_cell(_cell_text(cell, i in names)) for i, cell in enumerate(row.cells)]
         if any(cells):
+            if not rows:
+                columns = header_columns(cells)
+                names = {columns[role] for role in ("lead", "support") if role in columns}
             rows.append(cells)
     return rows
+
+
+def _cell_text(cell, names: bool) -> str:
+    """A cell's paragraphs joined. In a column of agency names, a paragraph ending a name
+    (市科技局 / 市财政局, one name per line as typed in Word) is a list item: joined with 、 so
+    the names stay apart; anything else (a name wrapped with Enter, 市农业 / 农村局) runs on."""
+    parts = [paragraph_text(p).strip() for p in cell._tc.iter(f"{_W}p")]
+    parts = [part for part in parts if part]
+    text = parts[0] if parts else ""
+    for part in parts[1:]:
+        ends_name = names and text[-1:] in NAME_END and part[:1] not in "、，,；;（("
+        text += ("、" if ends_name else "\n") + part
+    return text
+
+
+_W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
+NAME_END = set("局委厅办部院会处室府署站所队司心行")

@@ -32,6 +32,27 @@ _NEW_BLOCK = re.compile(r"^\s*(?:[一二三四五六七八九十百]+、|[（(][
 # pdfminer puts a space into gaps that justification widened; Chinese text has none there.
 _JUSTIFY_GAP = re.compile(r"(?<=[\u2e80-\u9fff\u3000-\u303f\uff00-\uffef]) +| +(?=[\u2e80-\u9fff\u3000-\u303f\uff00-\uffef])")
 _CJK = re.compile(r"[\u2e80-\u9fff\u3000-\u303f\uff00-\uffef]")
+# 第一条 为… / 第一章 总则: the space after an article or chapter label is the document's own
+_ARTICLE_LABEL = re.compile(r"^\s*第[一二三四五六七八九十百零〇\d]+[章节条]")
+
+
+def _label_gap(line, char_type) -> bool:
+    """Whether an article or chapter label opening the line stands apart from what follows by a
+    visible gap (pdfminer writes no space for a narrow one): 第一条 为… is no 第一条为…"""
+    chars = [c for c in line if isinstance(c, char_type)]
+    m = _ARTICLE_LABEL.match("".join(c.get_text() for c in chars).translate(RADICALS))
+    if not m or m.end() >= len(chars):
+        return False
+    last, nxt = chars[m.end() - 1], chars[m.end()]
+    return nxt.get_text().isspace() or nxt.x0 - last.x1 > 0.15 * max(last.width, 1e-6)
+
+
+def _close_gaps(text: str, label_gap: bool = False) -> str:
+    """Drop the spaces justification put between CJK characters, keeping the one after a label."""
+    label = _ARTICLE_LABEL.match(text) if label_gap else None
+    if label:
+        return text[:label.end()] + " " + _JUSTIFY_GAP.sub("", text[label.end():].lstrip())
+    return _JUSTIFY_GAP.sub("", text)
 
 
 @contextmanager
@@ -66,7 +87,7 @@ class _Line:
 
 def _pages(raw: bytes, path: str) -> list[list[_Line]]:
     from pdfminer.high_level import extract_pages
-    from pdfminer.layout import LAParams, LTTextContainer, LTTextLine
+    from pdfminer.layout import LAParams, LTChar, LTTextContainer, LTTextLine
     from pdfminer.pdfdocument import PDFEncryptionError, PDFPasswordIncorrect
 
     pages, heights = [], []
@@ -79,7 +100,7 @@ def _pages(raw: bytes, path: str) -> list[list[_Line]]:
                     item = stack.pop()
                     if isinstance(item, LTTextLine):
                         # radicals mapped here already: 一、 and （一） must be seen as such when joining lines
-                        text = _JUSTIFY_GAP.sub("", item.get_text().strip()).translate(RADICALS)
+                        text = _close_gaps(item.get_text().strip().translate(RADICALS), _label_gap(item, LTChar))
                         if text:
                             lines.append(_Line(*item.bbox, text))
                     elif isinstance(item, LTTextContainer):
@@ -99,7 +120,7 @@ def _pages(raw: bytes, path: str) -> list[list[_Line]]:
 _PRINT_FURNITURE = re.compile(
     r"^\s*(?:\d{1,2}/\d{1,2}/\d{2,4},?\s*\d{1,2}:\d{2}(?::\d{2})?\s*(?:[AP]M|上午|下午)?"
     r"|\d{4}[/-]\d{1,2}[/-]\d{1,2}\s*(?:上午|下午)?\s*\d{1,2}:\d{2}"
-    r"|(?:https?|file|ﬁle)://\S*)", re.I)
+    r"|(?:https?|file|ﬁle)://\S*|about:\S+)", re.I)
 
 
 def _drop_running(pages: list[list[_Line]], heights: list[float]) -> list[list[_Line]]:
@@ -118,8 +139,20 @@ def _drop_running(pages: list[list[_Line]], heights: list[float]) -> list[list[_
         for key in {shape(ln.text) for ln in page if in_band(ln, height)}:
             counts[key] = counts.get(key, 0) + 1
     repeated = {k for k, n in counts.items() if len(pages) >= 2 and n >= max(2, (len(pages) + 1) // 2)}
-    return [[ln for ln in page if not (in_band(ln, height) and (shape(ln.text) in repeated or _PRINT_FURNITURE.match(ln.text)))]
-            for page, height in zip(pages, heights)]
+    body = statistics.median([ln.y1 - ln.y0 for page in pages for ln in page] or [0])
+
+    def printed_band(page: list[_Line], height: float, top: bool) -> bool:
+        """The band holds a browser's date/time or address: its small print (the page title,
+        wrapped or not) is the browser's too, even on a one-page print where nothing repeats."""
+        return any(in_band(ln, height) and (ln.y1 > height / 2) == top and _PRINT_FURNITURE.match(ln.text) for ln in page)
+
+    out = []
+    for page, height in zip(pages, heights):
+        bands = {True: printed_band(page, height, True), False: printed_band(page, height, False)}
+        out.append([ln for ln in page if not (in_band(ln, height) and (
+            shape(ln.text) in repeated or _PRINT_FURNITURE.match(ln.text)
+            or bands[ln.y1 > height / 2] and ln.y1 - ln.y0 < 0.8 * body))])
+    return out
 
 
 def _drop_page_numbers(lines: list[_Line], height: float) -> list[_Line]:
@@ -153,7 +186,8 @@ def _paragraphs(pages: list[list[_Line]]) -> list[str]:
             ln = row[0]
             joins = (previous is not None
                      and previous.x1 >= right - 2.2 * char  # the line above ran to the margin
-                     and ln.x0 <= left + 0.6 * char  # this one is not indented
+                     and ln.x0 <= left + 1.2 * char  # not indented (a paragraph indents 2 characters; justified
+                     # CJK print sets a line opening with 《 or “ up to a character in)
                      and not _NEW_BLOCK.match(ln.text))
             joins = joins or (previous is not None and _continues_centered(previous, ln, left, right, char))
             if joins:
