@@ -178,6 +178,8 @@ def _paragraphs(text: str, rules: Rules) -> tuple[list[Para], int]:
     body_end = len(text)
     seen_item = False
     for start, end, style, number, body, bulleted in _lines(text, rules):
+        if not paras and style and style.startswith("md"):
+            style = None  # a page's opening # headline is its title line, read as the .txt would read it
         if seen_item and rules.end.search(text[start:end]):
             body_end = start
             break

@@ -56,3 +56,21 @@ def test_markdown_pipe_table_reads_as_the_task_table_of_its_text(tmp_path):
     expected = record(txt)
     assert any(m["support"] for m in expected["measures"])
     assert record(md) == expected
+
+
+NEWS = [
+    "青川市商标品牌指导站建设迎来新部署",
+    "记者从青川市市场监管局获悉，全市将在今年新建一批商标品牌指导站，为中小企业提供商标注册、运用和保护的一站式服务。",
+    "据介绍，指导站将设在产业园区和特色小镇，由市场监管部门会同行业协会共同运营，并定期组织企业开展商标知识培训。",
+    "下一步，青川市还将推动指导站与知识产权维权援助机构对接，帮助企业应对商标侵权纠纷。",
+]
+
+
+def test_markdown_headline_over_news_prose_is_the_title_not_a_measure(tmp_path):
+    """A page saved as Markdown marks its headline with #; the text under it is news prose, as in the .txt."""
+    txt, md = tmp_path / "news.txt", tmp_path / "news.md"
+    txt.write_text("\n\n".join(NEWS) + "\n", encoding="utf-8")
+    md.write_text("# " + "\n\n".join(NEWS) + "\n", encoding="utf-8")
+    expected = record(txt)
+    assert expected["measures"] == []
+    assert record(md)["measures"] == []
