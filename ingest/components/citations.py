@@ -39,6 +39,7 @@ def _rx():
         "paren_after": re.compile(r"\s*[(（]\s*(?P<inner>[^()（）]{4,80}?)\s*[)）]"),
         "basis_cue": re.compile(alternation("citations", "BASIS_CUE")),
         "basis_end": re.compile(alternation("citations", "BASIS_END")),
+        "basis_lead": re.compile(alternation("citations", "BASIS_LEAD")),
         "not_document": re.compile(alternation("citations", "NOT_A_DOCUMENT")),
         "preamble_end": re.compile(alternation("citations", "PREAMBLE_END"), re.M),
         "printed": re.compile(rules_by_label("metadata", "NOTICE_BODY")[0].regex),
@@ -110,9 +111,12 @@ def mark_implements(text: str, mentions: list[Mention], zones: list[tuple[int, i
             # a verb inside a quoted title (《关于确定…的通知》) says nothing of this text
             ends = [e.start() for e in rx["basis_end"].finditer(text, cue.end(), s1)
                     if not any(mt.start <= e.start() < mt.end for mt in mentions)]
-            if not ends:
+            if ends:
+                limit = ends[-1]
+            elif rx["basis_lead"].search(text, s0, cue.start()):  # 总体要求是：深入贯彻《…》，…
+                limit = s1
+            else:
                 continue
-            limit = ends[-1]
             for mt in mentions:
                 if cue.start() <= mt.start < limit and mt.start >= s0:
                     # a title right after the end verb is the document's own name
@@ -149,6 +153,9 @@ def fold_aliases(text: str, mentions: list[Mention]) -> list[Mention]:
     return out
 
 
+_PRINTING_NOTICE = re.compile(r"关于(?:印发|转发|发布)(.+)的通知")
+
+
 def is_self(mt: Mention, meta: DocumentMeta) -> bool:
     if mt.doc_number and meta.doc_number and mt.doc_number == meta.doc_number:
         return True
@@ -157,7 +164,8 @@ def is_self(mt: Mention, meta: DocumentMeta) -> bool:
         for issuer in meta.issuers:  # 《某市人民政府办公厅关于…的通知》 names the document with its issuer
             if a.startswith(title_key(issuer)) and not b.startswith(title_key(issuer)):
                 a = a[len(title_key(issuer)):]
-        if a == b:
+        printed = _PRINTING_NOTICE.fullmatch(a)  # 《…关于印发〈本方案〉的通知》: the notice that prints this text
+        if a == b or (printed and printed.group(1) == b):
             return True
         if mt.doc_number and mt.doc_number != meta.doc_number:  # 《市…实施方案》(营商办发〔2021〕4号): the upper level's own plan
             return False
