@@ -249,6 +249,22 @@ def test_read_model_follows_the_store(tmp_path, corpus_dir):
     assert len(first) == 1 and len(second) == 2
 
 
+def test_read_model_targets_name_their_measure_or_none(server, store):
+    """A target inside a measure names that measure; one in a goals paragraph names none (never its
+    document, which also holds it)."""
+    import sqlite3
+
+    db = store.with_name(store.name + ".workbench.sqlite")  # built by the server
+    with sqlite3.connect(f"file:{db}?mode=ro", uri=True) as con:
+        measures = {mid: (src, start, end) for mid, src, start, end in
+                    con.execute('SELECT id, source, start, "end" FROM measures')}
+        targets = con.execute('SELECT measure, source, start, "end" FROM targets').fetchall()
+    assert any(t[0] is None for t in targets) and any(t[0] is not None for t in targets)
+    for measure, source, start, end in targets:
+        inside = [mid for mid, (src, a, b) in measures.items() if src == source and a <= start and end <= b]
+        assert measure in inside if measure is not None else not inside, (measure, source, start)
+
+
 # ---------------------------------------------------------------------------- pages and downloads (HTTP)
 
 
