@@ -741,7 +741,7 @@ def pair_features(index: Index, a: list[int], b: list[int]) -> tuple[dict[str, n
     for name in COMPONENTS:
         m = raw[name].astype(np.float64)
         out[name] = m
-        out[name + "_csls"] = 2 * m - np.sort(m, 1)[:, -k:].mean(1)[:, None] - np.sort(m, 0)[-k:, :].mean(0)[None, :]
+        out[name + "_csls"] = _csls(m, k)
     c = out["sim_csls"]
     rank_row = (c[:, None, :] > c[:, :, None]).sum(2)
     rank_col = (c[:, None, :] > c[None, :, :]).sum(0)
@@ -751,6 +751,11 @@ def pair_features(index: Index, a: list[int], b: list[int]) -> tuple[dict[str, n
     out.update(rank_best=1 / (1 + np.minimum(rank_row, rank_col)), rank_worst=1 / (1 + np.maximum(rank_row, rank_col)),
                mutual=mutual.astype(np.float64), gap_best=np.maximum(gap_row, gap_col), gap_worst=np.minimum(gap_row, gap_col))
     return out, c, mutual
+
+
+def _csls(m: np.ndarray, k: int) -> np.ndarray:
+    """Hubness-corrected similarity: 2·m − the mean of each row's and each column's k best."""
+    return 2 * m - np.sort(m, 1)[:, -k:].mean(1)[:, None] - np.sort(m, 0)[-k:, :].mean(0)[None, :]
 
 
 def link_probability(model: dict, features: dict[str, np.ndarray]) -> np.ndarray:
@@ -778,7 +783,6 @@ def link_probability(model: dict, features: dict[str, np.ndarray]) -> np.ndarray
         node = np.where(inner, base + np.where(go_left, np.take(left, node), np.take(right, node)), node)
     z = float(model["baseline"]) + np.take(value, node).sum(1)
     return _logistic(z).reshape(shape)
-
 
 
 def _logistic(z: np.ndarray) -> np.ndarray:
@@ -833,7 +837,7 @@ def align_block(index: Index, a: list[int], b: list[int], key_pairs: set[tuple[i
         ai, bi = np.array(a), np.array(b)
         s = index.sim(ai, bi)
         k = max(1, min(p.csls_k, len(a), len(b)))
-        c = 2 * s - np.sort(s, 1)[:, -k:].mean(1)[:, None] - np.sort(s, 0)[-k:, :].mean(0)[None, :]
+        c = _csls(s, k)
         best_row, best_col = c.argmax(1), c.argmax(0)
         chosen = c >= p.link_threshold
         same = (best_row[:, None] == np.arange(len(b))[None, :]) & (best_col[None, :] == np.arange(len(a))[:, None])

@@ -166,7 +166,7 @@ def decide(backend: Backend, wanted: str, decision: str, grade: str | None = Non
         grade = current_grade(backend, a, b) or "partial"
     created = (now or dt.datetime.now(dt.timezone.utc)).isoformat()  # microseconds: two decisions in one second keep their order
     graph = review_graph_iri(ka, kb)
-    backend.drop_graph(REVIEW_GRAPH + link_id(a, b))  # a decision stored before links were keyed by measure keys
+    backend.drop_graph(review_graph_iri(a, b))  # a decision stored before links were keyed by measure keys
     _write_decision(backend, graph, (a, b), (ka, kb), decision, grade, created, note)
     return {"id": link_id(ka, kb), "measure_a": a, "measure_b": b, "decision": decision, "grade": grade, "created": created,
             "note": note, "graph": graph}
@@ -213,7 +213,7 @@ def clear(backend: Backend, wanted: str) -> str:
     """Drop the decision on a link (the aligner's grade stands again); returns the link id."""
     a, b, ka, kb = find_link(backend, wanted)
     backend.drop_graph(review_graph_iri(ka, kb))
-    backend.drop_graph(REVIEW_GRAPH + link_id(a, b))  # a decision stored before links were keyed by measure keys
+    backend.drop_graph(review_graph_iri(a, b))  # a decision stored before links were keyed by measure keys
     return link_id(ka, kb)
 
 
