@@ -378,8 +378,11 @@ def test_counterparts_coverage_gaps_diffusion_prefer_the_decisions_on_virtuoso(v
         assert rejected["right_measure"] not in counterparts
         grades = {r["counterpart"]: r["grade"] for r in run_query(backend, "measure_counterparts", {"measure": regraded["left_measure"]}).records()}
         assert grades[regraded["right_measure"]] == "same"
-        # upstream_coverage is left out: on Virtuoso it finds no local measure even without any
-        # decision (it did so before decisions were read; see the report of issue 19)
+        coverage = {(r["upstream_measure"], r["local_measure"]): r["grade"]
+                    for r in run_query(backend, "upstream_coverage", {"upstream": up}).records()}
+        assert (rejected["left_measure"], rejected["right_measure"]) not in coverage
+        assert coverage[(regraded["left_measure"], regraded["right_measure"])] == "same"
+        assert sum(1 for _, local in coverage if local) > 2  # the run's other links are there too
         gaps = {r["upstream_measure"] for r in run_query(backend, "implementation_gaps", {"upstream": up}).records()}
         assert rejected["left_measure"] in gaps and regraded["left_measure"] not in gaps
         diffusion = {r["measure"] for r in run_query(backend, "measure_diffusion").records()}
