@@ -24,7 +24,7 @@ from ..text import squash
 
 RULE_KEYS = {"label", "id", "regex", "note"}
 RULE_LABELS = {"MARKER", "ARTICLE", "SKIP_SECTION", "SAFEGUARD_SECTION", "SAFEGUARD_ITEM", "SKIP_MEASURE", "END", "BULLET",
-               "RUN_ON_BREAK", "TASK_HEADING", "PAGE_MARK", "ROLE_NOTE"}
+               "RUN_ON_BREAK", "TASK_HEADING", "PAGE_MARK", "ROLE_NOTE", "SKIP_ARTICLE"}
 SECTION_STYLES = {"cn_dun", "chapter"}  # numbering styles of top-level sections
 SAFEGUARD_CATEGORY = "保障措施"
 HEADING_MAX = 40  # longest first sentence still read as a paragraph's heading
@@ -52,6 +52,7 @@ class Rules:
     task_heading: re.Pattern | None = None
     page_mark: re.Pattern | None = None
     role_note: re.Pattern | None = None  # （由市科技局牵头） closing a heading: an assignment, not heading text
+    skip_article: re.Pattern | None = None  # an article that sets out no measure (principle, eligibility, procedure)
 
 
 @lru_cache(maxsize=None)
@@ -71,6 +72,7 @@ def load_rules(path: str | None = None) -> Rules:
         task_heading=alternation(rows, "TASK_HEADING"),
         page_mark=alternation(rows, "PAGE_MARK"),
         role_note=alternation(rows, "ROLE_NOTE"),
+        skip_article=alternation(rows, "SKIP_ARTICLE"),
     )
 
 
@@ -348,7 +350,12 @@ def find_structure(text: str) -> tuple[tuple[Section, ...], tuple[Measure, ...]]
     for node in nodes:
         if any(_skipped(n, rules) for n in [node, *ancestors(node)]):
             continue
-        if node.children:
+        if any(a.style == "article" for a in ancestors(node)):
+            continue  # （一）（二） inside 第三条: the article's own list (conditions, cases), not measures of their own
+        if node.style == "article" and rules.skip_article is not None and (
+                rules.skip_article.search(node.heading) or rules.skip_article.search(_opening(text, node))):
+            continue
+        if node.children and node.style != "article":
             continue
         minimum = 1 if (node.style in SECTION_STYLES or node.style.startswith("md")) and not node.inline_body else 2
         heads = _heading_paras(text, node, rules, minimum) if node.style != "article" else None
