@@ -79,7 +79,8 @@ def _rx():
         "growth_only": re.compile(rules_by_label("targets", "GROWTH_ONLY")[0].regex),
         "trim": re.compile(rules_by_label("targets", "INDICATOR_TRIM")[0].regex),
         "periods": ids_by_match("targets", "PERIOD_NAME"),
-        "plan_period": re.compile(r"(?P<a>20\d\d)\s*[-—–－~至到]\s*(?P<b>20\d\d)\s*年"),
+        # 2019-2021年, or a title's (2023—2025) with no 年
+        "plan_period": re.compile(r"(?P<a>20\d\d)\s*(?:年\s*)?[-—–－~至到]\s*(?P<b>20\d\d)\s*(?:年|(?=[)）]))"),
         "baseline_value": re.compile(rules_by_label("targets", "BASELINE_VALUE")[0].regex),
         "duration": re.compile(rules_by_label("targets", "DURATION")[0].regex),
         "goal_marker": re.compile(alternation("targets", "GOAL_MARKER")),
@@ -211,6 +212,16 @@ def plan_end_year(text: str, meta: DocumentMeta) -> int | None:
     return None
 
 
+def plan_start_year(text: str, meta: DocumentMeta) -> int | None:
+    """The first year of the plan's period (2022 of 2022—2024年), from its title or its head."""
+    head = re.sub(r"《[^《》]*》", lambda m: " " * len(m.group(0)), text[:600])
+    for source in (meta.title or _untitled_head(text), head):
+        m = _rx()["plan_period"].search(source or "")
+        if m:
+            return int(m.group("a"))
+    return None
+
+
 _PLAN_LINE = re.compile(r"计划|要点|方案|重点工作|任务|规划|政策|措施|意见")
 
 
@@ -261,6 +272,7 @@ def clean_indicator(s: str) -> str:
     s = squash(s)
     s = re.sub(r"^(?:到|至|力争到)20\d\d年(?:底|末)?", "", s)
     s = re.sub(r"^\d{1,2}[.．、](?!\d)", "", s)  # 1.每万人口发明专利拥有量达到12件: the list number
+    s = re.sub(r"^(?:[(（][一二三四五六七八九十\d]{1,3}[)）]|[一二三四五六七八九十]{1,3}、)", "", s)  # （一）新增注册商标…
     s = _rx()["trim"].sub("", s)
     s = re.sub(r"[的在]$", "", s)
     s = re.sub(r"(?<=[\u4e00-\u9fff]{2})(?:提升|提高|增加|增长|上升|下降|降低)(?:至|到)$", "", s)  # 占比提升至44%: the indicator is 占比
@@ -277,9 +289,10 @@ _PLAN_PERIOD = re.compile(r"十([一二三四五六])五[”\"']?(?:期间|时�
 _PLAN_END = {"一": 2010, "二": 2015, "三": 2020, "四": 2025, "五": 2030, "六": 2035}
 
 
-def sentence_has_past_year(sentence: str, goal_year: int | None) -> bool:
+def sentence_has_past_year(sentence: str, goal_year: int | None, floor_year: int | None = None) -> bool:
     """A sentence dated in the past (2016年,全市…) reports statistics; base years (比2016年) and
-    due years (到2020年) do not count."""
+    due years (到2020年) do not count, nor (``floor_year``, the plan's first year) a year of the
+    plan's own period."""
     for m in _PLAN_PERIOD.finditer(sentence):  # “十三五”期间…从5758名增至6006名, in a 2021—2025 plan
         if goal_year is not None and _PLAN_END[m.group(1)] < goal_year - 1:
             return True
@@ -287,13 +300,16 @@ def sentence_has_past_year(sentence: str, goal_year: int | None) -> bool:
     sentence = _rx()["year"].sub(" ", sentence)
     for m in _rx()["bare_year"].finditer(sentence):
         y = int(m.group("year"))
+        if floor_year is not None and floor_year <= y <= (goal_year or y):
+            continue
         if goal_year is None or y < goal_year - 1:
             return True
     return False
 
 
 def prose_candidates(text: str, goal: list, past: list, in_task, default_year: int | None,
-                     base_year: int | None = None, task_starts: list[int] = (), free_text: bool = False) -> list[Candidate]:
+                     base_year: int | None = None, task_starts: list[int] = (), free_text: bool = False,
+                     start_year: int | None = None) -> list[Candidate]:
     """Goals stated in sentences; ``base_year`` (the document's year) dates 三年内-style goals."""
     rx = _rx()
     out: list[Candidate] = []
@@ -333,11 +349,14 @@ def prose_candidates(text: str, goal: list, past: list, in_task, default_year: i
         if not matches and not multiples and not durations:
             continue
         year_m = list(rx["year"].finditer(sent))
-        if sentence_has_past_year(sent, default_year) or rx["past_sentence"].search(sent):
+        # 2023年，全县新建…300个以上 in the goals part of a 2023—2025 plan: that year's step
+        step = _STEP_YEAR.match(sent) if in_goal and start_year and not year_m else None
+        step_year = int(step.group(1)) if step and start_year <= int(step.group(1)) <= (default_year or 0) else None
+        if sentence_has_past_year(sent, default_year, start_year if step_year else None) or rx["past_sentence"].search(sent):
             continue
         relative = rx["relative_year"].search(sent) if base_year and not year_m else None
         found: list[Candidate] = []
-        year = zone_year(text, s0, goal) or default_year
+        year = step_year or zone_year(text, s0, goal) or default_year
         for m in matches:
             cand = _candidate(text, sent, s0, m, year_m, year)
             if cand:
@@ -401,6 +420,9 @@ def prose_candidates(text: str, goal: list, past: list, in_task, default_year: i
     return out
 
 
+_STEP_YEAR = re.compile(r"\s*(20\d\d)\s*年(?:底|末)?\s*[，,]")
+
+
 def _goal_said(text: str, a: int, b: int) -> bool:
     """Whether text[a:b] says a goal: a goal marker in a sentence that does not report the past
     (提前实现“十四五”规划预期的12件目标 reports it reached)."""
@@ -422,7 +444,14 @@ def zone_year(text: str, pos: int, goal) -> int | None:
     if not starts:
         return None
     found = [int(m.group("year")) for m in _rx()["year"].finditer(text, min(starts), pos)]
-    return found[-1] if found else None
+    if found:
+        return found[-1]
+    for a in sorted(starts, reverse=True):  # 一、2024年全州商标品牌工作目标任务: the heading's own year
+        line_end = text.find("\n", a)
+        years = set(re.findall(r"(?<!\d)(20\d\d)\s*年(?!\s*[-—–－~至到])", text[a:pos if line_end == -1 else min(pos, line_end)]))
+        if len(years) == 1:
+            return int(years.pop())
+    return None
 
 
 def _year_before(year_m, pos, default):
@@ -671,7 +700,8 @@ def find_targets(text: str, sections: tuple[Section, ...], measures: tuple[Measu
     base_year = int(meta.date[:4]) if meta.date and meta.date[:4].isdigit() else None
     starts = sorted(a for a, _ in task_spans)  # a sentence running over table rows may hold a task
     free_text = not task_spans and not sections  # no tasks, no numbered parts at all: a news item
-    cands = [c for c in prose_candidates(masked, goal, past, in_task, default_year, base_year, starts, free_text)
+    cands = [c for c in prose_candidates(masked, goal, past, in_task, default_year, base_year, starts, free_text,
+                                         plan_start_year(text, meta))
              if not task_spans or in_task(c.start) or inside(c.start, goal)]
     cands = merge(cands + table)
     targets = []
