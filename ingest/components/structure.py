@@ -24,7 +24,8 @@ from ..text import squash
 
 RULE_KEYS = {"label", "id", "regex", "note"}
 RULE_LABELS = {"MARKER", "ARTICLE", "SKIP_SECTION", "SAFEGUARD_SECTION", "SAFEGUARD_ITEM", "SKIP_MEASURE", "END", "BULLET",
-               "RUN_ON_BREAK", "TASK_HEADING", "PAGE_MARK", "ROLE_NOTE", "SKIP_ARTICLE"}
+               "RUN_ON_BREAK", "TASK_HEADING", "PAGE_MARK", "ROLE_NOTE", "SKIP_ARTICLE",
+               "NOTICE_REQUESTS"}
 SECTION_STYLES = {"cn_dun", "chapter"}  # numbering styles of top-level sections
 SAFEGUARD_CATEGORY = "保障措施"
 HEADING_MAX = 40  # longest first sentence still read as a paragraph's heading
@@ -53,6 +54,7 @@ class Rules:
     page_mark: re.Pattern | None = None
     role_note: re.Pattern | None = None  # （由市科技局牵头） closing a heading: an assignment, not heading text
     skip_article: re.Pattern | None = None  # an article that sets out no measure (principle, eligibility, procedure)
+    notice_requests: re.Pattern | None = None  # 现将《X》印发给你们，并…通知如下：the notice's own requests follow
 
 
 @lru_cache(maxsize=None)
@@ -73,6 +75,7 @@ def load_rules(path: str | None = None) -> Rules:
         page_mark=alternation(rows, "PAGE_MARK"),
         role_note=alternation(rows, "ROLE_NOTE"),
         skip_article=alternation(rows, "SKIP_ARTICLE"),
+        notice_requests=alternation(rows, "NOTICE_REQUESTS"),
     )
 
 
@@ -175,7 +178,9 @@ def _complete(text: str, para: Para) -> bool:
     return para.end == para.first_line_end and len(content) <= 25 and not re.search(r"[，,、。；]", content)
 
 
-def _paragraphs(text: str, rules: Rules) -> tuple[list[Para], int]:
+def _paragraphs(text: str, rules: Rules, requests: tuple[int, int] | None = None) -> tuple[list[Para], int]:
+    """Paragraphs of the body; it ends at an END line after the first item (``requests``: a notice's
+    own requests, whose items do not count, so its date line does not cut off the plan after it)."""
     paras: list[Para] = []
     body_end = len(text)
     seen_item = False
@@ -189,7 +194,8 @@ def _paragraphs(text: str, rules: Rules) -> tuple[list[Para], int]:
             paras[-1].end = end
             continue
         paras.append(Para(start, end, style, number, body, end))
-        seen_item = seen_item or (style is not None and not style.startswith("md"))
+        seen_item = seen_item or (style is not None and not style.startswith("md")
+                                  and not (requests and requests[0] <= start < requests[1]))
     return paras, body_end
 
 
@@ -319,9 +325,31 @@ def _lone_heading_para(text: str, node: Node, rules: Rules) -> list[tuple[Para, 
     return [(para, h[0], h[1])]
 
 
+def _notice_requests(text: str, rules: Rules, body_end: int) -> tuple[int, int] | None:
+    """[start, end) of the requests a 印发 notice makes about the plan it issues (现将《X》印发给你们，
+    并就抓好落实通知如下：1.明确任务… 2.加强督考…): they run until the plan's own title line, if the
+    page holds the plan, else to the end of the body. They organise the plan's implementation; the
+    plan's measures are its own."""
+    if rules.notice_requests is None:
+        return None
+    m = rules.notice_requests.search(text, 0, min(len(text), 3000))
+    if not m:
+        return None
+    title = squash(m.group("plan") or "")
+    end = body_end
+    pos = m.end()
+    for line in text[m.end():body_end].split("\n"):
+        if title and len(title) >= 4 and squash(line).startswith(title[:max(4, len(title) - 2)]):
+            end = pos
+            break
+        pos += len(line) + 1
+    return m.end(), end
+
+
 def find_structure(text: str) -> tuple[tuple[Section, ...], tuple[Measure, ...]]:
     rules = load_rules()
-    paras, body_end = _paragraphs(text, rules)
+    requests = _notice_requests(text, rules, len(text))
+    paras, body_end = _paragraphs(text, rules, requests)
     nodes, root_paras = _build_tree(text, paras, rules)
     _ends(nodes, body_end)
 
@@ -350,6 +378,8 @@ def find_structure(text: str) -> tuple[tuple[Section, ...], tuple[Measure, ...]]
     for node in nodes:
         if any(_skipped(n, rules) for n in [node, *ancestors(node)]):
             continue
+        if requests and requests[0] <= node.para.start < requests[1]:
+            continue  # the notice's own requests about carrying out the plan it issues
         if any(a.style == "article" for a in ancestors(node)):
             continue  # （一）（二） inside 第三条: the article's own list (conditions, cases), not measures of their own
         if node.style == "article" and rules.skip_article is not None and (
