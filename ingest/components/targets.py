@@ -420,6 +420,7 @@ def prose_candidates(text: str, goal: list, past: list, in_task, default_year: i
     return out
 
 
+_WRAP = re.compile(r"(?<=[^\n，,；;。：:！？!?、]{9})\n(?=\S)")  # a wrapped table-cell line: 9+ characters, no final punctuation
 _STEP_YEAR = re.compile(r"\s*(20\d\d)\s*年(?:底|末)?\s*[，,]")
 
 
@@ -684,6 +685,15 @@ def find_targets(text: str, sections: tuple[Section, ...], measures: tuple[Measu
         masked = masked[:a] + " " * (b - a) + masked[b:]
     goal, past = zones(masked)
     task_spans = [(m.span.start, m.span.end) for m in measures]
+    if measures:
+        from .tables import carried_rows, stream_spans
+        carried = carried_rows(text)  # a task-table row carried over from the page before
+        task_spans += carried
+        for a, b in carried:  # a row of wrapped cells with no task cell: its line breaks are no clause ends
+            masked = masked[:a] + masked[a:b].replace("\n", " ") + masked[b:]
+        for a, b in stream_spans(text):
+            # cells wrapped over lines (…作品登记服务 / 点11个): a full line's break is no clause end
+            masked = masked[:a] + _WRAP.sub(" ", masked[a:b]) + masked[b:]
     # 一、强化科技创新 / 2025年，力争研发投入强度达到2.95%。/ （一）…: a goal opening a section of
     # tasks belongs to those tasks
     starts_ = sorted(m.span.start for m in measures)
