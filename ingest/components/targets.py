@@ -421,6 +421,7 @@ def prose_candidates(text: str, goal: list, past: list, in_task, default_year: i
 
 
 _WRAP = re.compile(r"(?<=[^\n，,；;。：:！？!?、]{9})\n(?=\S)")  # a wrapped table-cell line: 9+ characters, no final punctuation
+_COMPARED = re.compile(r"(?:高于|低于|快于|慢于|不低于|不高于|同步于?)[\u4e00-\u9fff]{2,}")  # 增长高于经济增长: a goal with no value
 _STEP_YEAR = re.compile(r"\s*(20\d\d)\s*年(?:底|末)?\s*[，,]")
 
 
@@ -524,7 +525,9 @@ def _candidate(text, sent, s0, m, year_m, default_year, label: str | None = None
         k = splits[-1].end() - 1  # the segment starts after 和 (a one-character stand-in for 、)
     before_text = sent[a:m.start()]
     # after a 、 only when the segment before has its own value (a list of goals)
-    if k != -1 and rx["value"].search(sent, a, k):
+    if k != -1 and (rx["value"].search(sent, a, k) or _COMPARED.search(sent, a, k)):
+        # after a 、 when the segment before is a goal of its own: with a value, or a comparison
+        # (有效投资增长高于经济增长、4个结构性指标均实现10%以上增长)
         seg_start = k + 1
         before_text = sent[seg_start:m.start()]
     indicator = clean_indicator(before_text)
