@@ -142,6 +142,13 @@ def zones(text: str) -> tuple[list[tuple[int, int]], list[tuple[int, int]]]:
     for m in _rx()["reported"].finditer(text):
         end = text.find("\n", m.end())
         goal.append((m.start(), len(text) if end == -1 else end))
+    # a news item naming its document by a short name (以下简称《规划》) and reporting what it sets:
+    # 《规划》提出…市场主体达到1.8万家以上 is the document's own goal, not a cited one's
+    short = _SHORT_NAME.search(text)
+    if short:
+        for m in re.finditer("《" + re.escape(short.group(1)) + "》" + _REPORTS, text):
+            end = text.find("\n", m.end())
+            goal.append((m.start(), len(text) if end == -1 else end))
     for m in GOAL_STATEMENT.finditer(text):
         end = text.find("\n", m.end())
         end = len(text) if end == -1 else end
@@ -155,6 +162,8 @@ def zones(text: str) -> tuple[list[tuple[int, int]], list[tuple[int, int]]]:
     return goal, past
 
 
+_SHORT_NAME = re.compile(r"以下简称[“\"]?《([^《》\n]{1,10})》")
+_REPORTS = r"(?:还|中|进一步)?(?:指出|提出|明确|要求|强调)"
 GOAL_STATEMENT = re.compile(r"^[ \t#*>\-]*(?:具体|主要|总体|工作|发展|预期|主要预期)?目标(?:是|为|如下)\s*[:：,，]?", re.M)
 GOAL_LIST_LINE = re.compile(r"\d[^\n]{0,6}?(?:以上|以下|以内)")
 
