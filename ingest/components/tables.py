@@ -385,7 +385,9 @@ def _layout_tables(text: str) -> list[tuple[tuple[str, ...], ...]]:
         starts = [p for p, _ in chunks]
         header_line = i - 1
         number_col = columns.get("number")
+        agency_cols = [columns[r] for r in ("lead", "support") if r in columns]
         rows: list[list[str]] = []
+        merged: list[bool] = []  # the row's agency cells are merged with the rows after it
         while i < len(lines):
             line = lines[i]
             cells = [(m.start(), m.group()) for m in _CHUNK.finditer(line)]
@@ -407,9 +409,21 @@ def _layout_tables(text: str) -> list[tuple[tuple[str, ...], ...]]:
             first = row[number_col] if number_col is not None else ""
             if not rows or (number_col is not None and _ROW_NUMBER.match(first)):
                 rows.append(row)
+                merged.append(False)
             else:
+                # an agency cell on a line of its own below a row whose own line had none: a cell
+                # merged over this row and the next ones, printed once between them
+                if agency_cols and not any(rows[-1][c] for c in agency_cols) and any(row[c] for c in agency_cols) \
+                        and "task" in columns and not row[columns["task"]]:
+                    merged[-1] = True
                 rows[-1] = [a + b for a, b in zip(rows[-1], row)]
             i += 1
+        for k in range(len(rows)):
+            j = k + 1
+            while merged[k] and j < len(rows) and not any(rows[j][c] for c in agency_cols) and rows[j][columns["task"]]:
+                for c in agency_cols:
+                    rows[j][c] = rows[k][c]
+                j += 1
         if rows:
             tables.append((header, *(tuple(r) for r in rows)))
     return tables
