@@ -325,6 +325,9 @@ def _lone_heading_para(text: str, node: Node, rules: Rules) -> list[tuple[Para, 
     return [(para, h[0], h[1])]
 
 
+_NAMED = re.compile(r"(?<!简称)《([^《》]{4,80})》")
+
+
 def _notice_requests(text: str, rules: Rules, body_end: int) -> tuple[int, int] | None:
     """[start, end) of the requests a 印发 notice makes about the plan it issues (现将《X》印发给你们，
     并就抓好落实通知如下：1.明确任务… 2.加强督考…): they run until the plan's own title line, if the
@@ -335,7 +338,11 @@ def _notice_requests(text: str, rules: Rules, body_end: int) -> tuple[int, int] 
     m = rules.notice_requests.search(text, 0, min(len(text), 3000))
     if not m:
         return None
-    title = squash(m.group("plan") or "")
+    # the plan it issues: named in the match (现将《X》印发…), else the last name before it (制定了《X》。现印发…)
+    inner = re.search(r"《([^《》]{4,80})》", m.group())
+    before = list(_NAMED.finditer(text, max(0, m.start() - 200), m.start()))
+    named = inner or (before[-1] if before else None)
+    title = squash(named.group(1)) if named else ""
     end = body_end
     pos = m.end()
     for line in text[m.end():body_end].split("\n"):
