@@ -284,7 +284,7 @@ def clean_indicator(s: str) -> str:
     s = re.sub(r"^(?:[(（][一二三四五六七八九十\d]{1,3}[)）]|[一二三四五六七八九十]{1,3}、)", "", s)  # （一）新增注册商标…
     s = _rx()["trim"].sub("", s)
     s = re.sub(r"[的在]$", "", s)
-    s = re.sub(r"(?<=[\u4e00-\u9fff]{2})(?:提升|提高|增加|增长|上升|下降|降低)(?:至|到)$", "", s)  # 占比提升至44%: the indicator is 占比
+    s = re.sub(r"(?<=[\u4e00-\u9fff]{2})(?:提升|提高|增加|增长|上升|下降|降低|压缩|缩短)(?:至|到)$", "", s)  # 占比提升至44% / 时间压缩到1个工作日: the indicator is 占比
     s = re.sub(r"(?<=[\u4e00-\u9fff]{2})(?:力争|争取|确保|努力)$", "", s)  # 融资额力争超过19亿元
     return s.strip("，,、:：；;——-") or s
 
@@ -430,6 +430,7 @@ def prose_candidates(text: str, goal: list, past: list, in_task, default_year: i
 
 
 _WRAP = re.compile(r"(?<=[^\n，,；;。：:！？!?、]{9})\n(?=\S)")  # a wrapped table-cell line: 9+ characters, no final punctuation
+_PER_UNIT = re.compile(r"(?P<per>[/／]每?(?:十万|[百千万])?(?:人口|人|户|平方公里))(?P<after>及以上|以上|及以下|以下|以内)?")
 _COMPARED = re.compile(r"(?:高于|低于|快于|慢于|不低于|不高于|同步于?)[\u4e00-\u9fff]{2,}")  # 增长高于经济增长: a goal with no value
 _STEP_YEAR = re.compile(r"\s*(20\d\d)\s*年(?:底|末)?\s*[，,]")
 
@@ -478,6 +479,9 @@ def _candidate(text, sent, s0, m, year_m, default_year, label: str | None = None
     if rx["not_target"].search(sent[a:b]):
         return None
     end = m.end()
+    per = _PER_UNIT.match(sent, end) if m.group("unit") and not m.group("after") else None
+    if per:  # 食品检验量达5批次/千人以上: a rate, its base part of the unit
+        end = per.end()
     nxt = sent[end:end + 1]
     prev = sent[:m.start()].rstrip()[-1:]  # 第 8.6 代: the character before, blanks skipped
     if prev in ("第", "每", "前", "近", "后") and not m.group("before"):
@@ -523,7 +527,10 @@ def _candidate(text, sent, s0, m, year_m, default_year, label: str | None = None
         if m.group("num2"):  # 1-2家, 3至5亿元: keep the lower bound too
             lower = parse_number(m.group("num") + (m.group("mult") or "")) * scale
         unit = unit_of(unit_text)
-    comparator = comparator_of(m.group("after"), rx["after_ids"]) or comparator_of(m.group("before"), rx["before_ids"]) or "="
+        if per:
+            unit += per.group("per")
+    after = m.group("after") or (per.group("after") if per else None)
+    comparator = comparator_of(after, rx["after_ids"]) or comparator_of(m.group("before"), rx["before_ids"]) or "="
     if m.group("num2"):
         comparator = "<="
     # indicator: the clause before the number, or (培育60家X) the verb and the noun after it
