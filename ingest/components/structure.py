@@ -24,7 +24,8 @@ from ..text import squash
 
 RULE_KEYS = {"label", "id", "regex", "note"}
 RULE_LABELS = {"MARKER", "ARTICLE", "SKIP_SECTION", "SAFEGUARD_SECTION", "SAFEGUARD_ITEM", "SKIP_MEASURE", "END", "BULLET",
-               "RUN_ON_BREAK", "TASK_HEADING", "PAGE_MARK", "ROLE_NOTE"}
+               "RUN_ON_BREAK", "TASK_HEADING", "PAGE_MARK", "ROLE_NOTE", "SKIP_ARTICLE",
+               "NOTICE_REQUESTS"}
 SECTION_STYLES = {"cn_dun", "chapter"}  # numbering styles of top-level sections
 SAFEGUARD_CATEGORY = "保障措施"
 HEADING_MAX = 40  # longest first sentence still read as a paragraph's heading
@@ -52,6 +53,8 @@ class Rules:
     task_heading: re.Pattern | None = None
     page_mark: re.Pattern | None = None
     role_note: re.Pattern | None = None  # （由市科技局牵头） closing a heading: an assignment, not heading text
+    skip_article: re.Pattern | None = None  # an article that sets out no measure (principle, eligibility, procedure)
+    notice_requests: re.Pattern | None = None  # 现将《X》印发给你们，并…通知如下：the notice's own requests follow
 
 
 @lru_cache(maxsize=None)
@@ -71,6 +74,8 @@ def load_rules(path: str | None = None) -> Rules:
         task_heading=alternation(rows, "TASK_HEADING"),
         page_mark=alternation(rows, "PAGE_MARK"),
         role_note=alternation(rows, "ROLE_NOTE"),
+        skip_article=alternation(rows, "SKIP_ARTICLE"),
+        notice_requests=alternation(rows, "NOTICE_REQUESTS"),
     )
 
 
@@ -173,7 +178,9 @@ def _complete(text: str, para: Para) -> bool:
     return para.end == para.first_line_end and len(content) <= 25 and not re.search(r"[，,、。；]", content)
 
 
-def _paragraphs(text: str, rules: Rules) -> tuple[list[Para], int]:
+def _paragraphs(text: str, rules: Rules, requests: tuple[int, int] | None = None) -> tuple[list[Para], int]:
+    """Paragraphs of the body; it ends at an END line after the first item (``requests``: a notice's
+    own requests, whose items do not count, so its date line does not cut off the plan after it)."""
     paras: list[Para] = []
     body_end = len(text)
     seen_item = False
@@ -187,7 +194,8 @@ def _paragraphs(text: str, rules: Rules) -> tuple[list[Para], int]:
             paras[-1].end = end
             continue
         paras.append(Para(start, end, style, number, body, end))
-        seen_item = seen_item or (style is not None and not style.startswith("md"))
+        seen_item = seen_item or (style is not None and not style.startswith("md")
+                                  and not (requests and requests[0] <= start < requests[1]))
     return paras, body_end
 
 
@@ -317,9 +325,38 @@ def _lone_heading_para(text: str, node: Node, rules: Rules) -> list[tuple[Para, 
     return [(para, h[0], h[1])]
 
 
+_NAMED = re.compile(r"(?<!简称)《([^《》]{4,80})》")
+
+
+def _notice_requests(text: str, rules: Rules, body_end: int) -> tuple[int, int] | None:
+    """[start, end) of the requests a 印发 notice makes about the plan it issues (现将《X》印发给你们，
+    并就抓好落实通知如下：1.明确任务… 2.加强督考…): they run until the plan's own title line, if the
+    page holds the plan, else to the end of the body. They organise the plan's implementation; the
+    plan's measures are its own."""
+    if rules.notice_requests is None:
+        return None
+    m = rules.notice_requests.search(text, 0, min(len(text), 3000))
+    if not m:
+        return None
+    # the plan it issues: named in the match (现将《X》印发…), else the last name before it (制定了《X》。现印发…)
+    inner = re.search(r"《([^《》]{4,80})》", m.group())
+    before = list(_NAMED.finditer(text, max(0, m.start() - 200), m.start()))
+    named = inner or (before[-1] if before else None)
+    title = squash(named.group(1)) if named else ""
+    end = body_end
+    pos = m.end()
+    for line in text[m.end():body_end].split("\n"):
+        if title and len(title) >= 4 and squash(line).startswith(title[:max(4, len(title) - 2)]):
+            end = pos
+            break
+        pos += len(line) + 1
+    return m.end(), end
+
+
 def find_structure(text: str) -> tuple[tuple[Section, ...], tuple[Measure, ...]]:
     rules = load_rules()
-    paras, body_end = _paragraphs(text, rules)
+    requests = _notice_requests(text, rules, len(text))
+    paras, body_end = _paragraphs(text, rules, requests)
     nodes, root_paras = _build_tree(text, paras, rules)
     _ends(nodes, body_end)
 
@@ -348,7 +385,14 @@ def find_structure(text: str) -> tuple[tuple[Section, ...], tuple[Measure, ...]]
     for node in nodes:
         if any(_skipped(n, rules) for n in [node, *ancestors(node)]):
             continue
-        if node.children:
+        if requests and requests[0] <= node.para.start < requests[1]:
+            continue  # the notice's own requests about carrying out the plan it issues
+        if any(a.style == "article" for a in ancestors(node)):
+            continue  # （一）（二） inside 第三条: the article's own list (conditions, cases), not measures of their own
+        if node.style == "article" and rules.skip_article is not None and (
+                rules.skip_article.search(node.heading) or rules.skip_article.search(_opening(text, node))):
+            continue
+        if node.children and node.style != "article":
             continue
         minimum = 1 if (node.style in SECTION_STYLES or node.style.startswith("md")) and not node.inline_body else 2
         heads = _heading_paras(text, node, rules, minimum) if node.style != "article" else None

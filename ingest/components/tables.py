@@ -233,6 +233,8 @@ _RUNNING = re.compile(r"^(?:\d{1,3}\s*/\s*\d{1,3}|第\s*\d+\s*页.*|[-—]\s*\d+
 _ROW_NUMBER = re.compile(r"^(?:\d{1,3}|[一二三四五六七八九十]{1,3})[.、．]?$")
 
 
+_WORD_CARRIED = re.compile(r"^[\u4e00-\u9fff]{1,2}[，,。；;、]")  # the end of a word the line before began
+_BARE_LEVEL = re.compile(r"^(?:省|市|县|区|自治区|国家|中央|国务院)")
 _OPENS_LIST = re.compile(r"^(?:省|市|县|区|自治区|国家|中央|国务院|[\u4e00-\u9fff]{2,4}(?:省|市|县|区))")
 
 
@@ -272,16 +274,29 @@ def _stream_tables(text: str) -> list[tuple[tuple[str, ...], ...]]:
                 for b in range(a, min(a + 4, len(body))):
                     joined += body[b][1]
                     if _agency_list(joined) and (b + 1 == len(body) or not _agency_list(joined + body[b + 1][1])):
+                        if b + 1 < len(body) and _WORD_CARRIED.match(body[b + 1][1]):
+                            break  # …全程网上办 / 理，压缩…: a sentence wrapped mid-word, no 办 office
                         end = (a, b)
                         break
                 if end:
                     break
             if end is None:
+                # the table's last row cut off by the page end before its 责任单位 cell: still a task
+                # row (its content cells follow the task), with no agency to give
+                if len(task) >= 6 and j < len(body):
+                    row = [""] * len(words)
+                    row[columns["task"]] = task
+                    rest = columns["task"] + 1
+                    if rest < len(words) and rest != columns["lead"]:
+                        row[rest] = "".join(t for _, t in body[j:])  # its other cells, so the row spans them
+                    rows.append(tuple(row))
                 break
             # a list opens with a body carrying its jurisdiction (省…、市…): the cell before it may
             # end on a line that glues onto the list (…办法》 / 省信用办、…)
             starts = [a for a in range(end[0], end[1] + 1)
                       if _OPENS_LIST.match(body[a][1]) and _agency_list("".join(t for _, t in body[a:end[1] + 1]))]
+            # a bare level prefix (省版权局、…) opens it more surely than a word ending in one (完成省直…)
+            starts = [a for a in starts if _BARE_LEVEL.match(body[a][1])] or starts
             if starts:
                 end = (starts[0], end[1])
             row = [""] * len(words)
@@ -292,6 +307,45 @@ def _stream_tables(text: str) -> list[tuple[tuple[str, ...], ...]]:
         if rows:
             return [(tuple(words), *rows)]
     return []
+
+
+def stream_spans(text: str) -> list[tuple[int, int]]:
+    """[start, end) of the body of a ``pdftotext`` stream task table (the lines after its header
+    line), where every cell is wrapped over lines: for the stages that read sentences in it."""
+    pos = 0
+    for line in text.split("\n"):
+        words = line.split()
+        columns = task_columns(words) if 3 <= len(words) <= 8 else {}
+        if columns and "lead" in columns and _stream_tables(text):
+            return [(pos + len(line) + 1, len(text))]
+        pos += len(line) + 1
+    return []
+
+
+def carried_rows(text: str) -> list[tuple[int, int]]:
+    """[start, end) of a task-table row carried over from the page before, above the header the
+    table repeats on a new page: its wrapped cells (…年度处理纠纷案件100起以上 / 省商务厅、法院、知 /
+    识产权局) with no task cell, closed by its agency list. Its goals are task goals."""
+    lines = text.split("\n")
+    out, pos = [], 0
+    starts = []
+    for line in lines:
+        starts.append(pos)
+        pos += len(line) + 1
+    for h, line in enumerate(lines):
+        words = line.split()
+        columns = task_columns(words) if 3 <= len(words) <= 8 else {}
+        if not columns or "lead" not in columns:
+            continue
+        above = [i for i in range(h) if lines[i].strip() and not _RUNNING.match(lines[i].strip())
+                 and not re.fullmatch(r"\d{1,4}", lines[i].strip())]
+        for a in range(len(above) - 1, max(-1, len(above) - 5), -1):
+            if _agency_list("".join(squash_text(lines[i]) for i in above[a:])):
+                first = above[0]
+                out.append((starts[first], starts[above[-1]] + len(lines[above[-1]])))
+                break
+        break  # only the first header: a row carried into the page the text starts with
+    return out
 
 
 def _width(s: str) -> int:
@@ -331,7 +385,9 @@ def _layout_tables(text: str) -> list[tuple[tuple[str, ...], ...]]:
         starts = [p for p, _ in chunks]
         header_line = i - 1
         number_col = columns.get("number")
+        agency_cols = [columns[r] for r in ("lead", "support") if r in columns]
         rows: list[list[str]] = []
+        merged: list[bool] = []  # the row's agency cells are merged with the rows after it
         while i < len(lines):
             line = lines[i]
             cells = [(m.start(), m.group()) for m in _CHUNK.finditer(line)]
@@ -353,9 +409,21 @@ def _layout_tables(text: str) -> list[tuple[tuple[str, ...], ...]]:
             first = row[number_col] if number_col is not None else ""
             if not rows or (number_col is not None and _ROW_NUMBER.match(first)):
                 rows.append(row)
+                merged.append(False)
             else:
+                # an agency cell on a line of its own below a row whose own line had none: a cell
+                # merged over this row and the next ones, printed once between them
+                if agency_cols and not any(rows[-1][c] for c in agency_cols) and any(row[c] for c in agency_cols) \
+                        and "task" in columns and not row[columns["task"]]:
+                    merged[-1] = True
                 rows[-1] = [a + b for a, b in zip(rows[-1], row)]
             i += 1
+        for k in range(len(rows)):
+            j = k + 1
+            while merged[k] and j < len(rows) and not any(rows[j][c] for c in agency_cols) and rows[j][columns["task"]]:
+                for c in agency_cols:
+                    rows[j][c] = rows[k][c]
+                j += 1
         if rows:
             tables.append((header, *(tuple(r) for r in rows)))
     return tables
@@ -468,4 +536,4 @@ def _agency(name: str, resolve, text: str) -> Agency:
     return Agency(name=name, canonical=None, key="unresolved/" + name, jurisdiction=None, span=span)
 
 
-__all__ = ["apply_task_tables", "split_agencies", "dice", "task_columns", "measures_from_tables"]
+__all__ = ["apply_task_tables", "split_agencies", "dice", "task_columns", "measures_from_tables", "carried_rows", "stream_spans"]

@@ -79,7 +79,8 @@ def _rx():
         "growth_only": re.compile(rules_by_label("targets", "GROWTH_ONLY")[0].regex),
         "trim": re.compile(rules_by_label("targets", "INDICATOR_TRIM")[0].regex),
         "periods": ids_by_match("targets", "PERIOD_NAME"),
-        "plan_period": re.compile(r"(?P<a>20\d\d)\s*[-—–－~至到]\s*(?P<b>20\d\d)\s*年"),
+        # 2019-2021年, or a title's (2023—2025) with no 年
+        "plan_period": re.compile(r"(?P<a>20\d\d)\s*(?:年\s*)?[-—–－~至到]\s*(?P<b>20\d\d)\s*(?:年|(?=[)）]))"),
         "baseline_value": re.compile(rules_by_label("targets", "BASELINE_VALUE")[0].regex),
         "duration": re.compile(rules_by_label("targets", "DURATION")[0].regex),
         "goal_marker": re.compile(alternation("targets", "GOAL_MARKER")),
@@ -141,6 +142,13 @@ def zones(text: str) -> tuple[list[tuple[int, int]], list[tuple[int, int]]]:
     for m in _rx()["reported"].finditer(text):
         end = text.find("\n", m.end())
         goal.append((m.start(), len(text) if end == -1 else end))
+    # a news item naming its document by a short name (以下简称《规划》) and reporting what it sets:
+    # 《规划》提出…市场主体达到1.8万家以上 is the document's own goal, not a cited one's
+    short = _SHORT_NAME.search(text)
+    if short:
+        for m in re.finditer("《" + re.escape(short.group(1)) + "》" + _REPORTS, text):
+            end = text.find("\n", m.end())
+            goal.append((m.start(), len(text) if end == -1 else end))
     for m in GOAL_STATEMENT.finditer(text):
         end = text.find("\n", m.end())
         end = len(text) if end == -1 else end
@@ -154,6 +162,8 @@ def zones(text: str) -> tuple[list[tuple[int, int]], list[tuple[int, int]]]:
     return goal, past
 
 
+_SHORT_NAME = re.compile(r"以下简称[“\"]?《([^《》\n]{1,10})》")
+_REPORTS = r"(?:还|中|进一步)?(?:指出|提出|明确|要求|强调)"
 GOAL_STATEMENT = re.compile(r"^[ \t#*>\-]*(?:具体|主要|总体|工作|发展|预期|主要预期)?目标(?:是|为|如下)\s*[:：,，]?", re.M)
 GOAL_LIST_LINE = re.compile(r"\d[^\n]{0,6}?(?:以上|以下|以内)")
 
@@ -211,6 +221,16 @@ def plan_end_year(text: str, meta: DocumentMeta) -> int | None:
     return None
 
 
+def plan_start_year(text: str, meta: DocumentMeta) -> int | None:
+    """The first year of the plan's period (2022 of 2022—2024年), from its title or its head."""
+    head = re.sub(r"《[^《》]*》", lambda m: " " * len(m.group(0)), text[:600])
+    for source in (meta.title or _untitled_head(text), head):
+        m = _rx()["plan_period"].search(source or "")
+        if m:
+            return int(m.group("a"))
+    return None
+
+
 _PLAN_LINE = re.compile(r"计划|要点|方案|重点工作|任务|规划|政策|措施|意见")
 
 
@@ -261,9 +281,10 @@ def clean_indicator(s: str) -> str:
     s = squash(s)
     s = re.sub(r"^(?:到|至|力争到)20\d\d年(?:底|末)?", "", s)
     s = re.sub(r"^\d{1,2}[.．、](?!\d)", "", s)  # 1.每万人口发明专利拥有量达到12件: the list number
+    s = re.sub(r"^(?:[(（][一二三四五六七八九十\d]{1,3}[)）]|[一二三四五六七八九十]{1,3}、)", "", s)  # （一）新增注册商标…
     s = _rx()["trim"].sub("", s)
     s = re.sub(r"[的在]$", "", s)
-    s = re.sub(r"(?<=[\u4e00-\u9fff]{2})(?:提升|提高|增加|增长|上升|下降|降低)(?:至|到)$", "", s)  # 占比提升至44%: the indicator is 占比
+    s = re.sub(r"(?<=[\u4e00-\u9fff]{2})(?:提升|提高|增加|增长|上升|下降|降低|压缩|缩短)(?:至|到)$", "", s)  # 占比提升至44% / 时间压缩到1个工作日: the indicator is 占比
     s = re.sub(r"(?<=[\u4e00-\u9fff]{2})(?:力争|争取|确保|努力)$", "", s)  # 融资额力争超过19亿元
     return s.strip("，,、:：；;——-") or s
 
@@ -277,9 +298,10 @@ _PLAN_PERIOD = re.compile(r"十([一二三四五六])五[”\"']?(?:期间|时�
 _PLAN_END = {"一": 2010, "二": 2015, "三": 2020, "四": 2025, "五": 2030, "六": 2035}
 
 
-def sentence_has_past_year(sentence: str, goal_year: int | None) -> bool:
+def sentence_has_past_year(sentence: str, goal_year: int | None, floor_year: int | None = None) -> bool:
     """A sentence dated in the past (2016年,全市…) reports statistics; base years (比2016年) and
-    due years (到2020年) do not count."""
+    due years (到2020年) do not count, nor (``floor_year``, the plan's first year) a year of the
+    plan's own period."""
     for m in _PLAN_PERIOD.finditer(sentence):  # “十三五”期间…从5758名增至6006名, in a 2021—2025 plan
         if goal_year is not None and _PLAN_END[m.group(1)] < goal_year - 1:
             return True
@@ -287,13 +309,16 @@ def sentence_has_past_year(sentence: str, goal_year: int | None) -> bool:
     sentence = _rx()["year"].sub(" ", sentence)
     for m in _rx()["bare_year"].finditer(sentence):
         y = int(m.group("year"))
+        if floor_year is not None and floor_year <= y <= (goal_year or y):
+            continue
         if goal_year is None or y < goal_year - 1:
             return True
     return False
 
 
 def prose_candidates(text: str, goal: list, past: list, in_task, default_year: int | None,
-                     base_year: int | None = None, task_starts: list[int] = (), free_text: bool = False) -> list[Candidate]:
+                     base_year: int | None = None, task_starts: list[int] = (), free_text: bool = False,
+                     start_year: int | None = None) -> list[Candidate]:
     """Goals stated in sentences; ``base_year`` (the document's year) dates 三年内-style goals."""
     rx = _rx()
     out: list[Candidate] = []
@@ -333,11 +358,14 @@ def prose_candidates(text: str, goal: list, past: list, in_task, default_year: i
         if not matches and not multiples and not durations:
             continue
         year_m = list(rx["year"].finditer(sent))
-        if sentence_has_past_year(sent, default_year) or rx["past_sentence"].search(sent):
+        # 2023年，全县新建…300个以上 in the goals part of a 2023—2025 plan: that year's step
+        step = _STEP_YEAR.match(sent) if in_goal and start_year and not year_m else None
+        step_year = int(step.group(1)) if step and start_year <= int(step.group(1)) <= (default_year or 0) else None
+        if sentence_has_past_year(sent, default_year, start_year if step_year else None) or rx["past_sentence"].search(sent):
             continue
         relative = rx["relative_year"].search(sent) if base_year and not year_m else None
         found: list[Candidate] = []
-        year = zone_year(text, s0, goal) or default_year
+        year = step_year or zone_year(text, s0, goal) or default_year
         for m in matches:
             cand = _candidate(text, sent, s0, m, year_m, year)
             if cand:
@@ -401,6 +429,12 @@ def prose_candidates(text: str, goal: list, past: list, in_task, default_year: i
     return out
 
 
+_WRAP = re.compile(r"(?<=[^\n，,；;。：:！？!?、]{9})\n(?=\S)")  # a wrapped table-cell line: 9+ characters, no final punctuation
+_PER_UNIT = re.compile(r"(?P<per>[/／]每?(?:十万|[百千万])?(?:人口|人|户|平方公里))(?P<after>及以上|以上|及以下|以下|以内)?")
+_COMPARED = re.compile(r"(?:高于|低于|快于|慢于|不低于|不高于|同步于?)[\u4e00-\u9fff]{2,}")  # 增长高于经济增长: a goal with no value
+_STEP_YEAR = re.compile(r"\s*(20\d\d)\s*年(?:底|末)?\s*[，,]")
+
+
 def _goal_said(text: str, a: int, b: int) -> bool:
     """Whether text[a:b] says a goal: a goal marker in a sentence that does not report the past
     (提前实现“十四五”规划预期的12件目标 reports it reached)."""
@@ -422,7 +456,14 @@ def zone_year(text: str, pos: int, goal) -> int | None:
     if not starts:
         return None
     found = [int(m.group("year")) for m in _rx()["year"].finditer(text, min(starts), pos)]
-    return found[-1] if found else None
+    if found:
+        return found[-1]
+    for a in sorted(starts, reverse=True):  # 一、2024年全州商标品牌工作目标任务: the heading's own year
+        line_end = text.find("\n", a)
+        years = set(re.findall(r"(?<!\d)(20\d\d)\s*年(?!\s*[-—–－~至到])", text[a:pos if line_end == -1 else min(pos, line_end)]))
+        if len(years) == 1:
+            return int(years.pop())
+    return None
 
 
 def _year_before(year_m, pos, default):
@@ -438,6 +479,9 @@ def _candidate(text, sent, s0, m, year_m, default_year, label: str | None = None
     if rx["not_target"].search(sent[a:b]):
         return None
     end = m.end()
+    per = _PER_UNIT.match(sent, end) if m.group("unit") and not m.group("after") else None
+    if per:  # 食品检验量达5批次/千人以上: a rate, its base part of the unit
+        end = per.end()
     nxt = sent[end:end + 1]
     prev = sent[:m.start()].rstrip()[-1:]  # 第 8.6 代: the character before, blanks skipped
     if prev in ("第", "每", "前", "近", "后") and not m.group("before"):
@@ -483,7 +527,10 @@ def _candidate(text, sent, s0, m, year_m, default_year, label: str | None = None
         if m.group("num2"):  # 1-2家, 3至5亿元: keep the lower bound too
             lower = parse_number(m.group("num") + (m.group("mult") or "")) * scale
         unit = unit_of(unit_text)
-    comparator = comparator_of(m.group("after"), rx["after_ids"]) or comparator_of(m.group("before"), rx["before_ids"]) or "="
+        if per:
+            unit += per.group("per")
+    after = m.group("after") or (per.group("after") if per else None)
+    comparator = comparator_of(after, rx["after_ids"]) or comparator_of(m.group("before"), rx["before_ids"]) or "="
     if m.group("num2"):
         comparator = "<="
     # indicator: the clause before the number, or (培育60家X) the verb and the noun after it
@@ -494,7 +541,9 @@ def _candidate(text, sent, s0, m, year_m, default_year, label: str | None = None
         k = splits[-1].end() - 1  # the segment starts after 和 (a one-character stand-in for 、)
     before_text = sent[a:m.start()]
     # after a 、 only when the segment before has its own value (a list of goals)
-    if k != -1 and rx["value"].search(sent, a, k):
+    if k != -1 and (rx["value"].search(sent, a, k) or _COMPARED.search(sent, a, k)):
+        # after a 、 when the segment before is a goal of its own: with a value, or a comparison
+        # (有效投资增长高于经济增长、4个结构性指标均实现10%以上增长)
         seg_start = k + 1
         before_text = sent[seg_start:m.start()]
     indicator = clean_indicator(before_text)
@@ -655,6 +704,15 @@ def find_targets(text: str, sections: tuple[Section, ...], measures: tuple[Measu
         masked = masked[:a] + " " * (b - a) + masked[b:]
     goal, past = zones(masked)
     task_spans = [(m.span.start, m.span.end) for m in measures]
+    if measures:
+        from .tables import carried_rows, stream_spans
+        carried = carried_rows(text)  # a task-table row carried over from the page before
+        task_spans += carried
+        for a, b in carried:  # a row of wrapped cells with no task cell: its line breaks are no clause ends
+            masked = masked[:a] + masked[a:b].replace("\n", " ") + masked[b:]
+        for a, b in stream_spans(text):
+            # cells wrapped over lines (…作品登记服务 / 点11个): a full line's break is no clause end
+            masked = masked[:a] + _WRAP.sub(" ", masked[a:b]) + masked[b:]
     # 一、强化科技创新 / 2025年，力争研发投入强度达到2.95%。/ （一）…: a goal opening a section of
     # tasks belongs to those tasks
     starts_ = sorted(m.span.start for m in measures)
@@ -671,7 +729,8 @@ def find_targets(text: str, sections: tuple[Section, ...], measures: tuple[Measu
     base_year = int(meta.date[:4]) if meta.date and meta.date[:4].isdigit() else None
     starts = sorted(a for a, _ in task_spans)  # a sentence running over table rows may hold a task
     free_text = not task_spans and not sections  # no tasks, no numbered parts at all: a news item
-    cands = [c for c in prose_candidates(masked, goal, past, in_task, default_year, base_year, starts, free_text)
+    cands = [c for c in prose_candidates(masked, goal, past, in_task, default_year, base_year, starts, free_text,
+                                         plan_start_year(text, meta))
              if not task_spans or in_task(c.start) or inside(c.start, goal)]
     cands = merge(cands + table)
     targets = []
