@@ -51,6 +51,13 @@ def test_the_link_model_is_fitted_without_the_pair_it_scores_and_predicts_as_sci
     assert model["trained_on"] == [g["_name"] for g in golds[:2]]
     x = np.column_stack([np.concatenate([b.features[f].ravel() for b in blocks]) for f in align_fit.FEATURES])
     y = np.concatenate([b.labels.ravel() for b in blocks]) > 0
-    expected = HistGradientBoostingClassifier(random_state=0, **align_fit.TREES).fit(x, y).predict_proba(x)[:, 1]
+    # fitted on the pairs the aligner may link, monotone in every feature
+    keep = np.concatenate([b.allowed.ravel() for b in blocks])
+    assert model["settings"]["monotonic_cst"] == [1] * len(align_fit.FEATURES) and 0 < keep.sum() < len(keep)
+    expected = HistGradientBoostingClassifier(random_state=0, **model["settings"]).fit(x[keep], y[keep]).predict_proba(x)[:, 1]
     got = np.concatenate([link_probability(model, b.features).ravel() for b in blocks])
     assert np.allclose(got, expected)
+    # monotone: raising any one feature of every pair never lowers a probability
+    for f in ("sim_csls", "head_csls", "rank_best"):
+        raised = [{**b.features, f: b.features[f] + 0.1} for b in blocks]
+        assert np.all(np.concatenate([link_probability(model, r).ravel() for r in raised]) >= got - 1e-12)
