@@ -43,7 +43,11 @@ Method (``METHOD``), no pretrained model:
 Calibration (``benchmarks/align_lopo.py``): five annotated pairs (the shared 003 ~ 004 and four
 annotated in ``tests/data/align_gold``). Each pair is scored by a model fitted (trees and both
 thresholds) on the other four only; the shipped model is fitted on all five. The trees' settings
-(``align_fit.TREES``) were chosen by comparing those leave-one-pair-out totals.
+(``align_fit.TREES``) were chosen by comparing those leave-one-pair-out totals; the trees are
+monotone in every feature and fitted on the measure pairs sharing a key phrase (the only ones
+they judge). Held out, links F1 is 0.70–0.85 per pair (0.80 in total) and same F1 0.73–0.91
+(0.81): nearly every mutual best is found, most missed links are partial links below both
+measures' best (``align_lopo.py --errors``), which these text features do not tell apart.
 
 Scale: two blocking signals decide which documents are compared. Shared upstream: documents
 implementing the same upstream document (``pkg:implements``, transitively, catalog documents
