@@ -3,6 +3,7 @@
     python benchmarks/align_lopo.py                    # the table: each pair scored with
                                                        # parameters tuned on the other pairs only
     python benchmarks/align_lopo.py --json out.json
+    python benchmarks/align_lopo.py --errors           # missed and false links, with features
 
 Gold: ``tests/data/align_gold/*.json`` (annotated in this repository) and, when present,
 ``../shared/gold/align/*.json``; scored by ``../shared/eval/score_align.py`` (its
@@ -146,6 +147,52 @@ def evaluate_model(store_dir: Path | None = None, c: float | None = None) -> dic
     return {"rows": rows, "total": totals(held), "method": "model"}
 
 
+def error_analysis(store_dir: Path | None = None, out=print) -> dict:
+    """What the leave-one-pair-out model gets wrong: per held-out pair, every missed gold link
+    and every false link with its probability and main features (and the gold's ``why``), then
+    where the missed links rank and the F1 a per-pair best threshold would reach (the ceiling of
+    threshold calibration with these features). Returns the counts."""
+    import numpy as np
+    from policykg.analysis.align import link_probability
+    from policykg.analysis.align_fit import fit
+
+    golds = load_gold()
+    index, by_source = corpus_index(store_dir)
+    ms = index.measures
+    blocks = {g["_name"]: gold_block(index, by_source, g) for g in golds}
+    shown = ("sim", "sim_csls", "head_csls", "body_csls", "term", "lead", "cover")
+    by_rank: dict[str, list[int]] = {}
+    ceiling = np.zeros(3, dtype=np.int64)
+    for g in golds:
+        model = fit([blocks[x["_name"]] for x in golds if x is not g])
+        b = blocks[g["_name"]]
+        prob = np.where(b.allowed, link_probability(model, b.features), 0.0)
+        linked, gold = prob >= model["link_probability"], b.labels > 0
+        why = {(x["left_heading"], x["right_heading"]): x.get("why", "") for x in g["links"]}
+        a, bb = by_source[g["left"]], by_source[g["right"]]
+        out(f"== {g['_name']} ({len(a)} × {len(bb)} measures, {int(gold.sum())} gold links; threshold {model['link_probability']})")
+        for x, y in zip(*np.nonzero(linked != gold)):
+            f = b.features
+            kind = ("MISSED " + ("same" if b.labels[x, y] == 2 else "partial")) if gold[x, y] else "FALSE"
+            rank = int(round(1 / f["rank_best"][x, y])) - 1, int(round(1 / f["rank_worst"][x, y])) - 1
+            feats = " ".join(f"{k}={f[k][x, y]:.2f}" for k in shown)
+            out(f"{kind:14} p={prob[x, y]:.2f} rank={rank[0]}/{rank[1]}{'' if b.allowed[x, y] else ' no-key'} {feats} | "
+                f"{ms[a[x]].heading} ~ {ms[bb[y]].heading}")
+            if gold[x, y]:
+                out(f"{'':14} why: {why.get((ms[a[x]].heading, ms[bb[y]].heading), '(headings differ from the gold)')}")
+        best = max((np.array([(gold & (prob >= t)).sum(), (prob >= t).sum(), gold.sum()]) for t in np.arange(0.05, 0.96, 0.025)),
+                   key=lambda c: 2 * c[0] / max(1, c[1] + c[2]))
+        ceiling += best
+        for x, y in zip(*np.nonzero(gold)):
+            r = int(round(1 / b.features["rank_best"][x, y])) - 1
+            key = "mutual best" if b.features["mutual"][x, y] else "best of one side" if r == 0 else "below both bests"
+            by_rank.setdefault(key, [0, 0])[0 if linked[x, y] else 1] += 1
+    out("gold links by rank on sim's CSLS (found / missed): " + ", ".join(f"{k} {v[0]}/{v[1]}" for k, v in sorted(by_rank.items())))
+    f1 = 2 * ceiling[0] / max(1, ceiling[1] + ceiling[2])
+    out(f"links F1 with the best threshold chosen on each held-out pair itself (a ceiling, not a result): {f1:.3f}")
+    return {"by_rank": by_rank, "oracle_threshold_f1": round(float(f1), 3)}
+
+
 def fit_all(store_dir: Path | None = None) -> dict:
     """The shipped model: fitted on every annotated pair."""
     from policykg.analysis.align_fit import fit
@@ -201,7 +248,12 @@ def main(argv: list[str] | None = None) -> None:
                     help="with --rule: also tune the lead-in-sentence, classification and agency weights (MORE_GRID)")
     ap.add_argument("--write-model", action="store_true",
                     help="fit the link model on every annotated pair and write analysis/align_model.json")
+    ap.add_argument("--errors", action="store_true",
+                    help="error analysis of the leave-one-pair-out model: missed and false links with their features")
     args = ap.parse_args(argv)
+    if args.errors:
+        error_analysis()
+        return
     if args.write_model:
         from policykg.analysis.align_fit import write
 

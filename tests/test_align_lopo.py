@@ -51,6 +51,30 @@ def test_the_link_model_is_fitted_without_the_pair_it_scores_and_predicts_as_sci
     assert model["trained_on"] == [g["_name"] for g in golds[:2]]
     x = np.column_stack([np.concatenate([b.features[f].ravel() for b in blocks]) for f in align_fit.FEATURES])
     y = np.concatenate([b.labels.ravel() for b in blocks]) > 0
-    expected = HistGradientBoostingClassifier(random_state=0, **align_fit.TREES).fit(x, y).predict_proba(x)[:, 1]
+    # fitted on the pairs the aligner may link, monotone in every feature
+    keep = np.concatenate([b.allowed.ravel() for b in blocks])
+    assert model["settings"]["monotonic_cst"] == [1] * len(align_fit.FEATURES) and 0 < keep.sum() < len(keep)
+    expected = HistGradientBoostingClassifier(random_state=0, **model["settings"]).fit(x[keep], y[keep]).predict_proba(x)[:, 1]
     got = np.concatenate([link_probability(model, b.features).ravel() for b in blocks])
     assert np.allclose(got, expected)
+    # monotone: raising any one feature of every pair never lowers a probability
+    for f in ("sim_csls", "head_csls", "rank_best"):
+        raised = [{**b.features, f: b.features[f] + 0.1} for b in blocks]
+        assert np.all(np.concatenate([link_probability(model, r).ravel() for r in raised]) >= got - 1e-12)
+
+
+@pytest.mark.skipif(not (SHARED / "eval" / "score_align.py").is_file(), reason="../shared/eval/score_align.py is not present")
+def test_error_analysis_lists_every_missed_gold_link_of_the_held_out_model():
+    """``align_lopo.py --errors``: the missed links it lists are the gold links the
+    leave-one-pair-out model does not find, as the scorer counts them."""
+    import align_lopo
+
+    lines: list[str] = []
+    r = align_lopo.error_analysis(out=lines.append)
+    found = sum(v[0] for v in r["by_rank"].values())
+    missed = sum(v[1] for v in r["by_rank"].values())
+    scored = align_lopo.evaluate_model()["total"]["links"]
+    assert found == scored["tp"] and found + missed == scored["gold"]
+    assert sum(line.startswith("MISSED") for line in lines) == missed
+    assert sum(line.startswith("FALSE") for line in lines) == scored["pred"] - scored["tp"]
+    assert 0 < r["oracle_threshold_f1"] <= 1

@@ -366,6 +366,12 @@ def test_evidence_is_whole_words_on_both_sides_and_never_generic(store):
     index = Index(read_measures(backend), AlignParams())
     assert evidence_phrases(index, "探索知识产权执行保险试点。", "加强知识产权执法队伍。") == []
     assert evidence_phrases(index, "加强建立健全工作。", "建立健全加强工作。") == []
+    # a lone word common in general Chinese (行政, 纠纷) is no evidence; a rare one (自律) or a
+    # policy term of the lexicon (人才) is
+    assert evidence_phrases(index, "加强行政管理。", "改革行政审批。") == []
+    assert evidence_phrases(index, "调解知识产权纠纷。", "化解商标纠纷。") == []
+    assert [q for q, _, _, _ in evidence_phrases(index, "加强自律管理。", "健全自律规范。")] == ["自律"]
+    assert [q for q, _, _, _ in evidence_phrases(index, "引进高端人才。", "支持青年人才。")] == ["人才"]
     found = [q for q, _, _, _ in evidence_phrases(index, "建立健全知识产权质押融资风险补偿机制。", "完善知识产权质押融资风险补偿机制。")]
     assert found and "质押融资风险补偿" in found[0] and not found[0].startswith("建立健全") and not found[0].endswith("机制")
     stop = read_stopterms()
@@ -377,8 +383,11 @@ def test_evidence_is_whole_words_on_both_sides_and_never_generic(store):
                     source = rec[side]
                     start, end = ev[side]
                     m = next(m for m in measures if m.source == source and m.start <= start and end <= m.start + len(m.text))
-                    body_start = m.start + m.body_offset
-                    words = segment(m.body)
+                    # the bodies' words, or when the bodies share no phrase, the whole texts' (headings too)
+                    cuts = [(m.start + m.body_offset, segment(m.body)), (m.start, segment(m.text))]
+                    body_start, words = next(((at, w) for at, w in cuts
+                                              if any(a == start - at for _, a, _ in w) and any(b == end - at for _, _, b in w)),
+                                             cuts[0])
                     assert any(a == start - body_start for _, a, _ in words), (ev, side)
                     assert any(b == end - body_start for _, _, b in words), (ev, side)
                     inside = [w for w, a, b in words if a >= start - body_start and b <= end - body_start]
