@@ -11,6 +11,7 @@ with no map. The rules are data: ``patterns/repair.jsonl``.
 from __future__ import annotations
 
 import dataclasses
+import html
 import re
 from dataclasses import dataclass
 from functools import lru_cache
@@ -94,6 +95,7 @@ def _rx():
         "quote_mojibake": re.compile(r"“[^”“\n]{1,20}?冶"),
         "docshare_page": re.compile(r"^(?P<n>\d{1,2})、(?!\d{1,2}[、.．])"),
         "replace": [(re.compile(r.regex), r.id or "") for r in rules_by_label("repair", "REPLACE")],
+        "entity": re.compile(alternation("repair", "HTML_ENTITY")),
         "breaks": [(re.compile(r.regex), r.id) for r in rules_by_label("repair", "BREAK_BEFORE")],
         "header_run_on": re.compile(r"(?:意见|方案|通知|办法|规划|计划|纲要|规定|细则|决定|要点|措施)\s*各[^。；;:：]{0,60}[:：]"),
         "heading_before": re.compile(r"(?:[一二三四五六七八九十]{1,3}、|[（(][一二三四五六七八九十]{1,3}[)）])[^。；;\n]{1,24}$"),
@@ -107,7 +109,7 @@ def _rx():
         "glued_heading": re.compile(r"[一二三四五六七八九十]{1,3}、[\u4e00-\u9fff]{0,8}?(?:目标|任务|措施|原则|思想|要求|保障|实施)(?=[^\n。；，,、）)（(])"),
         "spaced_number": re.compile(r"(?<=[\u4e00-\u9fff]) +(\d(?:[\d.,]| (?=\d))*) *(?=[年月日件个家项次万亿元%倍人户所座条款批])|(?<=[\u4e00-\u9fff]) *(\d(?:[\d.,]| (?=\d))*) +(?=[年月日件个家项次万亿元%倍人户所座条款批])"),
         "spaced_bracket": re.compile(r"(?<=[（(]) +(?=[一二三四五六七八九十]{1,3}[)）])"),
-        "any": re.compile("[" + _TONE + r"\u2e3a\u2e3b_/:>＞»›]|第\s*\d+\s*页|\d \d|[\u4e00-\u9fff] +\d|\d +[\u4e00-\u9fff]|[（(] +[一二三四五六七八九十]|下载|阅读|来源|首页|@@|[\u4e00-\u9fff][(（][a-z]{1,6}[)）]|“[^”“\n]{1,20}?冶|[\u4e00-\u9fff] [\u4e00-\u9fff] [\u4e00-\u9fff] [\u4e00-\u9fff]|(?:([\u4e00-\u9fff]{2})\1\1)|本文仅代表|(?:意见|方案|通知|办法|规划|计划|纲要|规定|细则|决定|要点|措施)\s*各[^。；;:：\n]{0,60}[:：]|欢迎|打印|分享|版权|登录|技术支持|ICP|网站|Copyright|\n[\u4e00-\u9fff]{1,2}(?:\n|$)|[^\n]{" + str(LONG_LINE) + ",}"),
+        "any": re.compile("[" + _TONE + r"\u2e3a\u2e3b_/:>＞»›]|第\s*\d+\s*页|\d \d|[\u4e00-\u9fff] +\d|\d +[\u4e00-\u9fff]|[（(] +[一二三四五六七八九十]|下载|阅读|来源|首页|@@|[\u4e00-\u9fff][(（][a-z]{1,6}[)）]|“[^”“\n]{1,20}?冶|[\u4e00-\u9fff] [\u4e00-\u9fff] [\u4e00-\u9fff] [\u4e00-\u9fff]|(?:([\u4e00-\u9fff]{2})\1\1)|本文仅代表|</?[a-z][a-z0-9:]{0,9}[\s/>]|<!--|&(?:[a-zA-Z]{2,8}|#\d{2,6}|#x[0-9a-fA-F]{2,5});|(?:意见|方案|通知|办法|规划|计划|纲要|规定|细则|决定|要点|措施)\s*各[^。；;:：\n]{0,60}[:：]|欢迎|打印|分享|版权|登录|技术支持|ICP|网站|Copyright|\n[\u4e00-\u9fff]{1,2}(?:\n|$)|[^\n]{" + str(LONG_LINE) + ",}"),
     }
 
 
@@ -182,6 +184,8 @@ def _cleaning_edits(text: str) -> list[tuple[int, int, str]]:
     for pattern, replacement in rx["replace"]:
         for m in pattern.finditer(text):
             edits.append((m.start(), m.end(), replacement))
+    for m in rx["entity"].finditer(text):  # &ldquo; -> “ (one character for the reference)
+        edits.append((m.start(), m.end(), html.unescape(m.group(0))))
     for m in list(rx["spaced_digits"].finditer(text)) + list(rx["spaced_serial"].finditer(text)) + list(rx["spaced_cjk"].finditer(text)):
         for k in range(m.start(), m.end()):
             if text[k] == " ":

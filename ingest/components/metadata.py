@@ -98,6 +98,7 @@ def _rx():
         "launched_at": re.compile(rules_by_label("metadata", "LAUNCHED_AT")[0].regex),
         "organ_title": re.compile(rules_by_label("metadata", "ORGAN_TITLE")[0].regex),
         "draft_note": re.compile(rules_by_label("metadata", "DRAFT_NOTE")[0].regex),
+        "news_lead": re.compile(rules_by_label("metadata", "NEWS_LEAD")[0].regex),
         "fields": [(re.compile(r"^\s*(?:" + rx.pattern + r")\s*[:：]\s*(?P<value>.*?)\s*$"), fid) for rx, fid in ids_by_match("metadata", "FIELD")],
         # "文号：…", "文号 | …", "[ 发文字号 ] | …" (portal tables flattened into lines)
         # "• 发文字号 青自贸管发〔2021〕82号": a portal's bulleted list, label and value set apart by spaces
@@ -464,6 +465,24 @@ def unwrap_plan(plan: str) -> str:
     return plan
 
 
+def news_lead(lines: list[Line], headline: Span) -> tuple[str, Span] | None:
+    """The document a news repost reports, named in the lead under its headline (近日，某市人民政府
+    印发《…》): (its name, span), or None. Only the first prose line below the headline counts (the
+    byline, source and date lines between are short), and only when the headline is no document
+    title of its own (a notice's 关于… title, or the very name the lead gives)."""
+    below = [line for line in lines if line.start >= headline.end][:8]
+    for line in below:
+        if line.text.endswith(("：", ":")):
+            return None  # an addressee line: a document's own header, not a news item
+        if len(line.text) <= 40 and not re.search(r"[。，,；;]", line.text):
+            continue  # 来源 / 时间 / 作者 lines, a site's name
+        m = _rx()["news_lead"].match(line.text)
+        if not m:
+            return None
+        return squash(m.group("title")), Span(line.start + m.start("title"), line.start + m.end("title"))
+    return None
+
+
 def find_title(text: str, lines: list[Line], fields) -> tuple[str | None, Span | None, str | None]:
     """(title, span, issuer part of a 印发通知 title). The document's own title: the plan its notice
     prints (现将《…》印发), else the header's title line, else the name a page gives it in 《》."""
@@ -476,6 +495,10 @@ def find_title(text: str, lines: list[Line], fields) -> tuple[str | None, Span |
         candidates = title_candidates(lines)
         if candidates:
             title, span = candidates[0]
+            lead = news_lead(lines, span)
+            # 浙江省政府下达2025年…计划 over 近日，浙江省人民政府印发《关于下达…的通知》: the lead names it
+            if lead and "关于" not in title and not rx["notice_title"].match(title) and title_key(lead[0]) != title_key(title):
+                title, span = lead
     notice = rx["notice_title"].match(squash(title)) if title else None
     issuer_part = (notice.group("issuer") or None) if notice else None
     # a portal's title of the notice may lose its 的通知: 某办公厅关于印发某工作方案
