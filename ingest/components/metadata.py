@@ -98,6 +98,7 @@ def _rx():
         "launched_at": re.compile(rules_by_label("metadata", "LAUNCHED_AT")[0].regex),
         "organ_title": re.compile(rules_by_label("metadata", "ORGAN_TITLE")[0].regex),
         "draft_note": re.compile(rules_by_label("metadata", "DRAFT_NOTE")[0].regex),
+        "interpreted_by": re.compile(rules_by_label("metadata", "INTERPRETED_BY")[0].regex),
         "news_lead": re.compile(rules_by_label("metadata", "NEWS_LEAD")[0].regex),
         "fields": [(re.compile(r"^\s*(?:" + rx.pattern + r")\s*[:：]\s*(?P<value>.*?)\s*$"), fid) for rx, fid in ids_by_match("metadata", "FIELD")],
         # "文号：…", "文号 | …", "[ 发文字号 ] | …" (portal tables flattened into lines)
@@ -970,7 +971,7 @@ def find_date(text: str, lines: list[Line], fields, date_line: Line | None, publ
             key = "date" if report.group("date") else "lead_date"
             return parse_date(report.group(key)), Span(report.start(key), report.end(key))
     dated = _rx()["dated_title"].search(text[:3000])  # 于2020年10月16日对外印发的《…》
-    if dated:
+    if dated and dated.group("date"):
         return parse_date(dated.group("date")), Span(dated.start("date"), dated.end("date"))
     return None, None
 
@@ -1017,6 +1018,15 @@ def find_jurisdiction(text: str, lines: list[Line], issuers: list[str], doc_numb
             region, level = own, own.level
     if region is None and level is None:  # 在全市开展…我市: a city's document that never names its city
         level = self_named_level(text)
+    if region is None and level is None and title:  # 国家知识产权局有关负责人对…《…》予以解读
+        explained = _rx()["interpreted_by"].search(text[:3000])
+        if explained and title_key(explained.group("title")) == title_key(title) and is_issuer_name(explained.group("body")):
+            body = explained.group("body")
+            if NATIONAL.match(body):
+                return None, "national"
+            region = region_of_name(body, text)
+            if region is not None:
+                return region, region.level
     return region, level
 
 
