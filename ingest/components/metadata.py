@@ -57,8 +57,8 @@ class Line:
 def _rx():
     doc_number = rules_by_label("doc_number", "DOC_NUMBER")[0].regex
     date = r"(?P<y>\d{4}|[〇零○OoＯ一二三四五六七八九]{4})\s*年\s*(?P<m>\d{1,2}|[一二三四五六七八九十]{1,3})\s*月\s*(?P<d>\d{1,2}|[一二三四五六七八九十]{1,3})\s*日"
-    # a date line whose 年月日 an OCR or a scraper lost: 20141229
-    compact = r"(?P<cy>(?:19|20)\d\d)(?P<cm>0[1-9]|1[0-2])(?P<cd>0[1-9]|[12]\d|3[01])"
+    # a date line whose 年月日 an OCR or a scraper lost: 20141229, 2023411 (month and day unpadded)
+    compact = r"(?P<cy>(?:19|20)\d\d)(?P<cmd>\d{3,4})"
     return {
         "doc_number": re.compile(doc_number),
         "doc_number_line": re.compile(r"^[\s\[【（(]*(?:" + doc_number + r")[\s\]】）)]*$"),
@@ -182,15 +182,33 @@ def trim_code(code: str) -> str:
 ISO_DATE = re.compile(r"(?P<y>(?:19|20)\d\d)\s*[-/.]\s*(?P<m>\d{1,2})\s*[-/.]\s*(?P<d>\d{1,2})")
 
 
-def parse_date(text: str) -> str | None:
+def compact_readings(year: str, rest: str) -> list[str]:
+    """The dates a year and its run-together month and day can be: 0411 and 411 are 4月11日 only,
+    111 is 1月11日 or 11月1日."""
+    out = []
+    for cut in (1, 2):
+        month, day = rest[:cut], rest[cut:]
+        if len(day) > 2 or (cut == 2 and len(rest) == 3 and month[0] == "0"):
+            continue
+        try:
+            out.append(dt.date(int(year), int(month), int(day)).isoformat())
+        except ValueError:
+            continue
+    return out
+
+
+def parse_date(text: str, prefer: str | None = None) -> str | None:
     m = _rx()["date"].search(text) or ISO_DATE.search(text)
     if m:
         parts = m.group("y", "m", "d")
-    else:  # a bare 20141229 (a date line that lost its 年月日)
+    else:  # a bare 20141229 or 2023411 (a date line that lost its 年月日)
         c = _rx()["compact_date"].fullmatch(text.strip(" \t()（）"))
         if not c:
             return None
-        parts = c.group("cy", "cm", "cd")
+        readings = compact_readings(c.group("cy"), c.group("cmd"))
+        if prefer in readings:  # 2023111: 1月11日 or 11月1日, as the page's own date says
+            return prefer
+        return readings[0] if len(readings) == 1 else None
     # OCR and typists write the zero of 二〇〇九 as a letter O
     parts = [re.sub(r"[OoＯ]", "〇", g) for g in parts]
     y, mo, d = (int(g) if g.isdigit() else cn_integer(g) for g in parts)
@@ -578,7 +596,7 @@ def has_place(name: str) -> bool:
     """Whether an issuer's name says whose it is (深圳市…, 通州区…, 国务院…)."""
     # a 总局 is national by its name alone (市场监管总局 is no 市…)
     return bool(region_regex().match(name) or county_regex().match(name) or NATIONAL.match(name)
-                or (name.startswith("中共") and region_regex().match(name, 2))  # 中共福建省委办公厅
+                or (name.startswith("中共") and (region_regex().match(name, 2) or county_regex().match(name, 2)))  # 中共福建省委办公厅, 中共环县委办公室
                 or name.endswith("总局")
                 # a national system's local branch: 中国人民银行山西省分行, 中华人民共和国北京海关
                 or (name.startswith(("中国", "国家", "中华人民共和国")) and region_regex().search(name)))
@@ -957,7 +975,8 @@ def find_date(text: str, lines: list[Line], fields, date_line: Line | None, publ
         if date:
             return date, fields["date"][1]
     if date_line is not None:
-        date = parse_date(date_line.text)
+        published = parse_date(fields["published"][0]) if "published" in fields else None
+        date = parse_date(date_line.text, prefer=published)
         if date:
             return date, Span(date_line.start, date_line.end)
     _, _, date, date_span = number_with_date(lines)
