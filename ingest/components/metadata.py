@@ -964,7 +964,12 @@ def find_issuers(lines: list[Line], fields, title, title_span, notice_issuer, si
             if all(is_issuer_name(n) and has_place(n) for n in names):
                 issuers += names
                 break
-    return settle_issuers([with_place(n, text) for n in issuers]), reported
+    issuers = settle_issuers([with_place(n, text) for n in issuers])
+    # the office of the body that signs, named above the title (淄博市人民政府办公室 over 淄博市人民政府):
+    # the office that prints or posts the document, no issuer of it
+    signers = {clean_issuer(n) for n in signed}
+    issuers = [n for n in issuers if n in signers or re.sub(r"办公[室厅]$", "", n) not in signers]
+    return issuers, reported
 
 
 def find_date(text: str, lines: list[Line], fields, date_line: Line | None, published) -> tuple[str | None, Span | None]:
