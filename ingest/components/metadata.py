@@ -922,6 +922,12 @@ def find_issuers(lines: list[Line], fields, title, title_span, notice_issuer, si
     issuers += header_issuers(lines, title_span)
     reported = None
     named = [n for n in published.group("issuer").split("、") if is_issuer_name(n)] if published else []
+    if named:  # 中共静安区委办公室 静安区人民政府办公室印发《…》: joint bodies set apart by a blank
+        line_start = text.rfind("\n", 0, published.start("issuer")) + 1
+        for chunk in reversed(text[line_start:published.start("issuer")].split()):
+            if not is_issuer_name(chunk):
+                break
+            named.insert(0, chunk)
     if (named and not issuers and is_issuer_name(published.group("issuer").split("、")[0])
             and not set(named) & {"市政府", "省政府", "区政府", "县政府"}):
         reported = named[0]  # several bodies when a report says 甲、乙联合印发
