@@ -343,7 +343,8 @@ def is_issuer_name(s: str) -> bool:
 
 
 def split_issuers(s: str) -> list[str]:
-    return [p for p in re.split(r"[\s、,，;；]+", s) if p]
+    # not inside brackets: 市政府办公室（研究室、机关事务局） is one body
+    return [p for p in re.split(r"[\s、,，;；]+(?![^（(]*[)）])", s) if p]
 
 
 def is_field_line(s: str) -> bool:
@@ -530,13 +531,17 @@ def find_title(text: str, lines: list[Line], fields) -> tuple[str | None, Span |
                 break
     body = rx["notice_body"].search(text[:6000])
     if body:
-        group = next(g for g in ("plan", "plan2", "plan3") if body.group(g))
+        group = next(g for g in ("plan", "plan2", "plan3", "plan4") if body.group(g))
         plan = squash(body.group(group))
         listed = re.search(r"(?:《[^《》]{4,120}》[、，,和及]?\s*)+$", text[max(0, body.start(group) - 400):body.start(group) - 1])
         if group == "plan2" and listed:  # 《A》《B》《C》已经…通过，现印发: the notice prints A first
             first = re.match(r"《([^《》]{4,120})》", listed.group(0))
             plan = squash(first.group(1))
-        if title is None or wrapper or title_key(plan) == title_key(title):
+        # 关于下达X的通知 whose body prints X (X已经…批准，现印发给你们): the document is X
+        hands_down = title is not None and title_key(title).endswith(title_key(plan) + "的通知")
+        if hands_down and issuer_part is None:
+            issuer_part = title.split("关于", 1)[0] or None
+        if title is None or wrapper or hands_down or title_key(plan) == title_key(title):
             return (*(own_title_line(plan, lines) or (plan, Span(body.start(group), body.end(group)))), issuer_part)
     if notice:
         plan = unwrap_plan(squash(notice.group("plan")))
