@@ -40,6 +40,7 @@ def _rx():
         "basis_cue": re.compile(alternation("citations", "BASIS_CUE")),
         "basis_end": re.compile(alternation("citations", "BASIS_END")),
         "basis_lead": re.compile(alternation("citations", "BASIS_LEAD")),
+        "basis_phrase": re.compile(alternation("citations", "BASIS_PHRASE")),
         "not_document": re.compile(alternation("citations", "NOT_A_DOCUMENT")),
         "preamble_end": re.compile(alternation("citations", "PREAMBLE_END"), re.M),
         "printed": re.compile(rules_by_label("metadata", "NOTICE_BODY")[0].regex),
@@ -115,6 +116,8 @@ def mark_implements(text: str, mentions: list[Mention], zones: list[tuple[int, i
                 limit = ends[-1]
             elif rx["basis_lead"].search(text, s0, cue.start()):  # 总体要求是：深入贯彻《…》，…
                 limit = s1
+            elif opening := rx["basis_phrase"].match(text[s0:s1]):  # 按照《…》要求，…: the phrase names it
+                limit = s0 + opening.end()
             else:
                 continue
             for mt in mentions:
