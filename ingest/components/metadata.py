@@ -357,7 +357,7 @@ def title_line(t: str) -> str | None:
     A leading 发文字号 (融政规〔2021〕1号关于印发…), a category label (管理办法:…) and site-frame
     chunks before the title (EHS中国 法规首页 某市…意见) are left out."""
     rx = _rx()
-    t = t.strip()
+    t = t.strip(" \t|｜")  # a portal table flattened into lines keeps its cell bars: "…的 通知 |"
     number = rx["doc_number"].match(t)
     if number and number.end() < len(t):
         t = t[number.end():].lstrip(" )）")
