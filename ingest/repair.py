@@ -18,6 +18,7 @@ from functools import lru_cache
 
 from .record import Span
 from .rules import alternation, rules_by_label
+from .text import normalize
 
 LONG_LINE = 200  # a line this long in a policy text has lost its breaks (a paragraph rarely is, and its breaks need 。 before 1. or 二、)
 NAME_TAIL = "局委厅办部院会处室府署头合责站所队"  # what a wrapped cell or name leaves alone on a line
@@ -93,6 +94,9 @@ def _rx():
         "bare_pinyin": re.compile(alternation("repair", "BARE_PINYIN")),
         "docshare": re.compile(alternation("repair", "DOCSHARE_HEADER")),
         "quote_mojibake": re.compile(r"“[^”“\n]{1,20}?冶"),
+        # GBK text read one byte out of step after a lost byte (?。ㄒ唬┩… for （一）推…): up to the first
+        # trail byte that reads as ASCII (0x40-0x7e), where the reading falls back in step
+        "shifted_gbk": re.compile(r"\?(?P<run>[^\x00-\x7f\n]{2,60}?[\x40-\x7e]?)(?=[\x00-\x7f\n]|(?<=[\x40-\x7e]))"),
         "docshare_page": re.compile(r"^(?P<n>\d{1,2})、(?!\d{1,2}[、.．])"),
         "replace": [(re.compile(r.regex), r.id or "") for r in rules_by_label("repair", "REPLACE")],
         "entity": re.compile(alternation("repair", "HTML_ENTITY")),
@@ -109,17 +113,19 @@ def _rx():
         "glued_heading": re.compile(r"[一二三四五六七八九十]{1,3}、[\u4e00-\u9fff]{0,8}?(?:目标|任务|措施|原则|思想|要求|保障|实施)(?=[^\n。；，,、）)（(])"),
         "spaced_number": re.compile(r"(?<=[\u4e00-\u9fff]) +(\d(?:[\d.,]| (?=\d))*) *(?=[年月日件个家项次万亿元%倍人户所座条款批])|(?<=[\u4e00-\u9fff]) *(\d(?:[\d.,]| (?=\d))*) +(?=[年月日件个家项次万亿元%倍人户所座条款批])"),
         "spaced_bracket": re.compile(r"(?<=[（(]) +(?=[一二三四五六七八九十]{1,3}[)）])"),
-        "any": re.compile("[" + _TONE + r"\u2e3a\u2e3b_/:>＞»›]|第\s*\d+\s*页|\d \d|[\u4e00-\u9fff] +\d|\d +[\u4e00-\u9fff]|[（(] +[一二三四五六七八九十]|下载|阅读|来源|首页|@@|[\u4e00-\u9fff][(（][a-z]{1,6}[)）]|“[^”“\n]{1,20}?冶|[\u4e00-\u9fff] [\u4e00-\u9fff] [\u4e00-\u9fff] [\u4e00-\u9fff]|(?:([\u4e00-\u9fff]{2})\1\1)|本文仅代表|</?[a-z][a-z0-9:]{0,9}[\s/>]|<!--|&(?:[a-zA-Z]{2,8}|#\d{2,6}|#x[0-9a-fA-F]{2,5});|(?:意见|方案|通知|办法|规划|计划|纲要|规定|细则|决定|要点|措施)\s*各[^。；;:：\n]{0,60}[:：]|欢迎|打印|分享|版权|登录|技术支持|ICP|网站|Copyright|\n[\u4e00-\u9fff]{1,2}(?:\n|$)|[^\n]{" + str(LONG_LINE) + ",}"),
+        "any": re.compile("[" + _TONE + r"\u2e3a\u2e3b_/:>＞»›]|第\s*\d+\s*页|\d \d|[\u4e00-\u9fff] +\d|\d +[\u4e00-\u9fff]|[（(] +[一二三四五六七八九十]|下载|阅读|来源|首页|@@|[\u4e00-\u9fff][(（][a-z]{1,6}[)）]|“[^”“\n]{1,20}?冶|\?[^\x00-\x7f\n]|[\u4e00-\u9fff] [\u4e00-\u9fff] [\u4e00-\u9fff] [\u4e00-\u9fff]|(?:([\u4e00-\u9fff]{2})\1\1)|本文仅代表|</?[a-z][a-z0-9:]{0,9}[\s/>]|<!--|&(?:[a-zA-Z]{2,8}|#\d{2,6}|#x[0-9a-fA-F]{2,5});|(?:意见|方案|通知|办法|规划|计划|纲要|规定|细则|决定|要点|措施)\s*各[^。；;:：\n]{0,60}[:：]|欢迎|打印|分享|版权|登录|技术支持|ICP|网站|Copyright|\n[\u4e00-\u9fff]{1,2}(?:\n|$)|[^\n]{" + str(LONG_LINE) + ",}"),
     }
 
 
-def repair(text: str) -> Repaired:
+def repair(text: str, raw: str | None = None) -> Repaired:
     """The repaired text and its offset map (none when nothing needed repair): first what is not
     the document goes (noise, pinyin) and digits close up, then lost line breaks come back (so that
-    a page marker pasted between "（市科技局负责）" and "3." no longer hides the break)."""
-    if not _rx()["any"].search(text):
+    a page marker pasted between "（市科技局负责）" and "3." no longer hides the break).
+    ``raw``: the text as read when ``text`` is its one-for-one normalized form (same offsets), so
+    that a mis-decoded span is read again from the characters the file held."""
+    if not _rx()["any"].search(text) and not (raw is not None and _rx()["shifted_gbk"].search(raw)):
         return Repaired(text)
-    first = _apply(text, _cleaning_edits(text))
+    first = _apply(text, _cleaning_edits(text, raw if raw is not None and len(raw) == len(text) else text))
     second = _apply(first.text, _break_edits(first.text))
     return first.then(second)
 
@@ -138,7 +144,7 @@ def _break_edits(text: str) -> list[tuple[int, int, str]]:
     return edits
 
 
-def _cleaning_edits(text: str) -> list[tuple[int, int, str]]:
+def _cleaning_edits(text: str, as_read: str) -> list[tuple[int, int, str]]:
     rx = _rx()
     edits: list[tuple[int, int, str]] = []  # (start, end, replacement) on ``text``, non-overlapping
     pos = 0
@@ -168,6 +174,10 @@ def _cleaning_edits(text: str) -> list[tuple[int, int, str]]:
                 edits.append((start - 1 if joins else start, start + mark.end(), ""))  # the chunk continues the last
     for m in rx["noise_inline"].finditer(text):
         edits.append((m.start(), m.end(), ""))
+    for m in rx["shifted_gbk"].finditer(as_read):  # read again from the characters as read, then normalized
+        fixed = _gbk_in_step(m.group("run"))
+        if fixed is not None:
+            edits.append((m.start(), m.end(), normalize(fixed)))
     for m in rx["quote_mojibake"].finditer(text):  # “十四五冶: a closing quote a wrong code page read as 冶
         edits.append((m.end() - 1, m.end(), "”"))
     for m in rx["pinyin"].finditer(text):
@@ -199,6 +209,32 @@ def _cleaning_edits(text: str) -> list[tuple[int, int, str]]:
     for m in rx["spaced_bracket"].finditer(text):
         edits.append((m.start(), m.end(), ""))
     return edits
+
+
+_MARKER = re.compile(r"^(?:[（(][一二三四五六七八九十]{1,3}[)）]|[一二三四五六七八九十]{1,3}、|\d{1,2}[.．、])")
+_CJK = re.compile(r"[\u4e00-\u9fff]")
+_NUMERAL_LEADS = {n.encode("gbk")[:1]: n.encode("gbk") for n in "一二三四五六七八九十"}  # lead byte -> numeral
+
+
+def _gbk_in_step(run: str) -> str | None:
+    """``run`` read again one byte later (the byte before it was lost), or None when that is no
+    better: kept only when the reading opens with a numbering mark (（一）, 一、, 1.) and is Chinese
+    text throughout, so a real question mark before real text is never touched."""
+    try:
+        raw = run.encode("gbk")
+    except UnicodeEncodeError:
+        return None
+    raw = raw[1:]
+    # （二） is A3A8 B6FE A3A9: read out of step, the pair FE A3 is no character and the misreading
+    # dropped it, leaving A3A8 B6 A9; each numeral's lead byte is its own, so the numeral comes back
+    lead = _NUMERAL_LEADS.get(raw[2:3]) if raw[:2] == b"\xa3\xa8" and raw[3:4] == b"\xa9" else None
+    if lead is not None:
+        raw = raw[:2] + lead + b"\xa3" + raw[3:]
+    fixed = raw.decode("gbk", errors="ignore")
+    if not _MARKER.match(fixed) or _CJK.search(run[:1] or "") and _MARKER.match(run):
+        return None
+    body = re.sub(r"[\s\d（）()、.．,，。;；:：“”\"'—\-]", "", fixed)
+    return fixed if body and len(_CJK.findall(body)) >= 0.8 * len(body) else None
 
 
 def _is_noise_line(body: str, rx) -> bool:
