@@ -1053,6 +1053,10 @@ def find_jurisdiction(text: str, lines: list[Line], issuers: list[str], doc_numb
             region, level = own, own.level
     if region is None and level is None:  # 在全市开展…我市: a city's document that never names its city
         level = self_named_level(text)
+    if region is None and level != "national":  # 市市场监管委 exists in 天津市 alone: a page that never names its city
+        own = region_of_scoped_body(text)
+        if own is not None:
+            return own, own.level
     if region is None and level is None and title:  # 国家知识产权局有关负责人对…《…》予以解读
         explained = _rx()["interpreted_by"].search(text[:3000])
         if explained and title_key(explained.group("title")) == title_key(title) and is_issuer_name(explained.group("body")):
@@ -1063,6 +1067,16 @@ def find_jurisdiction(text: str, lines: list[Line], issuers: list[str], doc_numb
             if region is not None:
                 return region, region.level
     return region, level
+
+
+def region_of_scoped_body(text: str) -> Region | None:
+    """The one region whose own bodies (the agency registry's rows scoped to a region: 天津市's
+    市场监管委, 深圳市's 前海管理局) the text names, or None when it names none or several's."""
+    registry = load_registry()
+    found = {scope for scope, name in registry.scoped if len(name) >= 4 and name in text}
+    if len(found) != 1:
+        return None
+    return region_for(found.pop())
 
 
 _SELF_LEVEL = {"省": "provincial", "市": "municipal", "县": "county"}
