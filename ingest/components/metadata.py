@@ -99,6 +99,7 @@ def _rx():
         "organ_title": re.compile(rules_by_label("metadata", "ORGAN_TITLE")[0].regex),
         "draft_note": re.compile(rules_by_label("metadata", "DRAFT_NOTE")[0].regex),
         "interpreted_by": re.compile(rules_by_label("metadata", "INTERPRETED_BY")[0].regex),
+        "headline_mark": re.compile(rules_by_label("metadata", "HEADLINE_MARK")[0].regex),
         "news_lead": re.compile(rules_by_label("metadata", "NEWS_LEAD")[0].regex),
         "fields": [(re.compile(r"^\s*(?:" + rx.pattern + r")\s*[:：]\s*(?P<value>.*?)\s*$"), fid) for rx, fid in ids_by_match("metadata", "FIELD")],
         # "文号：…", "文号 | …", "[ 发文字号 ] | …" (portal tables flattened into lines)
@@ -485,6 +486,20 @@ def unwrap_plan(plan: str) -> str:
     return plan
 
 
+def own_over_headline(candidates: list[tuple[str, Span]], lines: list[Line]) -> tuple[str, Span]:
+    """The first title candidate, unless it reads as a site's or news headline (# 某新闻网｜…, 权威发布：…)
+    and a later header line is a title without such marks: the document's own."""
+    first = candidates[0]
+    raw = next((line.text for line in lines if line.start <= first[1].start < line.end + 1), first[0])
+    if not _rx()["headline_mark"].search(raw.strip("#*> ")):
+        return first
+    for other in candidates[1:]:
+        text = next((line.text for line in lines if line.start <= other[1].start < line.end + 1), other[0])
+        if not _rx()["headline_mark"].search(text.strip("#*> ")):
+            return other
+    return first
+
+
 def news_lead(lines: list[Line], headline: Span) -> tuple[str, Span] | None:
     """The document a news repost reports, named in the lead under its headline (近日，某市人民政府
     印发《…》): (its name, span), or None. Only the first prose line below the headline counts (the
@@ -514,7 +529,7 @@ def find_title(text: str, lines: list[Line], fields) -> tuple[str | None, Span |
     else:
         candidates = title_candidates(lines)
         if candidates:
-            title, span = candidates[0]
+            title, span = own_over_headline(candidates, lines)
             lead = news_lead(lines, span)
             # 浙江省政府下达2025年…计划 over 近日，浙江省人民政府印发《关于下达…的通知》: the lead names it
             if lead and "关于" not in title and not rx["notice_title"].match(title) and title_key(lead[0]) != title_key(title):
