@@ -1068,6 +1068,11 @@ def find_jurisdiction(text: str, lines: list[Line], issuers: list[str], doc_numb
             region, level = own, own.level
     if region is None and level is None:  # 在全市开展…我市: a city's document that never names its city
         level = self_named_level(text)
+    if region is None and level in (None, "municipal", "provincial"):  # 结合淮安实际，制定…: the basis sentence names whose plan it is
+        own = re.search(r"结合(?P<place>" + region_regex().pattern + r")(?:的)?(?:发展)?实际", text[:4000])
+        if own and (level is None or regions()[own.group("place")].level == level):
+            found = regions()[own.group("place")]
+            return found, found.level
     if region is None and level != "national":  # 市市场监管委 exists in 天津市 alone: a page that never names its city
         own = region_of_scoped_body(text)
         if own is not None:
