@@ -20,6 +20,7 @@ from .metadata import doc_number_of, finditer_doc_numbers, simplified, title_key
 # a title may wrap onto the next line once (《\n国家知识产权战略纲要》)
 TITLE = re.compile(r"《(?P<title>[^《》\n]{0,150}\n?[^《》\n]{1,150}(?:《[^《》\n]{1,60}》[^《》\n]{0,60})?)》")
 # 《纲要》, 《若干意见》: a document type alone names a document given in full before it
+OWN_ALIAS = re.compile(r"\s*[(（](?:以下简称|下称|简称)[“\"]?《(?P<alias>[^《》]{1,20})》")
 ALIAS_CUE = re.compile(r"(?:以下|下文)?简称[“\"]?$|下称[“\"]?$")
 
 
@@ -156,6 +157,22 @@ def fold_aliases(text: str, mentions: list[Mention]) -> list[Mention]:
     return out
 
 
+_CARRIES_OUT = re.compile(r"分工|分解|实施|落实|贯彻")
+
+
+def implemented_by_title(cited: str, title: str | None) -> bool:
+    """Whether this text's title says it carries out the cited document: the title holds its whole
+    name and, beside it, what it does with it (“十三五”…规划重点任务分工方案, 实施…纲要任务分解)."""
+    if not title:
+        return False
+    a, b = title_key(cited), title_key(title)
+    if a not in b:  # 《…纲要(2010-2020)》 named without its period
+        a = re.sub(r"\d{4}年?\d{4}年?$", "", a)
+    if len(a) < 6 or a == b or a not in b:
+        return False
+    return bool(_CARRIES_OUT.search(b.replace(a, "", 1)))
+
+
 _PRINTING_NOTICE = re.compile(r"关于(?:印发|转发|发布)(.+)的通知")
 
 
@@ -195,9 +212,17 @@ def same_document(a_title: str, b_title: str) -> bool:
 def find_citations(text: str, meta: DocumentMeta, measures: tuple[Measure, ...]) -> tuple[tuple[Citation, ...], tuple[Measure, ...]]:
     text = simplified(text)
     printed = _rx()["printed"].search(text[:6000])  # 现将《A》和《B》印发: what this notice prints is no citation
-    mentions = [m for m in find_mentions(text) if not is_self(m, meta)
+    found = find_mentions(text)
+    own = [m for m in found if is_self(m, meta)]
+    mentions = [m for m in found if m not in own
                 and not (printed and printed.start() <= m.start < printed.end())]
+    # 《本文件》（以下简称《任务分解》）: the short name the text gives itself is no citation either
+    own_names = {normalize_title(a.group("alias")) for m in own if (a := OWN_ALIAS.match(text, m.end))}
+    mentions = [m for m in mentions if not (m.title and normalize_title(m.title) in own_names)]
     mark_implements(text, mentions, basis_zones(text, meta))
+    for mt in mentions:  # 《X》 named in this text's own title (X重点任务分工方案, 实施X任务分解): its basis
+        if mt.title and implemented_by_title(mt.title, meta.title):
+            mt.implements = True
     mentions = fold_aliases(text, mentions)
 
     groups: list[dict] = []  # {"number", "title", "implements", "spans"}
