@@ -157,12 +157,14 @@ def fold_aliases(text: str, mentions: list[Mention]) -> list[Mention]:
     return out
 
 
-_CARRIES_OUT = re.compile(r"分工|分解|实施|落实|贯彻")
+# what a text does with the document its title names, said after the name: divides its tasks
+# (a page reporting 某省贯彻《纲要》的实施方案 names a plan that implements it; the page itself does not)
+_CARRIES_OUT = re.compile(r"分工|分解")
 
 
 def implemented_by_title(cited: str, title: str | None) -> bool:
     """Whether this text's title says it carries out the cited document: the title holds its whole
-    name and, beside it, what it does with it (“十三五”…规划重点任务分工方案, 实施…纲要任务分解)."""
+    name and, after it, that it divides its tasks (“十三五”…规划重点任务分工方案, 实施…纲要任务分解)."""
     if not title:
         return False
     a, b = title_key(cited), title_key(title)
@@ -170,7 +172,7 @@ def implemented_by_title(cited: str, title: str | None) -> bool:
         a = re.sub(r"\d{4}年?\d{4}年?$", "", a)
     if len(a) < 6 or a == b or a not in b:
         return False
-    return bool(_CARRIES_OUT.search(b.replace(a, "", 1)))
+    return bool(_CARRIES_OUT.search(b.split(a, 1)[1]))
 
 
 _PRINTING_NOTICE = re.compile(r"关于(?:印发|转发|发布)(.+)的通知")
