@@ -15,7 +15,7 @@ from ..catalog import find_known, normalize_title, region_regex
 from ..record import Citation, DocumentMeta, Measure, Span
 from ..rules import alternation, rules_by_label
 from ..text import squash
-from .metadata import doc_number_of, finditer_doc_numbers, simplified, title_key
+from .metadata import doc_number_of, finditer_doc_numbers, is_subsequence, simplified, title_key
 
 # a title may wrap onto the next line once (《\n国家知识产权战略纲要》)
 TITLE = re.compile(r"《(?P<title>[^《》\n]{0,150}\n?[^《》\n]{1,150}(?:《[^《》\n]{1,60}》[^《》\n]{0,60})?)》")
@@ -191,7 +191,11 @@ def is_self(mt: Mention, meta: DocumentMeta) -> bool:
             return True
         if mt.doc_number and mt.doc_number != meta.doc_number:  # 《市…实施方案》(营商办发〔2021〕4号): the upper level's own plan
             return False
-        return len(a) >= 8 and (a in b or b in a) and abs(len(a) - len(b)) <= 6
+        if len(a) >= 8 and (a in b or b in a) and abs(len(a) - len(b)) <= 6:
+            return True
+        # 《三明市开展商业秘密创新试点工作方案》 for 三明市开展商业秘密保护创新试点工作方案: a word dropped
+        short, long = sorted((a, b), key=len)
+        return len(short) >= 12 and 0 < len(long) - len(short) <= 2 and is_subsequence(short, long)
     return False
 
 
