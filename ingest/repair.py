@@ -240,7 +240,8 @@ def _gbk_in_step(run: str) -> str | None:
 def _is_noise_line(body: str, rx) -> bool:
     if len(body) <= 160 and rx["noise_line"].fullmatch(body):
         return True
-    if len(body) <= 200 and re.fullmatch(r"(?:([\u4e00-\u9fff]{2})\1{2,})+[\u4e00-\u9fff]{0,8}", body):
+    plain = rx["pinyin"].sub("", body)  # 行業(yè)行業(yè)行業(yè): the tag cloud of a page scraped with its pinyin
+    if len(plain) <= 200 and re.fullmatch(r"(?:([\u4e00-\u9fff]{2})\1{2,})+[\u4e00-\u9fff]{0,8}", plain):
         return True  # a site's tag cloud: 政策政策政策强国强国强国专利专利专利…
     return (len(body) <= 120 and len(rx["news_meta"].findall(body)) >= 2 and not re.search(r"[。；]", body)
             and not re.search(r"成文|颁布|发文|文号|发布机构|索引号", body))  # a portal's metadata is kept

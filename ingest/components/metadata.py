@@ -427,6 +427,9 @@ def title_candidates(lines: list[Line]) -> list[tuple[str, Span]]:
                 break
             if region_regex().match(nxt.text) and rx["doc_type_end"].search(squash(nxt.text)) and len(squash(nxt.text)) >= 10:
                 break  # a complete title of its own (宁夏…规划) under a column name (团队动态)
+            if ("关于" in nxt.text[2:] and rx["doc_type_end"].search(squash(nxt.text)) and len(squash(nxt.text)) >= 10
+                    and all(is_issuer_name(n) for n in split_issuers(nxt.text.split("关于", 1)[0]))):
+                break  # 某局关于…的通知, complete with its issuer, under a news headline (…名单确定)
             joined, end = joined + nxt.text, nxt.end
             if rx["doc_type_end"].search(squash(joined)):
                 out.append((squash(joined), Span(start, end)))
