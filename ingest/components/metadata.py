@@ -489,16 +489,14 @@ def unwrap_plan(plan: str) -> str:
     return plan
 
 
-def own_over_headline(candidates: list[tuple[str, Span]], lines: list[Line]) -> tuple[str, Span]:
+def own_over_headline(candidates: list[tuple[str, Span]]) -> tuple[str, Span]:
     """The first title candidate, unless it reads as a site's or news headline (# 某新闻网｜…, 权威发布：…)
     and a later header line is a title without such marks: the document's own."""
     first = candidates[0]
-    raw = next((line.text for line in lines if line.start <= first[1].start < line.end + 1), first[0])
-    if not _rx()["headline_mark"].search(raw.strip("#*> ")):
+    if not _rx()["headline_mark"].search(first[0]):  # a label the title line dropped (范文资料：…) is no mark
         return first
     for other in candidates[1:]:
-        text = next((line.text for line in lines if line.start <= other[1].start < line.end + 1), other[0])
-        if not _rx()["headline_mark"].search(text.strip("#*> ")):
+        if not _rx()["headline_mark"].search(other[0]):
             return other
     return first
 
@@ -532,7 +530,7 @@ def find_title(text: str, lines: list[Line], fields) -> tuple[str | None, Span |
     else:
         candidates = title_candidates(lines)
         if candidates:
-            title, span = own_over_headline(candidates, lines)
+            title, span = own_over_headline(candidates)
             lead = news_lead(lines, span)
             # 浙江省政府下达2025年…计划 over 近日，浙江省人民政府印发《关于下达…的通知》: the lead names it
             if lead and "关于" not in title and not rx["notice_title"].match(title) and title_key(lead[0]) != title_key(title):
