@@ -78,6 +78,7 @@ class Repaired:
         return value
 
 
+HTML_DUMP_MIN = 4  # block tags (<p>, <br>, <td>…) that make a text a page's HTML dump, not a title quoting markup
 BARE_PINYIN_MIN = 4  # pinyin without tone marks counts as ruby only where a line holds this many
 BARE_PINYIN_TEXT_MIN = 12  # ... or where the whole text holds this many
 _CJK_OR_MARK = re.compile(r"[\u4e00-\u9fff，。、；：,;:]")
@@ -99,6 +100,8 @@ def _rx():
         "shifted_gbk": re.compile(r"\?(?P<run>[^\x00-\x7f\n]{2,60}?[\x40-\x7e]?)(?=[\x00-\x7f\n]|(?<=[\x40-\x7e]))"),
         "docshare_page": re.compile(r"^(?P<n>\d{1,2})、(?!\d{1,2}[、.．])"),
         "replace": [(re.compile(r.regex), r.id or "") for r in rules_by_label("repair", "REPLACE")],
+        "html_tag": [(re.compile(r.regex), r.id or "") for r in rules_by_label("repair", "HTML_TAG")],
+        "html_block": re.compile(r"</?(?:p|div|br|td|tr|li|span|table)\b[^<>\n]{0,300}>"),
         "entity": re.compile(alternation("repair", "HTML_ENTITY")),
         "breaks": [(re.compile(r.regex), r.id) for r in rules_by_label("repair", "BREAK_BEFORE")],
         "header_run_on": re.compile(r"(?:意见|方案|通知|办法|规划|计划|纲要|规定|细则|决定|要点|措施)\s*各[^。；;:：]{0,60}[:：]"),
@@ -194,8 +197,12 @@ def _cleaning_edits(text: str, as_read: str) -> list[tuple[int, int, str]]:
     for pattern, replacement in rx["replace"]:
         for m in pattern.finditer(text):
             edits.append((m.start(), m.end(), replacement))
-    for m in rx["entity"].finditer(text):  # &ldquo; -> “ (one character for the reference)
-        edits.append((m.start(), m.end(), html.unescape(m.group(0))))
+    if len(rx["html_block"].findall(text, 0, 20000)) >= HTML_DUMP_MIN:  # a page's HTML dumped into the text
+        for pattern, replacement in rx["html_tag"]:
+            for m in pattern.finditer(text):
+                edits.append((m.start(), m.end(), replacement))
+        for m in rx["entity"].finditer(text):  # &ldquo; -> “ (one character for the reference)
+            edits.append((m.start(), m.end(), html.unescape(m.group(0))))
     for m in list(rx["spaced_digits"].finditer(text)) + list(rx["spaced_serial"].finditer(text)) + list(rx["spaced_cjk"].finditer(text)):
         for k in range(m.start(), m.end()):
             if text[k] == " ":

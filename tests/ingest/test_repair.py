@@ -100,3 +100,13 @@ def test_a_real_question_mark_before_chinese_text_stays():
     from policykg.ingest.text import normalize
     raw = "是否需要申报?请咨询市市场监管局。\n"
     assert repair(normalize(raw), raw).text == normalize(raw)
+
+
+def test_markup_quoted_in_a_plain_text_stays_but_a_dumped_page_loses_its_tags():
+    quoted = '关于<script>alert("x")</script>的通知\n各单位：\n正文。\n'
+    assert repair(quoted).text == quoted
+    dumped = "<p>某市知识产权工作要点</p><p>一、总体要求</p><p>&ldquo;十五五&rdquo;期间…</p><br/><p>二、重点任务</p>"
+    fixed = repair(dumped)
+    assert "<p>" not in fixed.text and "“十五五”" in fixed.text
+    start = fixed.text.index("一、总体要求")
+    assert dumped[slice(*fixed.span(start, start + 6))] == "一、总体要求"
