@@ -58,7 +58,7 @@ def extract(source: Source) -> PolicyDoc:
     """Run every stage over one source."""
     # normalize maps one character to one; repair deletes page noise and restores lost breaks,
     # keeping a map so that every span is moved back into the text as read at the end
-    repaired = repair(normalize(source.text))
+    repaired = repair(normalize(source.text), source.text)
     text = repaired.text
     meta = find_metadata(text, source)
     sections, measures = find_structure(text)

@@ -11,12 +11,14 @@ with no map. The rules are data: ``patterns/repair.jsonl``.
 from __future__ import annotations
 
 import dataclasses
+import html
 import re
 from dataclasses import dataclass
 from functools import lru_cache
 
 from .record import Span
 from .rules import alternation, rules_by_label
+from .text import normalize
 
 LONG_LINE = 200  # a line this long in a policy text has lost its breaks (a paragraph rarely is, and its breaks need 。 before 1. or 二、)
 NAME_TAIL = "局委厅办部院会处室府署头合责站所队"  # what a wrapped cell or name leaves alone on a line
@@ -76,6 +78,7 @@ class Repaired:
         return value
 
 
+HTML_DUMP_MIN = 4  # block tags (<p>, <br>, <td>…) that make a text a page's HTML dump, not a title quoting markup
 BARE_PINYIN_MIN = 4  # pinyin without tone marks counts as ruby only where a line holds this many
 BARE_PINYIN_TEXT_MIN = 12  # ... or where the whole text holds this many
 _CJK_OR_MARK = re.compile(r"[\u4e00-\u9fff，。、；：,;:]")
@@ -92,8 +95,14 @@ def _rx():
         "bare_pinyin": re.compile(alternation("repair", "BARE_PINYIN")),
         "docshare": re.compile(alternation("repair", "DOCSHARE_HEADER")),
         "quote_mojibake": re.compile(r"“[^”“\n]{1,20}?冶"),
+        # GBK text read one byte out of step after a lost byte (?。ㄒ唬┩… for （一）推…): up to the first
+        # trail byte that reads as ASCII (0x40-0x7e), where the reading falls back in step
+        "shifted_gbk": re.compile(r"\?(?P<run>[^\x00-\x7f\n]{2,60}?[\x40-\x7e]?)(?=[\x00-\x7f\n]|(?<=[\x40-\x7e]))"),
         "docshare_page": re.compile(r"^(?P<n>\d{1,2})、(?!\d{1,2}[、.．])"),
         "replace": [(re.compile(r.regex), r.id or "") for r in rules_by_label("repair", "REPLACE")],
+        "html_tag": [(re.compile(r.regex), r.id or "") for r in rules_by_label("repair", "HTML_TAG")],
+        "html_block": re.compile(r"</?(?:p|div|br|td|tr|li|span|table)\b[^<>\n]{0,300}>"),
+        "entity": re.compile(alternation("repair", "HTML_ENTITY")),
         "breaks": [(re.compile(r.regex), r.id) for r in rules_by_label("repair", "BREAK_BEFORE")],
         "header_run_on": re.compile(r"(?:意见|方案|通知|办法|规划|计划|纲要|规定|细则|决定|要点|措施)\s*各[^。；;:：]{0,60}[:：]"),
         "heading_before": re.compile(r"(?:[一二三四五六七八九十]{1,3}、|[（(][一二三四五六七八九十]{1,3}[)）])[^。；;\n]{1,24}$"),
@@ -107,17 +116,19 @@ def _rx():
         "glued_heading": re.compile(r"[一二三四五六七八九十]{1,3}、[\u4e00-\u9fff]{0,8}?(?:目标|任务|措施|原则|思想|要求|保障|实施)(?=[^\n。；，,、）)（(])"),
         "spaced_number": re.compile(r"(?<=[\u4e00-\u9fff]) +(\d(?:[\d.,]| (?=\d))*) *(?=[年月日件个家项次万亿元%倍人户所座条款批])|(?<=[\u4e00-\u9fff]) *(\d(?:[\d.,]| (?=\d))*) +(?=[年月日件个家项次万亿元%倍人户所座条款批])"),
         "spaced_bracket": re.compile(r"(?<=[（(]) +(?=[一二三四五六七八九十]{1,3}[)）])"),
-        "any": re.compile("[" + _TONE + r"\u2e3a\u2e3b_/:>＞»›]|第\s*\d+\s*页|\d \d|[\u4e00-\u9fff] +\d|\d +[\u4e00-\u9fff]|[（(] +[一二三四五六七八九十]|下载|阅读|来源|首页|@@|[\u4e00-\u9fff][(（][a-z]{1,6}[)）]|“[^”“\n]{1,20}?冶|[\u4e00-\u9fff] [\u4e00-\u9fff] [\u4e00-\u9fff] [\u4e00-\u9fff]|(?:([\u4e00-\u9fff]{2})\1\1)|本文仅代表|(?:意见|方案|通知|办法|规划|计划|纲要|规定|细则|决定|要点|措施)\s*各[^。；;:：\n]{0,60}[:：]|欢迎|打印|分享|版权|登录|技术支持|ICP|网站|Copyright|\n[\u4e00-\u9fff]{1,2}(?:\n|$)|[^\n]{" + str(LONG_LINE) + ",}"),
+        "any": re.compile("[" + _TONE + r"\u2e3a\u2e3b_/:>＞»›]|第\s*\d+\s*页|\d \d|[\u4e00-\u9fff] +\d|\d +[\u4e00-\u9fff]|[（(] +[一二三四五六七八九十]|下载|阅读|来源|首页|@@|[\u4e00-\u9fff][(（][a-z]{1,6}[)）]|“[^”“\n]{1,20}?冶|\?[^\x00-\x7f\n]|[\u4e00-\u9fff] [\u4e00-\u9fff] [\u4e00-\u9fff] [\u4e00-\u9fff]|(?:([\u4e00-\u9fff]{2})\1\1)|本文仅代表|</?[a-z][a-z0-9:]{0,9}[\s/>]|<!--|&(?:[a-zA-Z]{2,8}|#\d{2,6}|#x[0-9a-fA-F]{2,5});|(?:意见|方案|通知|办法|规划|计划|纲要|规定|细则|决定|要点|措施)\s*各[^。；;:：\n]{0,60}[:：]|欢迎|打印|分享|版权|登录|技术支持|ICP|网站|Copyright|\n[\u4e00-\u9fff]{1,2}(?:\n|$)|[^\n]{" + str(LONG_LINE) + ",}"),
     }
 
 
-def repair(text: str) -> Repaired:
+def repair(text: str, raw: str | None = None) -> Repaired:
     """The repaired text and its offset map (none when nothing needed repair): first what is not
     the document goes (noise, pinyin) and digits close up, then lost line breaks come back (so that
-    a page marker pasted between "（市科技局负责）" and "3." no longer hides the break)."""
-    if not _rx()["any"].search(text):
+    a page marker pasted between "（市科技局负责）" and "3." no longer hides the break).
+    ``raw``: the text as read when ``text`` is its one-for-one normalized form (same offsets), so
+    that a mis-decoded span is read again from the characters the file held."""
+    if not _rx()["any"].search(text) and not (raw is not None and _rx()["shifted_gbk"].search(raw)):
         return Repaired(text)
-    first = _apply(text, _cleaning_edits(text))
+    first = _apply(text, _cleaning_edits(text, raw if raw is not None and len(raw) == len(text) else text))
     second = _apply(first.text, _break_edits(first.text))
     return first.then(second)
 
@@ -136,7 +147,7 @@ def _break_edits(text: str) -> list[tuple[int, int, str]]:
     return edits
 
 
-def _cleaning_edits(text: str) -> list[tuple[int, int, str]]:
+def _cleaning_edits(text: str, as_read: str) -> list[tuple[int, int, str]]:
     rx = _rx()
     edits: list[tuple[int, int, str]] = []  # (start, end, replacement) on ``text``, non-overlapping
     pos = 0
@@ -166,6 +177,10 @@ def _cleaning_edits(text: str) -> list[tuple[int, int, str]]:
                 edits.append((start - 1 if joins else start, start + mark.end(), ""))  # the chunk continues the last
     for m in rx["noise_inline"].finditer(text):
         edits.append((m.start(), m.end(), ""))
+    for m in rx["shifted_gbk"].finditer(as_read):  # read again from the characters as read, then normalized
+        fixed = _gbk_in_step(m.group("run"))
+        if fixed is not None:
+            edits.append((m.start(), m.end(), normalize(fixed)))
     for m in rx["quote_mojibake"].finditer(text):  # “十四五冶: a closing quote a wrong code page read as 冶
         edits.append((m.end() - 1, m.end(), "”"))
     for m in rx["pinyin"].finditer(text):
@@ -182,6 +197,12 @@ def _cleaning_edits(text: str) -> list[tuple[int, int, str]]:
     for pattern, replacement in rx["replace"]:
         for m in pattern.finditer(text):
             edits.append((m.start(), m.end(), replacement))
+    if len(rx["html_block"].findall(text, 0, 20000)) >= HTML_DUMP_MIN:  # a page's HTML dumped into the text
+        for pattern, replacement in rx["html_tag"]:
+            for m in pattern.finditer(text):
+                edits.append((m.start(), m.end(), replacement))
+        for m in rx["entity"].finditer(text):  # &ldquo; -> “ (one character for the reference)
+            edits.append((m.start(), m.end(), html.unescape(m.group(0))))
     for m in list(rx["spaced_digits"].finditer(text)) + list(rx["spaced_serial"].finditer(text)) + list(rx["spaced_cjk"].finditer(text)):
         for k in range(m.start(), m.end()):
             if text[k] == " ":
@@ -197,10 +218,37 @@ def _cleaning_edits(text: str) -> list[tuple[int, int, str]]:
     return edits
 
 
+_MARKER = re.compile(r"^(?:[（(][一二三四五六七八九十]{1,3}[)）]|[一二三四五六七八九十]{1,3}、|\d{1,2}[.．、])")
+_CJK = re.compile(r"[\u4e00-\u9fff]")
+_NUMERAL_LEADS = {n.encode("gbk")[:1]: n.encode("gbk") for n in "一二三四五六七八九十"}  # lead byte -> numeral
+
+
+def _gbk_in_step(run: str) -> str | None:
+    """``run`` read again one byte later (the byte before it was lost), or None when that is no
+    better: kept only when the reading opens with a numbering mark (（一）, 一、, 1.) and is Chinese
+    text throughout, so a real question mark before real text is never touched."""
+    try:
+        raw = run.encode("gbk")
+    except UnicodeEncodeError:
+        return None
+    raw = raw[1:]
+    # （二） is A3A8 B6FE A3A9: read out of step, the pair FE A3 is no character and the misreading
+    # dropped it, leaving A3A8 B6 A9; each numeral's lead byte is its own, so the numeral comes back
+    lead = _NUMERAL_LEADS.get(raw[2:3]) if raw[:2] == b"\xa3\xa8" and raw[3:4] == b"\xa9" else None
+    if lead is not None:
+        raw = raw[:2] + lead + b"\xa3" + raw[3:]
+    fixed = raw.decode("gbk", errors="ignore")
+    if not _MARKER.match(fixed) or _CJK.search(run[:1] or "") and _MARKER.match(run):
+        return None
+    body = re.sub(r"[\s\d（）()、.．,，。;；:：“”\"'—\-]", "", fixed)
+    return fixed if body and len(_CJK.findall(body)) >= 0.8 * len(body) else None
+
+
 def _is_noise_line(body: str, rx) -> bool:
     if len(body) <= 160 and rx["noise_line"].fullmatch(body):
         return True
-    if len(body) <= 200 and re.fullmatch(r"(?:([\u4e00-\u9fff]{2})\1{2,})+[\u4e00-\u9fff]{0,8}", body):
+    plain = rx["pinyin"].sub("", body)  # 行業(yè)行業(yè)行業(yè): the tag cloud of a page scraped with its pinyin
+    if len(plain) <= 200 and re.fullmatch(r"(?:([\u4e00-\u9fff]{2})\1{2,})+[\u4e00-\u9fff]{0,8}", plain):
         return True  # a site's tag cloud: 政策政策政策强国强国强国专利专利专利…
     return (len(body) <= 120 and len(rx["news_meta"].findall(body)) >= 2 and not re.search(r"[。；]", body)
             and not re.search(r"成文|颁布|发文|文号|发布机构|索引号", body))  # a portal's metadata is kept

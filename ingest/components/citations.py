@@ -15,11 +15,12 @@ from ..catalog import find_known, normalize_title, region_regex
 from ..record import Citation, DocumentMeta, Measure, Span
 from ..rules import alternation, rules_by_label
 from ..text import squash
-from .metadata import doc_number_of, finditer_doc_numbers, simplified, title_key
+from .metadata import doc_number_of, finditer_doc_numbers, is_subsequence, simplified, title_key
 
 # a title may wrap onto the next line once (《\n国家知识产权战略纲要》)
 TITLE = re.compile(r"《(?P<title>[^《》\n]{0,150}\n?[^《》\n]{1,150}(?:《[^《》\n]{1,60}》[^《》\n]{0,60})?)》")
 # 《纲要》, 《若干意见》: a document type alone names a document given in full before it
+OWN_ALIAS = re.compile(r"\s*[(（](?:以下简称|下称|简称)[“\"]?《(?P<alias>[^《》]{1,20})》")
 ALIAS_CUE = re.compile(r"(?:以下|下文)?简称[“\"]?$|下称[“\"]?$")
 
 
@@ -40,6 +41,7 @@ def _rx():
         "basis_cue": re.compile(alternation("citations", "BASIS_CUE")),
         "basis_end": re.compile(alternation("citations", "BASIS_END")),
         "basis_lead": re.compile(alternation("citations", "BASIS_LEAD")),
+        "basis_phrase": re.compile(alternation("citations", "BASIS_PHRASE")),
         "not_document": re.compile(alternation("citations", "NOT_A_DOCUMENT")),
         "preamble_end": re.compile(alternation("citations", "PREAMBLE_END"), re.M),
         "printed": re.compile(rules_by_label("metadata", "NOTICE_BODY")[0].regex),
@@ -115,6 +117,8 @@ def mark_implements(text: str, mentions: list[Mention], zones: list[tuple[int, i
                 limit = ends[-1]
             elif rx["basis_lead"].search(text, s0, cue.start()):  # 总体要求是：深入贯彻《…》，…
                 limit = s1
+            elif opening := rx["basis_phrase"].match(text[s0:s1]):  # 按照《…》要求，…: the phrase names it
+                limit = s0 + opening.end()
             else:
                 continue
             for mt in mentions:
@@ -153,6 +157,24 @@ def fold_aliases(text: str, mentions: list[Mention]) -> list[Mention]:
     return out
 
 
+# what a text does with the document its title names, said after the name: divides its tasks
+# (a page reporting 某省贯彻《纲要》的实施方案 names a plan that implements it; the page itself does not)
+_CARRIES_OUT = re.compile(r"分工|分解")
+
+
+def implemented_by_title(cited: str, title: str | None) -> bool:
+    """Whether this text's title says it carries out the cited document: the title holds its whole
+    name and, after it, that it divides its tasks (“十三五”…规划重点任务分工方案, 实施…纲要任务分解)."""
+    if not title:
+        return False
+    a, b = title_key(cited), title_key(title)
+    if a not in b:  # 《…纲要(2010-2020)》 named without its period
+        a = re.sub(r"\d{4}年?\d{4}年?$", "", a)
+    if len(a) < 6 or a == b or a not in b:
+        return False
+    return bool(_CARRIES_OUT.search(b.split(a, 1)[1]))
+
+
 _PRINTING_NOTICE = re.compile(r"关于(?:印发|转发|发布)(.+)的通知")
 
 
@@ -169,7 +191,11 @@ def is_self(mt: Mention, meta: DocumentMeta) -> bool:
             return True
         if mt.doc_number and mt.doc_number != meta.doc_number:  # 《市…实施方案》(营商办发〔2021〕4号): the upper level's own plan
             return False
-        return len(a) >= 8 and (a in b or b in a) and abs(len(a) - len(b)) <= 6
+        if len(a) >= 8 and (a in b or b in a) and abs(len(a) - len(b)) <= 6:
+            return True
+        # 《三明市开展商业秘密创新试点工作方案》 for 三明市开展商业秘密保护创新试点工作方案: a word dropped
+        short, long = sorted((a, b), key=len)
+        return len(short) >= 12 and 0 < len(long) - len(short) <= 2 and is_subsequence(short, long)
     return False
 
 
@@ -192,9 +218,17 @@ def same_document(a_title: str, b_title: str) -> bool:
 def find_citations(text: str, meta: DocumentMeta, measures: tuple[Measure, ...]) -> tuple[tuple[Citation, ...], tuple[Measure, ...]]:
     text = simplified(text)
     printed = _rx()["printed"].search(text[:6000])  # 现将《A》和《B》印发: what this notice prints is no citation
-    mentions = [m for m in find_mentions(text) if not is_self(m, meta)
+    found = find_mentions(text)
+    own = [m for m in found if is_self(m, meta)]
+    mentions = [m for m in found if m not in own
                 and not (printed and printed.start() <= m.start < printed.end())]
+    # 《本文件》（以下简称《任务分解》）: the short name the text gives itself is no citation either
+    own_names = {normalize_title(a.group("alias")) for m in own if (a := OWN_ALIAS.match(text, m.end))}
+    mentions = [m for m in mentions if not (m.title and normalize_title(m.title) in own_names)]
     mark_implements(text, mentions, basis_zones(text, meta))
+    for mt in mentions:  # 《X》 named in this text's own title (X重点任务分工方案, 实施X任务分解): its basis
+        if mt.title and implemented_by_title(mt.title, meta.title):
+            mt.implements = True
     mentions = fold_aliases(text, mentions)
 
     groups: list[dict] = []  # {"number", "title", "implements", "spans"}

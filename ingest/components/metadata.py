@@ -57,8 +57,8 @@ class Line:
 def _rx():
     doc_number = rules_by_label("doc_number", "DOC_NUMBER")[0].regex
     date = r"(?P<y>\d{4}|[〇零○OoＯ一二三四五六七八九]{4})\s*年\s*(?P<m>\d{1,2}|[一二三四五六七八九十]{1,3})\s*月\s*(?P<d>\d{1,2}|[一二三四五六七八九十]{1,3})\s*日"
-    # a date line whose 年月日 an OCR or a scraper lost: 20141229
-    compact = r"(?P<cy>(?:19|20)\d\d)(?P<cm>0[1-9]|1[0-2])(?P<cd>0[1-9]|[12]\d|3[01])"
+    # a date line whose 年月日 an OCR or a scraper lost: 20141229, 2023411 (month and day unpadded)
+    compact = r"(?P<cy>(?:19|20)\d\d)(?P<cmd>\d{3,4})"
     return {
         "doc_number": re.compile(doc_number),
         "doc_number_line": re.compile(r"^[\s\[【（(]*(?:" + doc_number + r")[\s\]】）)]*$"),
@@ -98,6 +98,10 @@ def _rx():
         "launched_at": re.compile(rules_by_label("metadata", "LAUNCHED_AT")[0].regex),
         "organ_title": re.compile(rules_by_label("metadata", "ORGAN_TITLE")[0].regex),
         "draft_note": re.compile(rules_by_label("metadata", "DRAFT_NOTE")[0].regex),
+        "interpreted_by": re.compile(rules_by_label("metadata", "INTERPRETED_BY")[0].regex),
+        "headline_mark": re.compile(rules_by_label("metadata", "HEADLINE_MARK")[0].regex),
+        "own_title_bare": re.compile(rules_by_label("metadata", "OWN_TITLE_BARE")[0].regex),
+        "news_lead": re.compile(rules_by_label("metadata", "NEWS_LEAD")[0].regex),
         "fields": [(re.compile(r"^\s*(?:" + rx.pattern + r")\s*[:：]\s*(?P<value>.*?)\s*$"), fid) for rx, fid in ids_by_match("metadata", "FIELD")],
         # "文号：…", "文号 | …", "[ 发文字号 ] | …" (portal tables flattened into lines)
         # "• 发文字号 青自贸管发〔2021〕82号": a portal's bulleted list, label and value set apart by spaces
@@ -180,15 +184,33 @@ def trim_code(code: str) -> str:
 ISO_DATE = re.compile(r"(?P<y>(?:19|20)\d\d)\s*[-/.]\s*(?P<m>\d{1,2})\s*[-/.]\s*(?P<d>\d{1,2})")
 
 
-def parse_date(text: str) -> str | None:
+def compact_readings(year: str, rest: str) -> list[str]:
+    """The dates a year and its run-together month and day can be: 0411 and 411 are 4月11日 only,
+    111 is 1月11日 or 11月1日."""
+    out = []
+    for cut in (1, 2):
+        month, day = rest[:cut], rest[cut:]
+        if len(day) > 2 or (cut == 2 and len(rest) == 3 and month[0] == "0"):
+            continue
+        try:
+            out.append(dt.date(int(year), int(month), int(day)).isoformat())
+        except ValueError:
+            continue
+    return out
+
+
+def parse_date(text: str, prefer: str | None = None) -> str | None:
     m = _rx()["date"].search(text) or ISO_DATE.search(text)
     if m:
         parts = m.group("y", "m", "d")
-    else:  # a bare 20141229 (a date line that lost its 年月日)
+    else:  # a bare 20141229 or 2023411 (a date line that lost its 年月日)
         c = _rx()["compact_date"].fullmatch(text.strip(" \t()（）"))
         if not c:
             return None
-        parts = c.group("cy", "cm", "cd")
+        readings = compact_readings(c.group("cy"), c.group("cmd"))
+        if prefer in readings:  # 2023111: 1月11日 or 11月1日, as the page's own date says
+            return prefer
+        return readings[0] if len(readings) == 1 else None
     # OCR and typists write the zero of 二〇〇九 as a letter O
     parts = [re.sub(r"[OoＯ]", "〇", g) for g in parts]
     y, mo, d = (int(g) if g.isdigit() else cn_integer(g) for g in parts)
@@ -323,7 +345,8 @@ def is_issuer_name(s: str) -> bool:
 
 
 def split_issuers(s: str) -> list[str]:
-    return [p for p in re.split(r"[\s、,，;；]+", s) if p]
+    # not inside brackets: 市政府办公室（研究室、机关事务局） is one body
+    return [p for p in re.split(r"[\s、,，;；]+(?![^（(]*[)）])", s) if p]
 
 
 def is_field_line(s: str) -> bool:
@@ -336,7 +359,7 @@ def title_line(t: str) -> str | None:
     A leading 发文字号 (融政规〔2021〕1号关于印发…), a category label (管理办法:…) and site-frame
     chunks before the title (EHS中国 法规首页 某市…意见) are left out."""
     rx = _rx()
-    t = t.strip()
+    t = t.strip(" \t|｜")  # a portal table flattened into lines keeps its cell bars: "…的 通知 |"
     number = rx["doc_number"].match(t)
     if number and number.end() < len(t):
         t = t[number.end():].lstrip(" )）")
@@ -405,6 +428,9 @@ def title_candidates(lines: list[Line]) -> list[tuple[str, Span]]:
                 break
             if region_regex().match(nxt.text) and rx["doc_type_end"].search(squash(nxt.text)) and len(squash(nxt.text)) >= 10:
                 break  # a complete title of its own (宁夏…规划) under a column name (团队动态)
+            if ("关于" in nxt.text[2:] and rx["doc_type_end"].search(squash(nxt.text)) and len(squash(nxt.text)) >= 10
+                    and all(is_issuer_name(n) for n in split_issuers(nxt.text.split("关于", 1)[0]))):
+                break  # 某局关于…的通知, complete with its issuer, under a news headline (…名单确定)
             joined, end = joined + nxt.text, nxt.end
             if rx["doc_type_end"].search(squash(joined)):
                 out.append((squash(joined), Span(start, end)))
@@ -464,6 +490,36 @@ def unwrap_plan(plan: str) -> str:
     return plan
 
 
+def own_over_headline(candidates: list[tuple[str, Span]]) -> tuple[str, Span]:
+    """The first title candidate, unless it reads as a site's or news headline (# 某新闻网｜…, 权威发布：…)
+    and a later header line is a title without such marks: the document's own."""
+    first = candidates[0]
+    if not _rx()["headline_mark"].search(first[0]):  # a label the title line dropped (范文资料：…) is no mark
+        return first
+    for other in candidates[1:]:
+        if not _rx()["headline_mark"].search(other[0]):
+            return other
+    return first
+
+
+def news_lead(lines: list[Line], headline: Span) -> tuple[str, Span] | None:
+    """The document a news repost reports, named in the lead under its headline (近日，某市人民政府
+    印发《…》): (its name, span), or None. Only the first prose line below the headline counts (the
+    byline, source and date lines between are short), and only when the headline is no document
+    title of its own (a notice's 关于… title, or the very name the lead gives)."""
+    below = [line for line in lines if line.start >= headline.end][:8]
+    for line in below:
+        if line.text.endswith(("：", ":")):
+            return None  # an addressee line: a document's own header, not a news item
+        if len(line.text) <= 40 and not re.search(r"[。，,；;]", line.text):
+            continue  # 来源 / 时间 / 作者 lines, a site's name
+        m = _rx()["news_lead"].match(line.text)
+        if not m:
+            return None
+        return squash(m.group("title")), Span(line.start + m.start("title"), line.start + m.end("title"))
+    return None
+
+
 def find_title(text: str, lines: list[Line], fields) -> tuple[str | None, Span | None, str | None]:
     """(title, span, issuer part of a 印发通知 title). The document's own title: the plan its notice
     prints (现将《…》印发), else the header's title line, else the name a page gives it in 《》."""
@@ -475,7 +531,11 @@ def find_title(text: str, lines: list[Line], fields) -> tuple[str | None, Span |
     else:
         candidates = title_candidates(lines)
         if candidates:
-            title, span = candidates[0]
+            title, span = own_over_headline(candidates)
+            lead = news_lead(lines, span)
+            # 浙江省政府下达2025年…计划 over 近日，浙江省人民政府印发《关于下达…的通知》: the lead names it
+            if lead and "关于" not in title and not rx["notice_title"].match(title) and title_key(lead[0]) != title_key(title):
+                title, span = lead
     notice = rx["notice_title"].match(squash(title)) if title else None
     issuer_part = (notice.group("issuer") or None) if notice else None
     # a portal's title of the notice may lose its 的通知: 某办公厅关于印发某工作方案
@@ -488,13 +548,17 @@ def find_title(text: str, lines: list[Line], fields) -> tuple[str | None, Span |
                 break
     body = rx["notice_body"].search(text[:6000])
     if body:
-        group = next(g for g in ("plan", "plan2", "plan3") if body.group(g))
+        group = next(g for g in ("plan", "plan2", "plan3", "plan4") if body.group(g))
         plan = squash(body.group(group))
         listed = re.search(r"(?:《[^《》]{4,120}》[、，,和及]?\s*)+$", text[max(0, body.start(group) - 400):body.start(group) - 1])
         if group == "plan2" and listed:  # 《A》《B》《C》已经…通过，现印发: the notice prints A first
             first = re.match(r"《([^《》]{4,120})》", listed.group(0))
             plan = squash(first.group(1))
-        if title is None or wrapper or title_key(plan) == title_key(title):
+        # 关于下达X的通知 whose body prints X (X已经…批准，现印发给你们): the document is X
+        hands_down = title is not None and title_key(title).endswith(title_key(plan) + "的通知")
+        if hands_down and issuer_part is None:
+            issuer_part = title.split("关于", 1)[0] or None
+        if title is None or wrapper or hands_down or title_key(plan) == title_key(title):
             return (*(own_title_line(plan, lines) or (plan, Span(body.start(group), body.end(group)))), issuer_part)
     if notice:
         plan = unwrap_plan(squash(notice.group("plan")))
@@ -507,6 +571,9 @@ def find_title(text: str, lines: list[Line], fields) -> tuple[str | None, Span |
         headline = next((m for line in lines[:HEADER_LINES] if (m := rx["interprets"].match(line.text))), None)
         if headline:  # 《…》分析解读: the page explains that document
             return squash(headline.group("title")), None, None
+        bare = rx["own_title_bare"].search(text[:3000])
+        if bare and len(squash(bare.group("title"))) >= 8:  # …，特制定某区…“十二五”规划。
+            return squash(bare.group("title")), Span(bare.start("title"), bare.end("title")), None
         m = (rx["subject_title"].match(text, 0, 400) or rx["published_by"].search(text[:3000])
              or rx["dated_title"].search(text[:3000]) or rx["own_title"].search(text[:3000]))
         if m:
@@ -554,7 +621,7 @@ def has_place(name: str) -> bool:
     """Whether an issuer's name says whose it is (深圳市…, 通州区…, 国务院…)."""
     # a 总局 is national by its name alone (市场监管总局 is no 市…)
     return bool(region_regex().match(name) or county_regex().match(name) or NATIONAL.match(name)
-                or (name.startswith("中共") and region_regex().match(name, 2))  # 中共福建省委办公厅
+                or (name.startswith("中共") and (region_regex().match(name, 2) or county_regex().match(name, 2)))  # 中共福建省委办公厅, 中共环县委办公室
                 or name.endswith("总局")
                 # a national system's local branch: 中国人民银行山西省分行, 中华人民共和国北京海关
                 or (name.startswith(("中国", "国家", "中华人民共和国")) and region_regex().search(name)))
@@ -880,6 +947,12 @@ def find_issuers(lines: list[Line], fields, title, title_span, notice_issuer, si
     issuers += header_issuers(lines, title_span)
     reported = None
     named = [n for n in published.group("issuer").split("、") if is_issuer_name(n)] if published else []
+    if named:  # 中共静安区委办公室 静安区人民政府办公室印发《…》: joint bodies set apart by a blank
+        line_start = text.rfind("\n", 0, published.start("issuer")) + 1
+        for chunk in reversed(text[line_start:published.start("issuer")].split()):
+            if not is_issuer_name(chunk):
+                break
+            named.insert(0, chunk)
     if (named and not issuers and is_issuer_name(published.group("issuer").split("、")[0])
             and not set(named) & {"市政府", "省政府", "区政府", "县政府"}):
         reported = named[0]  # several bodies when a report says 甲、乙联合印发
@@ -922,7 +995,12 @@ def find_issuers(lines: list[Line], fields, title, title_span, notice_issuer, si
             if all(is_issuer_name(n) and has_place(n) for n in names):
                 issuers += names
                 break
-    return settle_issuers([with_place(n, text) for n in issuers]), reported
+    issuers = settle_issuers([with_place(n, text) for n in issuers])
+    # the office of the body that signs, named above the title (淄博市人民政府办公室 over 淄博市人民政府):
+    # the office that prints or posts the document, no issuer of it
+    signers = {clean_issuer(n) for n in signed}
+    issuers = [n for n in issuers if n in signers or re.sub(r"办公[室厅]$", "", n) not in signers]
+    return issuers, reported
 
 
 def find_date(text: str, lines: list[Line], fields, date_line: Line | None, published) -> tuple[str | None, Span | None]:
@@ -933,7 +1011,8 @@ def find_date(text: str, lines: list[Line], fields, date_line: Line | None, publ
         if date:
             return date, fields["date"][1]
     if date_line is not None:
-        date = parse_date(date_line.text)
+        published = parse_date(fields["published"][0]) if "published" in fields else None
+        date = parse_date(date_line.text, prefer=published)
         if date:
             return date, Span(date_line.start, date_line.end)
     _, _, date, date_span = number_with_date(lines)
@@ -947,7 +1026,7 @@ def find_date(text: str, lines: list[Line], fields, date_line: Line | None, publ
             key = "date" if report.group("date") else "lead_date"
             return parse_date(report.group(key)), Span(report.start(key), report.end(key))
     dated = _rx()["dated_title"].search(text[:3000])  # 于2020年10月16日对外印发的《…》
-    if dated:
+    if dated and dated.group("date"):
         return parse_date(dated.group("date")), Span(dated.start("date"), dated.end("date"))
     return None, None
 
@@ -994,7 +1073,35 @@ def find_jurisdiction(text: str, lines: list[Line], issuers: list[str], doc_numb
             region, level = own, own.level
     if region is None and level is None:  # 在全市开展…我市: a city's document that never names its city
         level = self_named_level(text)
+    if region is None and level in (None, "municipal", "provincial"):  # 结合淮安实际，制定…: the basis sentence names whose plan it is
+        own = re.search(r"结合(?P<place>" + region_regex().pattern + r")(?:的)?(?:发展)?实际", text[:4000])
+        if own and (level is None or regions()[own.group("place")].level == level):
+            found = regions()[own.group("place")]
+            return found, found.level
+    if region is None and level != "national":  # 市市场监管委 exists in 天津市 alone: a page that never names its city
+        own = region_of_scoped_body(text)
+        if own is not None:
+            return own, own.level
+    if region is None and level is None and title:  # 国家知识产权局有关负责人对…《…》予以解读
+        explained = _rx()["interpreted_by"].search(text[:3000])
+        if explained and title_key(explained.group("title")) == title_key(title) and is_issuer_name(explained.group("body")):
+            body = explained.group("body")
+            if NATIONAL.match(body):
+                return None, "national"
+            region = region_of_name(body, text)
+            if region is not None:
+                return region, region.level
     return region, level
+
+
+def region_of_scoped_body(text: str) -> Region | None:
+    """The one region whose own bodies (the agency registry's rows scoped to a region: 天津市's
+    市场监管委, 深圳市's 前海管理局) the text names, or None when it names none or several's."""
+    registry = load_registry()
+    found = {scope for scope, name in registry.scoped if len(name) >= 4 and name in text}
+    if len(found) != 1:
+        return None
+    return region_for(found.pop())
 
 
 _SELF_LEVEL = {"省": "provincial", "市": "municipal", "县": "county"}

@@ -348,7 +348,7 @@ def prose_candidates(text: str, goal: list, past: list, in_task, default_year: i
                 continue
             # no tasks, no goals part (a news item): only sentences saying they are goals, or the
             # clauses after such a sentence in its paragraph (到2025年，A达到100%；B超过50%)
-            if free_text and not _goal_said(text, text.rfind("\n", 0, s0) + 1, s1):
+            if free_text and not _goal_said(text, text.rfind("\n", 0, s0) + 1, s1) and not _listed_after(text, s0):
                 continue
         sent = text[s0:s1]
         # every value holds a numeral: a sentence without one has none (found at C speed)
@@ -448,6 +448,14 @@ def _goal_said(text: str, a: int, b: int) -> bool:
 
 
 SENTENCE_END = re.compile(r"[。；;！？!?]")
+# a report's line announcing the goals or tasks listed under it (《通知》提到，要重点抓好十一方面工作：)
+_LIST_INTRO = re.compile(r"(?:目标|任务|工作|举措)[^\n。；;]{0,6}[:：]\s*$", re.M)
+
+
+def _listed_after(text: str, pos: int) -> bool:
+    """Whether pos sits under a line announcing the goals or tasks of the document a news item
+    reports (its paragraphs then list them, each a line of its own in a page's HTML)."""
+    return _LIST_INTRO.search(text, max(0, pos - 3000), pos) is not None
 
 
 def zone_year(text: str, pos: int, goal) -> int | None:

@@ -55,3 +55,10 @@ def test_a_headline_ending_with_the_verb_bushu_is_no_issuer():
     assert not is_issuer_name("商标品牌指导站建设迎来新部署")
     assert not is_issuer_name("知识产权保护工作作出新部署")
     assert is_issuer_name("海关总署")
+
+
+def test_portal_issuer_with_bracketed_aliases_is_one_body():
+    """A portal's 发布机构 listing the office's other names in brackets (研究室、机关事务局) names one
+    body: the 、 inside the brackets separates no issuers."""
+    m = meta("关于做好专利资助工作的通知\n各县区：\n正文。", fields=[("发布机构", "绍兴市政府办公室(研究室、机关事务局)")])
+    assert m.issuers == ("绍兴市人民政府办公室",)

@@ -83,3 +83,30 @@ def test_characters_set_apart_close_up_and_a_tag_cloud_goes():
     start = fixed.text.index("贯彻")
     s, e = fixed.span(start, start + 2)
     assert text[s:e] == "贯 彻"
+
+
+def test_gbk_read_out_of_step_is_read_again_with_offsets_kept():
+    """（一）推進… in GBK read one byte late after a lost byte comes out as ?。ㄒ唬┩七M…; read again in
+    step from the characters as read, the numbering mark is back and spans still point into the text."""
+    from policykg.ingest.text import normalize
+    raw = "一、主要任務\n ?。ㄒ唬┙ㄔO高價值專利培育中心。支持企業開展專利布局。\n"
+    fixed = repair(normalize(raw), raw)
+    assert "（一）建设高价值专利培育中心。" in fixed.text
+    start = fixed.text.index("（一）")
+    assert fixed.span(start, start + 3)[0] == raw.index("?")
+
+
+def test_a_real_question_mark_before_chinese_text_stays():
+    from policykg.ingest.text import normalize
+    raw = "是否需要申报?请咨询市市场监管局。\n"
+    assert repair(normalize(raw), raw).text == normalize(raw)
+
+
+def test_markup_quoted_in_a_plain_text_stays_but_a_dumped_page_loses_its_tags():
+    quoted = '关于<script>alert("x")</script>的通知\n各单位：\n正文。\n'
+    assert repair(quoted).text == quoted
+    dumped = "<p>某市知识产权工作要点</p><p>一、总体要求</p><p>&ldquo;十五五&rdquo;期间…</p><br/><p>二、重点任务</p>"
+    fixed = repair(dumped)
+    assert "<p>" not in fixed.text and "“十五五”" in fixed.text
+    start = fixed.text.index("一、总体要求")
+    assert dumped[slice(*fixed.span(start, start + 6))] == "一、总体要求"
