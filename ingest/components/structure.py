@@ -25,7 +25,7 @@ from ..text import squash
 RULE_KEYS = {"label", "id", "regex", "note"}
 RULE_LABELS = {"MARKER", "ARTICLE", "SKIP_SECTION", "SAFEGUARD_SECTION", "SAFEGUARD_ITEM", "SKIP_MEASURE", "END", "BULLET",
                "RUN_ON_BREAK", "TASK_HEADING", "PAGE_MARK", "ROLE_NOTE", "SKIP_ARTICLE",
-               "NOTICE_REQUESTS"}
+               "NOTICE_REQUESTS", "NOTICE_ISSUED", "REQUEST_ITEM"}
 SECTION_STYLES = {"cn_dun", "chapter"}  # numbering styles of top-level sections
 SAFEGUARD_CATEGORY = "保障措施"
 HEADING_MAX = 40  # longest first sentence still read as a paragraph's heading
@@ -55,6 +55,8 @@ class Rules:
     role_note: re.Pattern | None = None  # （由市科技局牵头） closing a heading: an assignment, not heading text
     skip_article: re.Pattern | None = None  # an article that sets out no measure (principle, eligibility, procedure)
     notice_requests: re.Pattern | None = None  # 现将《X》印发给你们，并…通知如下：the notice's own requests follow
+    notice_issued: re.Pattern | None = None  # 现予以印发，请认真贯彻落实。: requests may follow, addressed to bodies
+    request_item: re.Pattern | None = None  # 一、各成员单位要…: an item addressed to bodies, as a notice's request is
 
 
 @lru_cache(maxsize=None)
@@ -76,6 +78,8 @@ def load_rules(path: str | None = None) -> Rules:
         role_note=alternation(rows, "ROLE_NOTE"),
         skip_article=alternation(rows, "SKIP_ARTICLE"),
         notice_requests=alternation(rows, "NOTICE_REQUESTS"),
+        notice_issued=alternation(rows, "NOTICE_ISSUED"),
+        request_item=alternation(rows, "REQUEST_ITEM"),
     )
 
 
@@ -328,6 +332,19 @@ def _lone_heading_para(text: str, node: Node, rules: Rules) -> list[tuple[Para, 
 _NAMED = re.compile(r"(?<!简称)《([^《》]{4,80})》")
 
 
+def _addressed_requests(text: str, rules: Rules) -> re.Match | None:
+    """A notice's plain issuing sentence (…现予以印发，请认真贯彻落实。) followed by numbered items that
+    each address bodies (一、各成员单位要… 二、承德、廊坊市要…): those items are its requests. A plan
+    printed after such a sentence opens with its title or sections (一、总体要求), never like that."""
+    if rules.notice_issued is None or rules.request_item is None:
+        return None
+    m = rules.notice_issued.search(text, 0, min(len(text), 3000))
+    if not m:
+        return None
+    items = [line.strip() for line in text[m.end():m.end() + 1500].split("\n") if line.strip()][:2]
+    return m if len(items) == 2 and all(rules.request_item.match(line) for line in items) else None
+
+
 def _notice_requests(text: str, rules: Rules, body_end: int) -> tuple[int, int] | None:
     """[start, end) of the requests a 印发 notice makes about the plan it issues (现将《X》印发给你们，
     并就抓好落实通知如下：1.明确任务… 2.加强督考…): they run until the plan's own title line, if the
@@ -335,7 +352,7 @@ def _notice_requests(text: str, rules: Rules, body_end: int) -> tuple[int, int] 
     plan's measures are its own."""
     if rules.notice_requests is None:
         return None
-    m = rules.notice_requests.search(text, 0, min(len(text), 3000))
+    m = rules.notice_requests.search(text, 0, min(len(text), 3000)) or _addressed_requests(text, rules)
     if not m:
         return None
     # the plan it issues: named in the match (现将《X》印发…), else the last name before it (制定了《X》。现印发…)
