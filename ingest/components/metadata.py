@@ -98,6 +98,7 @@ def _rx():
         "launched_at": re.compile(rules_by_label("metadata", "LAUNCHED_AT")[0].regex),
         "organ_title": re.compile(rules_by_label("metadata", "ORGAN_TITLE")[0].regex),
         "draft_note": re.compile(rules_by_label("metadata", "DRAFT_NOTE")[0].regex),
+        "consultation_title": re.compile(rules_by_label("metadata", "CONSULTATION_TITLE")[0].regex),
         "interpreted_by": re.compile(rules_by_label("metadata", "INTERPRETED_BY")[0].regex),
         "headline_mark": re.compile(rules_by_label("metadata", "HEADLINE_MARK")[0].regex),
         "own_title_bare": re.compile(rules_by_label("metadata", "OWN_TITLE_BARE")[0].regex),
@@ -536,6 +537,9 @@ def find_title(text: str, lines: list[Line], fields) -> tuple[str | None, Span |
             # 浙江省政府下达2025年…计划 over 近日，浙江省人民政府印发《关于下达…的通知》: the lead names it
             if lead and "关于" not in title and not rx["notice_title"].match(title) and title_key(lead[0]) != title_key(title):
                 title, span = lead
+    consultation = rx["consultation_title"].fullmatch(squash(title)) if title else None
+    if consultation:  # 关于对《X（征求意见稿）》公开征求意见的通知: the page is there for the draft X
+        title, span = squash(consultation.group("title")), None
     notice = rx["notice_title"].match(squash(title)) if title else None
     issuer_part = (notice.group("issuer") or None) if notice else None
     # a portal's title of the notice may lose its 的通知: 某办公厅关于印发某工作方案

@@ -494,6 +494,8 @@ def _candidate(text, sent, s0, m, year_m, default_year, label: str | None = None
     prev = sent[:m.start()].rstrip()[-1:]  # 第 8.6 代: the character before, blanks skipped
     if prev in ("第", "每", "前", "近", "后") and not m.group("before"):
         return None
+    if prev in ("“", "‘", "「", '"') and re.match(r"[\u4e00-\u9fff]{0,4}[”’」\"]", sent[end:]):
+        return None  # 打造“三张牌”, 实施“八大工程”: a value inside quotes is a name
     if m.group("unit") and m.group("unit").endswith("元") and rx["not_target"].search(sent, 0, m.start()):
         return None  # 预算安排13.06亿元，其中，支持…4.26亿元: the parts of a budget are no goals either
     if rx["baseline_value"].match(sent, end):
