@@ -85,7 +85,7 @@ import numpy as np
 
 from ..graph.build import PKG, decimal, iri, lit
 from ..graph.ids import measure_key
-from ..graph.load import StoredSource, find_source, stored_sources
+from ..graph.load import StoredSource, alignment_runs_by_source, find_source, stored_sources
 from ..graph.parallel import Background
 from ..graph.store import Backend, internal_query
 from ..graph.terms import ID, PREFIXES
@@ -1187,14 +1187,18 @@ def align_all(backend: Backend, params: AlignParams | None = None,
     measures = read_measures(backend)
     doc_of, up = read_chains(backend)
     sources = stored_sources(backend)
-    stored = {} if full else stored_digests(backend)
+    stored = stored_digests(backend)
+    # sources some stored run read: a pair aligned for the first time is "new" when one of its
+    # documents had no run yet (added documents), "newly selected" otherwise
+    seen = {s for s, runs in alignment_runs_by_source(backend).items() if runs}
     t1 = time.perf_counter()
     by_source: dict[str, list[int]] = defaultdict(list)
     for i, m in enumerate(measures):
         by_source[m.src].append(i)
     stats = {"documents": len(doc_of), "measures": len(measures), "document_pairs": 0, "candidate_measure_pairs": 0,
              "scored_measure_pairs": 0, "links": 0, "same": 0, "blocks": 0, "first_pass_products": 0, "topical_pairs": 0,
-             "selected_pairs": 0, "kept_pairs": 0, "dropped_pairs": 0}
+             "selected_pairs": 0, "kept_pairs": 0, "dropped_pairs": 0, "pairs_with_new_document": 0,
+             "pairs_newly_selected": 0, "pairs_changed": 0}
     if not measures:
         stats["dropped_pairs"] = _drop_stale(backend, set())
         return {**stats, "seconds": round(time.perf_counter() - t0, 3)}
@@ -1227,9 +1231,11 @@ def align_all(backend: Backend, params: AlignParams | None = None,
             graph = graph_iri(sa, sb)
             keep.add(graph)
             digest = input_digest(params, sources.get(sa), sources.get(sb))
-            if stored.get(graph) == digest:
+            if not full and stored.get(graph) == digest:
                 stats["kept_pairs"] += 1
                 continue
+            stats["pairs_changed" if graph in stored else
+                  "pairs_newly_selected" if sa in seen and sb in seen else "pairs_with_new_document"] += 1
             links = align_block(index, a, b, keys)
             lines = run_triples(sa, sb, links, params, digest)
             pending.append((graph, lines))

@@ -165,7 +165,8 @@ def main(argv: list[str] | None = None) -> None:
     if args.incremental:
         r = align_incremental(args.small, args.add, args.seed, args.jobs, args.keep)
         for k in ("first", "incremental", "again", "scratch"):
-            st = {x: r[k][x] for x in ("documents", "selected_pairs", "document_pairs", "kept_pairs", "dropped_pairs", "links",
+            st = {x: r[k][x] for x in ("documents", "selected_pairs", "document_pairs", "kept_pairs", "dropped_pairs", "pairs_with_new_document",
+                                       "pairs_newly_selected", "pairs_changed", "links",
                                        "seconds_read", "seconds_index", "seconds_block", "seconds_align_write")}
             print(f"[{k}] {r[k + '_seconds']} s: {json.dumps(st)}", flush=True)
         print(f"compare: {json.dumps(r['compare'])}")
