@@ -49,24 +49,34 @@ they judge). Held out, links F1 is 0.70–0.85 per pair (0.80 in total) and same
 (0.81): nearly every mutual best is found, most missed links are partial links below both
 measures' best (``align_lopo.py --errors``), which these text features do not tell apart.
 
-Scale: two blocking signals decide which documents are compared. Shared upstream: documents
-implementing the same upstream document (``pkg:implements``, transitively, catalog documents
-included) form a block (``related_groups``), and each document is aligned with the ingested
-documents up its chain. Topic: every document also keeps its ``topic_partners`` most similar
-documents of the whole store by the same first pass, so documents that cite nothing in common
-(汕头's plan) still meet those that treat the same measures. A cheap first pass scores a block's document
-pairs (``partner_scores``): an inverted index over key phrases whose postings are capped (rare
-body trigrams and lexicon groups held by at most ``key_df_cap`` measures) gives each measure its
-top ``candidate_k`` measures of other documents by sparse dot product, computed in row blocks of
-bounded size; their scores are summed per document pair. Each document keeps its
-``max_partners`` best siblings over all its blocks (``top_partners``, best pairs first), and is
-always aligned with the ingested documents up its chain (``chain_pairs``). No step enumerates
-all document pairs of a block, and the pairs aligned grow linearly with the store. A candidate pair of documents is
-scored only when at least one measure pair shares a key phrase, and only measure pairs sharing
-a key phrase may link.
+Scale: two blocking signals decide which documents are compared (``select_pairs``). Shared
+upstream: documents implementing the same upstream document (``pkg:implements``, transitively,
+catalog documents included) form a block (``related_groups``), and each document is aligned with
+the ingested documents up its chain. Topic: every document also names its ``topic_partners``
+most similar documents of the whole store by the same first pass, so documents that cite nothing
+in common (汕头's plan) still meet those that treat the same measures. A cheap first pass scores
+a block's document pairs (``partner_scores``): an inverted index over key phrases whose postings
+are capped (rare body trigrams and lexicon groups held by at most ``key_df_cap`` measures) gives
+each measure its top ``candidate_k`` measures of other documents by sparse dot product, computed
+in row blocks of bounded size; their scores are summed per document pair. Each document names
+its ``max_partners`` best siblings over all its blocks, and a pair is aligned when either of its
+documents names the other (``top_partners``); each document is also aligned with the ingested
+documents up its chain (``chain_pairs``). No step enumerates all document pairs of a block, and
+the pairs aligned grow linearly with the store. A candidate pair of documents is scored only
+when at least one measure pair shares a key phrase, and only measure pairs sharing a key phrase
+may link.
+
+Incremental: each run stores the digest of its inputs (``input_digest``: method, parameters,
+model, both source files' hashes and extractor versions). ``align_all`` selects the pairs again
+from the whole store (seconds), keeps every selected pair whose stored digest is unchanged, aligns
+the others, and drops the runs of pairs no longer selected; so the pairs stored are those a run
+from scratch would select, and adding documents aligns the pairs that involve them (plus the few
+older pairs the first pass now selects). Kept pairs keep the statistics (IDF, key phrases) of
+the run that aligned them; ``full=True`` (``policykg align --full``) aligns every pair again.
 """
 from __future__ import annotations
 
+import hashlib
 import json
 import math
 import re
@@ -81,9 +91,9 @@ import numpy as np
 
 from ..graph.build import PKG, decimal, iri, lit
 from ..graph.ids import measure_key
-from ..graph.load import find_source, stored_sources
+from ..graph.load import StoredSource, alignment_runs_by_source, find_source, stored_sources
 from ..graph.parallel import Background
-from ..graph.store import Backend
+from ..graph.store import Backend, internal_query
 from ..graph.terms import ID, PREFIXES
 from ..ingest.errors import PolicyKGError
 from ..queries.run import run_query, sorted_records
@@ -115,11 +125,12 @@ class AlignParams:
     # a body trigram is a key phrase for blocking when at most this many measures hold it
     key_df_cap: int = 0  # 0: max(10, min(200, sqrt(number of measures)))
     # first pass over each block of related documents: each measure keeps its top-k most similar
-    # measures of other documents (sparse dot product over key phrases), and each document its
-    # top sibling documents over all blocks by the summed scores of those candidates
+    # measures of other documents (sparse dot product over key phrases), and each document names
+    # its ``max_partners`` best sibling documents over all blocks by the summed scores of those
+    # candidates; a pair is aligned when either of its documents names the other (``top_partners``)
     candidate_k: int = 16
-    max_partners: int = 10
-    # topical blocking, the second signal: every document also keeps its ``topic_partners`` most
+    max_partners: int = 6
+    # topical blocking, the second signal: every document also names its ``topic_partners`` most
     # similar documents of the whole store (same first pass, one block of every document), so
     # documents without a shared upstream that treat the same topic are aligned too
     topic_partners: int = 3
@@ -1004,16 +1015,43 @@ def _top_ranks(groups: np.ndarray, k: int) -> np.ndarray:
 
 
 def top_partners(scores: dict[tuple[str, str], float], k: int) -> set[tuple[str, str]]:
-    """At most ``k`` sibling partners per document over all its blocks, best pairs first (a
-    greedy b-matching), so the pairs aligned grow linearly with the documents."""
-    taken: dict[str, int] = defaultdict(int)
+    """The pairs among the ``k`` best partners of either of their documents (by score, ties by
+    source name). Each document names its own ``k``, whatever the other documents chose, so
+    the pairs grow linearly with the documents, every document keeps partners as the store
+    grows, and a document added to the store changes only the lists it enters."""
+    ranked: dict[str, list[tuple[float, str]]] = defaultdict(list)
+    for (a, b), w in scores.items():
+        ranked[a].append((-w, b))
+        ranked[b].append((-w, a))
     out = set()
-    for (a, b), _ in sorted(scores.items(), key=lambda item: (-item[1], item[0])):
-        if taken[a] < k and taken[b] < k:
-            taken[a] += 1
-            taken[b] += 1
-            out.add((a, b))
+    for a, partners in ranked.items():
+        for _, b in sorted(partners)[:k]:
+            out.add((a, b) if a < b else (b, a))
     return out
+
+
+def select_pairs(index: Index, by_source: dict[str, list[int]], doc_of: dict[str, str], up: dict[str, set[str]],
+                 params: AlignParams, stats: dict | None = None) -> set[tuple[str, str]]:
+    """The document pairs ``align_all`` aligns, from the first pass only (seconds at 10k
+    documents): a pair of siblings under a shared upstream when it is among the
+    ``max_partners`` best of either document over all its blocks (``related_groups``,
+    ``partner_scores``), each document with the ingested documents up its chain
+    (``chain_pairs``), and a pair among the ``topic_partners`` most similar documents of
+    either document over the whole store. Recomputed in full on every run, so that an
+    incremental run selects exactly what a run from scratch would."""
+    stats = stats if stats is not None else {}
+    scores: dict[tuple[str, str], float] = {}
+    for group in related_groups(sorted(by_source), doc_of, up):
+        stats["blocks"] = stats.get("blocks", 0) + 1
+        for pair, w in partner_scores(index, by_source, group, stats).items():
+            scores[pair] = max(w, scores.get(pair, 0.0))
+    pairs = top_partners(scores, params.max_partners) | chain_pairs(by_source, doc_of, up)
+    if params.topic_partners and len(by_source) >= 2:
+        stats["blocks"] = stats.get("blocks", 0) + 1
+        topical = top_partners(partner_scores(index, by_source, sorted(by_source), stats), params.topic_partners)
+        stats["topical_pairs"] = len(topical - pairs)
+        pairs |= topical
+    return pairs
 
 
 def chain_pairs(sources: Iterable[str], doc_of: dict[str, str], up: dict[str, set[str]]) -> set[tuple[str, str]]:
@@ -1037,7 +1075,7 @@ def graph_iri(left: str, right: str) -> str:
     return f"{ID}graph/align/{quote(a, safe='')}--{quote(b, safe='')}"
 
 
-def run_triples(left: str, right: str, links: Iterable[Link], params: AlignParams) -> list[str]:
+def run_triples(left: str, right: str, links: Iterable[Link], params: AlignParams, digest: str | None = None) -> list[str]:
     g = graph_iri(left, right)
     lines: list[str] = []
 
@@ -1051,6 +1089,8 @@ def run_triples(left: str, right: str, links: Iterable[Link], params: AlignParam
     add(run, RDFS_LABEL, lit(f"align {left} ~ {right}"))
     add(run, PKG.method, lit(METHOD))
     add(run, PKG.parameters, lit(params.as_json()))
+    if digest:
+        add(run, PKG.inputDigest, lit(digest))
     add(run, PKG.leftSource, iri(src_l))
     add(run, PKG.rightSource, iri(src_r))
     add(run, PROV + "used", iri(src_l))
@@ -1079,7 +1119,37 @@ def run_triples(left: str, right: str, links: Iterable[Link], params: AlignParam
 
 
 def _write(backend: Backend, left: str, right: str, links: list[Link], params: AlignParams) -> None:
-    backend.replace_graph(graph_iri(left, right), run_triples(left, right, links, params))
+    sources = stored_sources(backend)
+    digest = input_digest(params, sources.get(left), sources.get(right))
+    backend.replace_graph(graph_iri(left, right), run_triples(left, right, links, params, digest))
+
+
+@lru_cache(maxsize=8)
+def _model_digest(name: str) -> str:
+    if not name:
+        return ""
+    try:
+        return hashlib.sha256(resources.files("policykg.analysis").joinpath(name).read_bytes()).hexdigest()
+    except FileNotFoundError:
+        return "missing"
+
+
+def input_digest(params: AlignParams, left: StoredSource | None, right: StoredSource | None) -> str:
+    """What a pair's run depends on besides the store's statistics (IDF, key phrases): the
+    method, the parameters, the link model's file, and each source file's content hash and
+    extractor version, left then right. Stored with the run (``pkg:inputDigest``)."""
+    h = hashlib.sha256()
+    parts = [METHOD, params.as_json(), _model_digest(params.model)]
+    parts += [f"{s.graph} {s.sha256} {s.extractor or ''}" if s else "" for s in (left, right)]
+    for part in parts:
+        h.update(part.encode("utf-8"))
+        h.update(b"\0")
+    return h.hexdigest()
+
+
+def stored_digests(backend: Backend) -> dict[str, str]:
+    """Alignment-run graph -> the input digest stored with it ("" when the run has none)."""
+    return {r["g"]: r["digest"] or "" for r in backend.select(internal_query("alignment_inputs")).records()}
 
 
 def align_pair(backend: Backend, source_a: str, source_b: str, params: AlignParams | None = None) -> list[Link]:
@@ -1128,20 +1198,26 @@ WRITE_BATCH = 300_000
 
 
 def align_all(backend: Backend, params: AlignParams | None = None,
-              on_progress: Callable[[str, int, int], None] | None = None) -> dict:
-    """Align every comparable pair of ingested documents (siblings under a shared upstream
-    document, each document with the ingested documents up its chain, and each document with its
-    ``topic_partners`` most similar documents of the store). Replaces every alignment graph;
-    drops those of pairs no longer related. Returns counts for benchmarks.
+              on_progress: Callable[[str, int, int], None] | None = None, full: bool = False) -> dict:
+    """Align every comparable pair of ingested documents (``select_pairs``: siblings under a
+    shared upstream document, each document with the ingested documents up its chain, and
+    each document with its ``topic_partners`` most similar documents of the store). Drops the
+    alignment graphs of pairs no longer selected. Returns counts for benchmarks.
 
-    Blocking, so that time grows linearly with the store: documents are grouped by shared
-    upstream (``related_groups``); a cheap first pass scores the document pairs of each block
-    (``partner_scores``: top candidate measures per measure), and each document keeps its
-    ``max_partners`` best siblings over all blocks (``top_partners``) plus every ingested
-    document up its chain (``chain_pairs``). A candidate pair is aligned when at least one of
-    its measure pairs shares a key phrase, and only such measure pairs may link. Graphs are
-    written in batches of about ``WRITE_BATCH`` triples by a writer thread while the next pairs
-    are aligned (``seconds_write``: time the thread spent writing).
+    Incremental: a selected pair whose stored run has the same input digest (``input_digest``:
+    both documents unchanged, same method, parameters and model) is kept as stored; only
+    the other pairs are aligned, so after adding documents a run aligns the pairs that involve
+    them (and the few older pairs the new first pass selects anew). ``full``: align every
+    selected pair again. The store's statistics (IDF, key phrases) are not part of the digest:
+    kept pairs carry the statistics of the run that aligned them (benchmarks/README.md measures
+    how far that drifts from aligning from scratch).
+
+    Blocking, so that time grows linearly with the store: a cheap first pass scores the
+    document pairs of each block (``partner_scores``: top candidate measures per measure). A
+    candidate pair is aligned when at least one of its measure pairs shares a key phrase, and
+    only such measure pairs may link. Graphs are written in batches of about ``WRITE_BATCH``
+    triples by a writer thread while the next pairs are aligned (``seconds_write``: time the
+    thread spent writing).
 
     ``on_progress(phase, done, total)`` is told of each phase ("reading", "indexing", "pairing")
     as it starts (``total`` 0: unknown) and of every 100 pairs aligned ("aligning")."""
@@ -1153,32 +1229,30 @@ def align_all(backend: Backend, params: AlignParams | None = None,
     progress("reading", 0, 0)
     measures = read_measures(backend)
     doc_of, up = read_chains(backend)
+    sources = stored_sources(backend)
+    stored = stored_digests(backend)
+    # sources some stored run read: a pair aligned for the first time is "new" when one of its
+    # documents had no run yet (added documents), "newly selected" otherwise
+    seen = {s for s, runs in alignment_runs_by_source(backend).items() if runs}
     t1 = time.perf_counter()
     by_source: dict[str, list[int]] = defaultdict(list)
     for i, m in enumerate(measures):
         by_source[m.src].append(i)
     stats = {"documents": len(doc_of), "measures": len(measures), "document_pairs": 0, "candidate_measure_pairs": 0,
-             "scored_measure_pairs": 0, "links": 0, "same": 0, "blocks": 0, "first_pass_products": 0, "topical_pairs": 0}
+             "scored_measure_pairs": 0, "links": 0, "same": 0, "blocks": 0, "first_pass_products": 0, "topical_pairs": 0,
+             "selected_pairs": 0, "kept_pairs": 0, "dropped_pairs": 0, "pairs_with_new_document": 0,
+             "pairs_newly_selected": 0, "pairs_changed": 0}
     if not measures:
-        _drop_stale(backend, set())
+        stats["dropped_pairs"] = _drop_stale(backend, set())
         return {**stats, "seconds": round(time.perf_counter() - t0, 3)}
     progress("indexing", 0, 0)
     index = Index(measures, params, read_facets(backend) if needs_facets(params) else None)
     t2 = time.perf_counter()
     progress("pairing", 0, 0)
-    scores: dict[tuple[str, str], float] = {}
-    for group in related_groups(sorted(by_source), doc_of, up):
-        stats["blocks"] += 1
-        for pair, w in partner_scores(index, by_source, group, stats).items():
-            scores[pair] = max(w, scores.get(pair, 0.0))
-    pairs = top_partners(scores, params.max_partners) | chain_pairs(by_source, doc_of, up)
-    if params.topic_partners and len(by_source) >= 2:
-        stats["blocks"] += 1
-        topical = partner_scores(index, by_source, sorted(by_source), stats)
-        stats["topical_pairs"] = len(top_partners(topical, params.topic_partners) - pairs)
-        pairs |= top_partners(topical, params.topic_partners)
+    pairs = select_pairs(index, by_source, doc_of, up, params, stats)
+    stats["selected_pairs"] = len(pairs)
     t3 = time.perf_counter()
-    written = set()
+    keep = set()
     pending: list[tuple[str, list[str]]] = []
     pending_lines, write_s = 0, 0.0
 
@@ -1197,10 +1271,17 @@ def align_all(backend: Backend, params: AlignParams | None = None,
             keys = candidate_pairs_for(index, a, b)
             if not keys:
                 continue
+            graph = graph_iri(sa, sb)
+            keep.add(graph)
+            digest = input_digest(params, sources.get(sa), sources.get(sb))
+            if not full and stored.get(graph) == digest:
+                stats["kept_pairs"] += 1
+                continue
+            stats["pairs_changed" if graph in stored else
+                  "pairs_newly_selected" if sa in seen and sb in seen else "pairs_with_new_document"] += 1
             links = align_block(index, a, b, keys)
-            graph, lines = graph_iri(sa, sb), run_triples(sa, sb, links, params)
+            lines = run_triples(sa, sb, links, params, digest)
             pending.append((graph, lines))
-            written.add(graph)
             pending_lines += len(lines)
             if pending_lines >= WRITE_BATCH:
                 write_s += sum(writer.submit(pending))
@@ -1214,7 +1295,7 @@ def align_all(backend: Backend, params: AlignParams | None = None,
         if pending:
             write_s += sum(writer.submit(pending))
         write_s += sum(writer.drain())
-    _drop_stale(backend, written)
+    stats["dropped_pairs"] = _drop_stale(backend, keep)
     _reattach_reviews(backend, measures)
     t4 = time.perf_counter()
     stats.update(key_df_cap=index.key_cap, seconds_read=round(t1 - t0, 3), seconds_index=round(t2 - t1, 3),
@@ -1223,10 +1304,12 @@ def align_all(backend: Backend, params: AlignParams | None = None,
     return stats
 
 
-def _drop_stale(backend: Backend, keep: set[str]) -> None:
-    for r in run_query(backend, "alignment_runs").records():
-        if r["graph"] not in keep:
-            backend.drop_graph(r["graph"])
+def _drop_stale(backend: Backend, keep: set[str]) -> int:
+    """Drop every alignment graph not in ``keep``; return how many."""
+    stale = [g for g in stored_digests(backend) if g not in keep]
+    for g in stale:
+        backend.drop_graph(g)
+    return len(stale)
 
 
 # ----------------------------------------------------------------------------- reading back

@@ -76,6 +76,7 @@ class PKG(DefinedNamespace):
     implements: URIRef
     inSection: URIRef
     indicator: URIRef
+    inputDigest: URIRef
     instrument: URIRef
     instrumentConfidence: URIRef
     issuedBy: URIRef

@@ -258,7 +258,7 @@ def test_align_all_blocking_limits_the_candidates(tmp_path):
     import sys
 
     from policykg.analysis.align import (AlignParams, Index, align_all, chain_pairs, read_chains, read_measures,
-                                        related_groups)
+                                        related_groups, select_pairs)
     from policykg.ingest.batch import ingest_paths
 
     sys.path.insert(0, str(CORPUS.parent))
@@ -282,18 +282,27 @@ def test_align_all_blocking_limits_the_candidates(tmp_path):
     assert 0 < stats["scored_measure_pairs"] < 0.35 * all_pairs
     assert stats["links"] > 0
     index = Index(measures, params)
+    by_source: dict[str, list[int]] = {}
+    for i, m in enumerate(measures):
+        by_source.setdefault(m.src, []).append(i)
     assert stats["first_pass_products"] <= index.key_cap * index.first.nnz
     runs = run_query(backend, "alignment_runs").records()
     assert len(runs) == stats["document_pairs"]
-    # at most max_partners siblings and topic_partners topical partners per document, besides
-    # the documents up its own chain
+    # besides the documents up its own chain, every pair is named by one of its documents among
+    # its max_partners best siblings or its topic_partners most similar documents: at most
+    # that many pairs per document, and every document names its own whatever the others chose
     chain = chain_pairs(size, doc_of, up)
-    partners: dict[str, int] = {}
-    for r in runs:
-        if tuple(sorted((r["left"], r["right"]))) not in chain:
-            for s in (r["left"], r["right"]):
-                partners[s] = partners.get(s, 0) + 1
-    assert partners and max(partners.values()) <= params.max_partners + params.topic_partners
+    name = {m.src: m.source for m in measures}
+    stored = {tuple(sorted((r["left"], r["right"]))) for r in runs}
+    chosen = {tuple(sorted((name[a], name[b]))) for a, b in select_pairs(index, by_source, doc_of, up, params)}
+    assert stored <= chosen
+    others = stored - {tuple(sorted((name[a], name[b]))) for a, b in chain}
+    assert 0 < len(others) <= len(size) * (params.max_partners + params.topic_partners)
+    named: dict[str, int] = {}
+    for a, b in others:
+        for s in (a, b):
+            named[s] = named.get(s, 0) + 1
+    assert sum(1 for n in named.values() if n >= params.max_partners) >= len(size) // 2
 
 
 def test_align_correspondences_point_at_stored_measures(store):

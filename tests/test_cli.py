@@ -125,3 +125,17 @@ def test_cli_align_table_counts_match_the_records(tmp_path):
     assert cells == {(r["left"], r["right"]): (len(r["links"]), sum(x["grade"] == "same" for x in r["links"]))
                      for r in records}
     assert f"{sum(s for _, s in cells.values())} same" in table.stderr
+
+
+def test_cli_align_again_aligns_nothing_new_and_full_aligns_every_pair(tmp_path):
+    store = tmp_path / "store"
+    assert run_cli("--store", str(store), "ingest", "--quiet", str(CORPUS)).returncode == 0
+    first = run_cli("--store", str(store), "align")
+    assert first.returncode == 0, first.stderr
+    pairs = int(first.stderr.split(" document pairs")[0].split()[-1])
+    assert pairs > 0 and "0 pairs unchanged" in first.stderr
+    again = run_cli("--store", str(store), "align")
+    assert again.stderr.startswith("0 document pairs") and f"{pairs} pairs unchanged" in again.stderr, again.stderr
+    assert again.stdout == first.stdout  # the same stored alignments
+    full = run_cli("--store", str(store), "align", "--full")
+    assert full.stderr.startswith(f"{pairs} document pairs") and "0 pairs unchanged" in full.stderr, full.stderr

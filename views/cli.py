@@ -892,12 +892,15 @@ def align(
                                                     "`review …`: an analyst's decisions (policykg align review --help)."),
     fmt: str = typer.Option("table", "--format", help="table (a summary) | json | jsonl (ALIGNMENT.md records)"),
     out_file: Optional[Path] = typer.Option(None, "--out", "-o", help="Write the records here instead of stdout."),
+    full: bool = typer.Option(False, "--full", help="Without SOURCE_A SOURCE_B: align every selected pair again, "
+                                                    "also those whose documents did not change since their stored run."),
 ) -> None:
     """Align measures between documents and store the correspondences (one named graph per pair).
 
     Without arguments: siblings under a shared upstream document, each document with the
     ingested documents up its implements chain, and each document with its most similar
-    documents by topic. With SOURCE_A SOURCE_B: any two documents.
+    documents by topic. Only pairs with a new or changed document are aligned (the others keep
+    their stored run; --full aligns them all again). With SOURCE_A SOURCE_B: any two documents.
     """
     from ..analysis.align import align_all, align_pair, alignment_records
     from ..queries.run import run_query
@@ -930,9 +933,10 @@ def align(
             with progress:
                 task = progress.add_task("", total=None)
                 st = align_all(backend, on_progress=lambda phase, done, total: progress.update(
-                    task, description=phase, completed=done, total=total or None))
+                    task, description=phase, completed=done, total=total or None), full=full)
             summary = (f"{st['document_pairs']} document pairs, {st['links']} links ({st['same']} same) "
-                       f"over {st['measures']} measures in {st['seconds']} s")
+                       f"over {st['measures']} measures in {st['seconds']} s; {st['kept_pairs']} pairs unchanged since their stored run, "
+                       f"{st['dropped_pairs']} dropped")
         state.refresh_workbench()
         # the summary table reads one row per pair; the records (every link) only when asked for
         as_table = fmt == "table" and out_file is None
