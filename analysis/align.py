@@ -1158,9 +1158,7 @@ def align_pair(backend: Backend, source_a: str, source_b: str, params: AlignPara
     params = params or AlignParams()
     source_a, source_b = (_source_graph(backend, s) for s in (source_a, source_b))
     measures = read_measures(backend)
-    by_source: dict[str, list[int]] = defaultdict(list)
-    for i, m in enumerate(measures):
-        by_source[m.src].append(i)
+    by_source = rows_by_source(measures)
     for s in (source_a, source_b):
         if s not in by_source:
             raise AlignError(f"no ingested document with measures has source {s!r} (see: policykg query documents)")
@@ -1172,6 +1170,14 @@ def align_pair(backend: Backend, source_a: str, source_b: str, params: AlignPara
     _write(backend, source_a, source_b, links, params)
     _reattach_reviews(backend, measures)
     return links
+
+
+def rows_by_source(measures: list[MeasureRow]) -> dict[str, list[int]]:
+    """Each source graph's measures, as row numbers into ``measures`` (in their order)."""
+    by_source: dict[str, list[int]] = defaultdict(list)
+    for i, m in enumerate(measures):
+        by_source[m.src].append(i)
+    return by_source
 
 
 def _reattach_reviews(backend: Backend, measures: list[MeasureRow]) -> None:
@@ -1235,9 +1241,7 @@ def align_all(backend: Backend, params: AlignParams | None = None,
     # documents had no run yet (added documents), "newly selected" otherwise
     seen = {s for s, runs in alignment_runs_by_source(backend).items() if runs}
     t1 = time.perf_counter()
-    by_source: dict[str, list[int]] = defaultdict(list)
-    for i, m in enumerate(measures):
-        by_source[m.src].append(i)
+    by_source = rows_by_source(measures)
     stats = {"documents": len(doc_of), "measures": len(measures), "document_pairs": 0, "candidate_measure_pairs": 0,
              "scored_measure_pairs": 0, "links": 0, "same": 0, "blocks": 0, "first_pass_products": 0, "topical_pairs": 0,
              "selected_pairs": 0, "kept_pairs": 0, "dropped_pairs": 0, "pairs_with_new_document": 0,
