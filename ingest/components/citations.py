@@ -43,6 +43,7 @@ def _rx():
         "basis_lead": re.compile(alternation("citations", "BASIS_LEAD")),
         "basis_phrase": re.compile(alternation("citations", "BASIS_PHRASE")),
         "not_document": re.compile(alternation("citations", "NOT_A_DOCUMENT")),
+        "law": re.compile(alternation("citations", "LAW")),
         "preamble_end": re.compile(alternation("citations", "PREAMBLE_END"), re.M),
         "printed": re.compile(rules_by_label("metadata", "NOTICE_BODY")[0].regex),
     }
@@ -80,6 +81,11 @@ def find_mentions(text: str) -> list[Mention]:
 def not_a_document(title: str) -> bool:
     """Whether a name in 《》 is no policy document by the NOT_A_DOCUMENT rules (《某日报》, 《申报表》, 《某方案.doc》)."""
     return bool(_rx()["not_document"].search(squash(title)))
+
+
+def is_law(title: str | None) -> bool:
+    """Whether a title names a law, regulation or treaty (《某条例》, 《专利法(2020年修正)》): cited, never a basis."""
+    return bool(title) and bool(_rx()["law"].search(squash(title)))
 
 
 def basis_zones(text: str, meta: DocumentMeta) -> list[tuple[int, int]]:
@@ -261,7 +267,7 @@ def find_citations(text: str, meta: DocumentMeta, measures: tuple[Measure, ...])
         group["spans"].append(Span(mt.start, mt.end))
 
     citations = tuple(
-        Citation(doc_number=g["number"], title=g["title"], relation="implements" if g["implements"] else "cites",
+        Citation(doc_number=g["number"], title=g["title"], relation="implements" if g["implements"] and not is_law(g["title"]) else "cites",
                  span=g["title_span"] or g["spans"][0])
         for g in groups
     )
