@@ -99,7 +99,7 @@ def _rx():
         # trail byte that reads as ASCII (0x40-0x7e), where the reading falls back in step
         "shifted_gbk": re.compile(r"\?(?P<run>[^\x00-\x7f\n]{2,60}?[\x40-\x7e]?)(?=[\x00-\x7f\n]|(?<=[\x40-\x7e]))"),
         "docshare_page": re.compile(r"^(?P<n>\d{1,2})、(?!\d{1,2}[、.．])"),
-        "replace": [(re.compile(r.regex), r.id or "") for r in rules_by_label("repair", "REPLACE")],
+        "replace": [(re.compile(r.regex, re.M), r.id or "") for r in rules_by_label("repair", "REPLACE")],
         "html_tag": [(re.compile(r.regex), r.id or "") for r in rules_by_label("repair", "HTML_TAG")],
         "html_block": re.compile(r"</?(?:p|div|br|td|tr|li|span|table)\b[^<>\n]{0,300}>"),
         "entity": re.compile(alternation("repair", "HTML_ENTITY")),
@@ -196,7 +196,7 @@ def _cleaning_edits(text: str, as_read: str) -> list[tuple[int, int, str]]:
                 edits.append((start + m.start(), start + end, ""))
     for pattern, replacement in rx["replace"]:
         for m in pattern.finditer(text):
-            edits.append((m.start(), m.end(), replacement))
+            edits.append((m.start(), m.end(), m.expand(replacement)))
     if len(rx["html_block"].findall(text, 0, 20000)) >= HTML_DUMP_MIN:  # a page's HTML dumped into the text
         for pattern, replacement in rx["html_tag"]:
             for m in pattern.finditer(text):

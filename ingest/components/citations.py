@@ -164,7 +164,7 @@ def fold_aliases(text: str, mentions: list[Mention]) -> list[Mention]:
 
 
 # what a text does with the document its title names, said after the name: divides its tasks
-# (a page reporting 某省贯彻《纲要》的实施方案 names a plan that implements it; the page itself does not)
+# (said before the name, 某省贯彻落实〈X〉的实施方案, see carried_out_by_title)
 _CARRIES_OUT = re.compile(r"分工|分解")
 
 
@@ -181,7 +181,22 @@ def implemented_by_title(cited: str, title: str | None) -> bool:
     return bool(_CARRIES_OUT.search(b.split(a, 1)[1]))
 
 
+_NAMED_IN_TITLE = re.compile(r"(?:贯彻落实|贯彻执行|贯彻|落实|实施|执行)[〈《<](?P<title>[^〈〉《》<>]{4,80})[〉》>]")
+
+
+def carried_out_by_title(text: str, meta: DocumentMeta) -> list[Mention]:
+    """The document this text's own title says it carries out (某省贯彻落实〈X〉重点举措): a mention
+    of X, its basis."""
+    out = []
+    for m in _NAMED_IN_TITLE.finditer(meta.title or ""):
+        pos = text.find(m.group("title"))
+        if pos > 0:
+            out.append(Mention(None, m.group("title"), pos, pos + len(m.group("title")), implements=True))
+    return out
+
+
 _PRINTING_NOTICE = re.compile(r"关于(?:印发|转发|发布)(.+)的通知")
+_PRINTS = re.compile(r"(?:.{0,30}?关于|.{0,30}?(?=印发|转发|发布))(?:印发|转发|发布)(.+)的通知")  # 《某办公厅印发〈X〉的通知》 too
 
 
 def is_self(mt: Mention, meta: DocumentMeta) -> bool:
@@ -211,6 +226,12 @@ def same_document(a_title: str, b_title: str) -> bool:
     a, b = normalize_title(a_title), normalize_title(b_title)
     if a == b:
         return True
+    for x, y in ((a, b), (b, a)):  # 《关于印发X的通知》 and 《X》: the notice and the plan it prints, cited as one
+        printed = _PRINTS.fullmatch(x)
+        if printed and len(printed.group(1)) >= 8 and (same_document(printed.group(1), y) or (
+                len(y) >= 12 and 0 < len(printed.group(1)) - len(y) <= 2 and is_subsequence(y, printed.group(1))) or (
+                len(y) >= 12 and 0 < len(y) - len(printed.group(1)) <= 2 and is_subsequence(printed.group(1), y))):
+            return True
     period = re.compile(r"\d{4}年?\d{4}年?$")
     if len(a) >= 6 and period.sub("", a) == period.sub("", b):
         return True
@@ -231,6 +252,7 @@ def find_citations(text: str, meta: DocumentMeta, measures: tuple[Measure, ...])
     # 《本文件》（以下简称《任务分解》）: the short name the text gives itself is no citation either
     own_names = {normalize_title(a.group("alias")) for m in own if (a := OWN_ALIAS.match(text, m.end))}
     mentions = [m for m in mentions if not (m.title and normalize_title(m.title) in own_names)]
+    mentions = sorted(mentions + carried_out_by_title(text, meta), key=lambda x: x.start)
     mark_implements(text, mentions, basis_zones(text, meta))
     for mt in mentions:  # 《X》 named in this text's own title (X重点任务分工方案, 实施X任务分解): its basis
         if mt.title and implemented_by_title(mt.title, meta.title):

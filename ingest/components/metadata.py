@@ -99,6 +99,7 @@ def _rx():
         "organ_title": re.compile(rules_by_label("metadata", "ORGAN_TITLE")[0].regex),
         "draft_note": re.compile(rules_by_label("metadata", "DRAFT_NOTE")[0].regex),
         "consultation_title": re.compile(rules_by_label("metadata", "CONSULTATION_TITLE")[0].regex),
+        "passive_title": re.compile(rules_by_label("metadata", "PASSIVE_TITLE")[0].regex),
         "interpreted_by": re.compile(rules_by_label("metadata", "INTERPRETED_BY")[0].regex),
         "headline_mark": re.compile(rules_by_label("metadata", "HEADLINE_MARK")[0].regex),
         "own_title_bare": re.compile(rules_by_label("metadata", "OWN_TITLE_BARE")[0].regex),
@@ -361,6 +362,8 @@ def title_line(t: str) -> str | None:
     chunks before the title (EHS中国 法规首页 某市…意见) are left out."""
     rx = _rx()
     t = t.strip(" \t|｜")  # a portal table flattened into lines keeps its cell bars: "…的 通知 |"
+    if len(re.findall(r"[|｜]", t)) >= 2:
+        return None  # a site's menu (南粤政策|科技项目申报|知识产权|…), never a title
     number = rx["doc_number"].match(t)
     if number and number.end() < len(t):
         t = t[number.end():].lstrip(" )）")
@@ -400,6 +403,8 @@ def title_candidates(lines: list[Line]) -> list[tuple[str, Span]]:
     rx = _rx()
     header = []
     for line in lines[:HEADER_LINES]:
+        if len(line.text) > 80 and not header and len(re.findall(r"[|｜_]", line.text)) >= 3 and "。" not in line.text:
+            continue  # a spam site's keyword banner (甲|乙|丙…) above the page: no prose yet
         if len(line.text) > 80 or line.text.endswith(("：", ":")):
             break
         header.append(line)
@@ -436,6 +441,8 @@ def title_candidates(lines: list[Line]) -> list[tuple[str, Span]]:
             if rx["doc_type_end"].search(squash(joined)):
                 out.append((squash(joined), Span(start, end)))
                 break
+    if len(out) > 1:  # a column's name (南粤政策) above the page's own title line
+        out = [c for c in out if len(c[0]) >= 6] or out
     return out
 
 
@@ -538,10 +545,12 @@ def find_title(text: str, lines: list[Line], fields) -> tuple[str | None, Span |
             if lead and "关于" not in title and not rx["notice_title"].match(title) and title_key(lead[0]) != title_key(title):
                 title, span = lead
     consultation = rx["consultation_title"].fullmatch(squash(title)) if title else None
+    consulting = None
     if consultation:  # 关于对《X（征求意见稿）》公开征求意见的通知: the page is there for the draft X
         title, span = squash(consultation.group("title")), None
+        consulting = consultation.group("issuer") if consultation.group("issuer") and is_issuer_name(consultation.group("issuer")) else None
     notice = rx["notice_title"].match(squash(title)) if title else None
-    issuer_part = (notice.group("issuer") or None) if notice else None
+    issuer_part = (notice.group("issuer") or None) if notice else consulting
     # a portal's title of the notice may lose its 的通知: 某办公厅关于印发某工作方案
     wrapper = notice or (title is not None and re.search(r"关于(?:印发|转发|批转)", title))
     if issuer_part is None and "title" not in fields:  # the notice's title line below a page's own heading
@@ -579,7 +588,8 @@ def find_title(text: str, lines: list[Line], fields) -> tuple[str | None, Span |
         if bare and len(squash(bare.group("title"))) >= 8:  # …，特制定某区…“十二五”规划。
             return squash(bare.group("title")), Span(bare.start("title"), bare.end("title")), None
         m = (rx["subject_title"].match(text, 0, 400) or rx["published_by"].search(text[:3000])
-             or rx["dated_title"].search(text[:3000]) or rx["own_title"].search(text[:3000]))
+             or rx["dated_title"].search(text[:3000]) or rx["passive_title"].search(text[:3000])
+             or rx["own_title"].search(text[:3000]))
         if m:
             return squash(m.group("title")), Span(m.start("title"), m.end("title")), None
         reported = rx["reported_notice"].search(text[:3000])
@@ -590,7 +600,7 @@ def find_title(text: str, lines: list[Line], fields) -> tuple[str | None, Span |
             if quoted and len(line.text) <= 60 and not re.search(r"[，,。；;]", line.text) and rx["headline"].match(squash(line.text)):
                 return squash(quoted.group("title")), Span(line.start + quoted.start("title"), line.start + quoted.end("title")), None
         return None, None, None
-    return title, span, None
+    return title, span, consulting
 
 
 def title_issuers(title: str | None) -> list[str]:
