@@ -364,6 +364,8 @@ def title_line(t: str) -> str | None:
     t = t.strip(" \t|｜")  # a portal table flattened into lines keeps its cell bars: "…的 通知 |"
     if len(re.findall(r"[|｜]", t)) >= 2:
         return None  # a site's menu (南粤政策|科技项目申报|知识产权|…), never a title
+    if "《" not in t and len(re.findall(r"\s*》\s*", t)) >= 2:
+        return None  # a breadcrumb drawn with 》 (某局 》 政务公开 》 通知公告)
     number = rx["doc_number"].match(t)
     if number and number.end() < len(t):
         t = t[number.end():].lstrip(" )）")
@@ -712,6 +714,14 @@ def addressee_level(lines: list[Line]) -> str | None:
     return None
 
 
+def district_name(region: Region) -> str:
+    """A region's name as its bodies' full names carry it: a city's district with its city (区财政局 of
+    滨海新区 is 天津市滨海新区财政局; district names repeat across cities), any other region alone."""
+    if region.kind == "county" and region.name.endswith("区") and region.parent and not region.name.startswith(region.parent):
+        return region.parent + region.name
+    return region.name
+
+
 def local_issuer(doc_number: str | None, region: Region | None) -> str | None:
     """The government (or its office) that a local 发文字号 names by the region's first character(s):
     东府办〔2020〕52号 in 东莞市 is 东莞市人民政府办公室, 大足府发 in 大足区 is 重庆市大足区人民政府's."""
@@ -737,7 +747,7 @@ def header_issuers(lines: list[Line], title_span: Span | None) -> list[str]:
         t = re.sub(r"文件$", "", line.text)
         if is_issuer_name(t) and not _rx()["doc_number_line"].match(t):
             out += split_issuers(t)
-    return out
+    return joined_groups(out)
 
 
 def signature_issuers(lines: list[Line]) -> tuple[list[str], Line | None]:
@@ -752,7 +762,7 @@ def signature_issuers(lines: list[Line]) -> tuple[list[str], Line | None]:
             while j >= 0 and len(names) < 16 and is_issuer_name(lines[j].text) and len(lines[j].text) <= 40:
                 names = split_issuers(lines[j].text) + names
                 j -= 1
-            return names, line
+            return joined_groups(names), line
     # no date line (a page cut after its signature): the org-name lines right after 特此通知
     for i, line in enumerate(lines):
         if re.fullmatch(r"特此(?:通知|函告|批复|公告)[。.]?", line.text.strip()):
@@ -763,6 +773,22 @@ def signature_issuers(lines: list[Line]) -> tuple[list[str], Line | None]:
                 names += split_issuers(nxt.text)
             return names, None
     return [], None
+
+
+_GROUP = re.compile(r"(?:领导小组|工作小组|指挥部|委员会)(?:办公室)?$")
+_GROUP_PARENT = re.compile(r"(?:人民政府|政府|[省市县区]委|党委)$")
+
+
+def joined_groups(names: list[str]) -> list[str]:
+    """A signature that wraps a group's name under the bodies that set it up (中共某县委某县人民政府 /
+    优化营商环境领导小组): one issuer, the group."""
+    out: list[str] = []
+    for name in names:
+        if out and _GROUP.search(name) and not has_place(name) and _GROUP_PARENT.search(out[-1]):
+            out[-1] += name
+        else:
+            out.append(name)
+    return out
 
 
 def byline(lines: list[Line]):
@@ -833,7 +859,7 @@ def find_metadata(text: str, source: Source) -> DocumentMeta:
         date, date_span = parse_date(by.group("date")), None
     region, level = find_jurisdiction(text, lines, issuers, doc_number, title)
     if region is not None and level != "national":  # 市政府办公室, 省知识产权局: the document's own place
-        issuers = settle_issuers([region.name + i[1:] if i[:1] in "市省区县" and not has_place(i) and region.name.endswith(i[:1]) else i
+        issuers = settle_issuers([district_name(region) + i[1:] if i[:1] in "市省区县" and not has_place(i) and region.name.endswith(i[:1]) else i
                                   for i in issuers])
         issuers = list(dict.fromkeys(local_full_name(i, region, level) for i in issuers))
     if not issuers and level != "national":
