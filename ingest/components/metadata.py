@@ -1040,6 +1040,8 @@ def find_issuers(lines: list[Line], fields, title, title_span, notice_issuer, si
     # the office that prints or posts the document, no issuer of it
     signers = {clean_issuer(n) for n in signed}
     issuers = [n for n in issuers if n in signers or re.sub(r"办公[室厅]$", "", n) not in signers]
+    # …and the reverse: a portal's name above the page (青州市人民政府) over the notice its office signs
+    issuers = [n for n in issuers if n in signers or not ({n + "办公室", n + "办公厅"} & signers)]
     return issuers, reported
 
 
