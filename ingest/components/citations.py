@@ -20,7 +20,9 @@ from .metadata import doc_number_of, finditer_doc_numbers, is_subsequence, simpl
 # a title may wrap onto the next line once (《\n国家知识产权战略纲要》)
 TITLE = re.compile(r"《(?P<title>[^《》\n]{0,150}\n?[^《》\n]{1,150}(?:《[^《》\n]{1,60}》[^《》\n]{0,60})?)》")
 # 《纲要》, 《若干意见》: a document type alone names a document given in full before it
-OWN_ALIAS = re.compile(r"\s*[(（](?:以下简称|下称|简称)[“\"]?《(?P<alias>[^《》]{1,20})》")
+# also after the number in the same brackets (《…》（国数政策〔2023〕11号，以下简称《行动计划》）) and without
+# 《》 (《…（征求意见稿）》（以下简称三年行动计划）, then 《三年行动计划》共计23条)
+OWN_ALIAS = re.compile(r"\s*[(（](?:[^()（）《》]{0,40}?[,，;；、]\s*)?(?:以下简称|下称|简称)\s*[“\"《]?(?P<alias>[^《》“”\"()（）,，;；]{1,20}?)[》”\"]?\s*[)）,，;；]")
 ALIAS_CUE = re.compile(r"(?:以下|下文)?简称[“\"]?$|下称[“\"]?$")
 
 
@@ -93,11 +95,26 @@ def basis_zones(text: str, meta: DocumentMeta) -> list[tuple[int, int]]:
         while pos != -1:
             starts.append(pos)
             pos = text.find(probe, pos + 1)
+    # an article-style text states its basis in 第一条, which a table of contents (目录 … 第二章 …)
+    # can push past the first heading
+    first_article = re.search(r"^[\s#*>-]*第一条", text, re.M)
+    if first_article:
+        starts.append(first_article.start())
     zones = []
     for s in starts:
         m = rx["preamble_end"].search(text, s + 1)
         zones.append((s, m.start() if m else min(len(text), s + 2000)))
+    # an interpretation page (政策解读) states the basis of the document it explains under 政策背景
+    for m in BACKGROUND_HEADING.finditer(text):
+        nxt = NEXT_HEADING.search(text, m.end())
+        zones.append((m.end(), nxt.start() if nxt else min(len(text), m.end() + 2000)))
     return zones
+
+
+BACKGROUND_HEADING = re.compile(r"^[\s#*>-]*(?:[一二三四五六七八九十]{1,3}[、.．]|[（(][一二三四五六七八九十]{1,3}[)）])?\s*(?:政策|出台|制定|起草|编制|文件)(?:背景|依据)", re.M)
+NEXT_HEADING = re.compile(r"^[\s#*>-]*(?:[一二三四五六七八九十]{1,3}、|第[一二三四五六七八九十]{1,3}[章部分])", re.M)
+# 为贯彻落实上级部署 / 上述文件精神: the basis is what the sentences before it named
+ANAPHORIC_BASIS = re.compile(r"\s*(?:上级|上述|以上|前述)")
 
 
 def mark_implements(text: str, mentions: list[Mention], zones: list[tuple[int, int]]) -> None:
@@ -121,10 +138,15 @@ def mark_implements(text: str, mentions: list[Mention], zones: list[tuple[int, i
                 limit = s0 + opening.end()
             else:
                 continue
-            for mt in mentions:
-                if cue.start() <= mt.start < limit and mt.start >= s0:
-                    # a title right after the end verb is the document's own name
-                    mt.implements = True
+            named = [mt for mt in mentions if cue.start() <= mt.start < limit and mt.start >= s0]
+            for mt in named:
+                # a title right after the end verb is the document's own name
+                mt.implements = True
+            if not named and ANAPHORIC_BASIS.match(text, cue.end()):  # …印发《A》，…印发《B》。为贯彻落实上级部署，…
+                paragraph = text.rfind("\n", a, s0) + 1
+                for mt in mentions:
+                    if max(a, paragraph) <= mt.start < s0:
+                        mt.implements = True
 
 
 def fold_aliases(text: str, mentions: list[Mention]) -> list[Mention]:
@@ -223,7 +245,8 @@ def find_citations(text: str, meta: DocumentMeta, measures: tuple[Measure, ...])
     mentions = [m for m in found if m not in own
                 and not (printed and printed.start() <= m.start < printed.end())]
     # 《本文件》（以下简称《任务分解》）: the short name the text gives itself is no citation either
-    own_names = {normalize_title(a.group("alias")) for m in own if (a := OWN_ALIAS.match(text, m.end))}
+    own_names = {normalize_title(a.group("alias")) for m in own
+                 for at in (m.end, text.find("》", m.start) + 1) if (a := OWN_ALIAS.match(text, at))}
     mentions = [m for m in mentions if not (m.title and normalize_title(m.title) in own_names)]
     mark_implements(text, mentions, basis_zones(text, meta))
     for mt in mentions:  # 《X》 named in this text's own title (X重点任务分工方案, 实施X任务分解): its basis

@@ -101,6 +101,8 @@ def _rx():
         "organ_title": re.compile(rules_by_label("metadata", "ORGAN_TITLE")[0].regex),
         "draft_note": re.compile(rules_by_label("metadata", "DRAFT_NOTE")[0].regex),
         "consultation_title": re.compile(rules_by_label("metadata", "CONSULTATION_TITLE")[0].regex),
+        "consultation_news": re.compile(rules_by_label("metadata", "CONSULTATION_NEWS")[0].regex),
+        "adopted_by": re.compile(rules_by_label("metadata", "ADOPTED_BY")[0].regex),
         "interpreted_by": re.compile(rules_by_label("metadata", "INTERPRETED_BY")[0].regex),
         "headline_mark": re.compile(rules_by_label("metadata", "HEADLINE_MARK")[0].regex),
         "own_title_bare": re.compile(rules_by_label("metadata", "OWN_TITLE_BARE")[0].regex),
@@ -408,7 +410,8 @@ def title_candidates(lines: list[Line]) -> list[tuple[str, Span]]:
     out = []
     for i, line in enumerate(header):
         t = line.text
-        if rx["breadcrumb"].search(t) or rx["doc_number_line"].match(t) or rx["date_line"].match(t) or is_field_line(t):
+        if (rx["breadcrumb"].search(t) or rx["doc_number_line"].match(t) or rx["date_line"].match(t) or is_field_line(t)
+                or rx["inline_signature"].fullmatch(t)):  # 某省人民政府办公厅 2023年5月6日: a signature, no title's start
             continue
         t = title_line(t)
         if t is None:
@@ -579,6 +582,11 @@ def find_title(text: str, lines: list[Line], fields) -> tuple[str | None, Span |
         headline = next((m for line in lines[:HEADER_LINES] if (m := rx["interprets"].match(line.text))), None)
         if headline:  # 《…》分析解读: the page explains that document
             return squash(headline.group("title")), None, None
+        consulted = rx["consultation_news"].search(text[:1500])
+        if consulted:  # 某网发布国家数据局关于向社会公开征求《X（征求意见稿）》意见的公告
+            body = re.split(r"发布|公布|印发|获悉|消息|显示|官网|网站", consulted.group("issuer"))[-1]
+            return (squash(consulted.group("title")), Span(consulted.start("title"), consulted.end("title")),
+                    body if is_issuer_name(body) else None)
         bare = rx["own_title_bare"].search(text[:3000])
         if bare and len(squash(bare.group("title"))) >= 8:  # …，特制定某区…“十二五”规划。
             return squash(bare.group("title")), Span(bare.start("title"), bare.end("title")), None
@@ -835,6 +843,11 @@ def find_metadata(text: str, source: Source) -> DocumentMeta:
             doc_number, doc_number_span = doc_number_of(after), Span(after.start("code"), after.end())
     issuers, reported = find_issuers(lines, fields, title, title_span, notice_issuer, signed, published, doc_number, text)
     date, date_span = find_date(text, lines, fields, date_line, published)
+    adopted = list(_rx()["adopted_by"].finditer(text[:1500]))
+    if adopted and not issuers:  # a local law: the people's congress that passed (and last revised) it
+        issuers = [re.sub(r"第[一二三四五六七八九十]{1,3}届", "", adopted[-1].group("body"))]
+        if date is None:
+            date, date_span = parse_date(adopted[-1].group("date")), Span(adopted[-1].start("date"), adopted[-1].end("date"))
     if date is None and by is not None:
         date, date_span = parse_date(by.group("date")), None
     region, level = find_jurisdiction(text, lines, issuers, doc_number, title)
@@ -919,7 +932,11 @@ def _national_names() -> dict[str, str]:
 
 
 def national_full_name(name: str) -> str:
-    """A national body's full name; an office of one keeps its office (市场监管总局办公厅 -> 国家市场监督管理总局办公厅)."""
+    """A national body's full name; an office of one keeps its office (市场监管总局办公厅 -> 国家市场监督管理总局办公厅);
+    the state's name before it goes (中华人民共和国国务院 -> 国务院, as the State Council signs)."""
+    state = "中华人民共和国"
+    if name.startswith(state) and (name[len(state):] in _national_names() or name[len(state):].startswith("国务院")):
+        name = name[len(state):]
     if name in _national_names():
         return _national_names()[name]
     for office in ("办公厅", "办公室"):
