@@ -45,6 +45,7 @@ def _rx():
         "basis_lead": re.compile(alternation("citations", "BASIS_LEAD")),
         "basis_phrase": re.compile(alternation("citations", "BASIS_PHRASE")),
         "not_document": re.compile(alternation("citations", "NOT_A_DOCUMENT")),
+        "law_title": re.compile(alternation("citations", "LAW_TITLE")),
         "preamble_end": re.compile(alternation("citations", "PREAMBLE_END"), re.M),
         "printed": re.compile(rules_by_label("metadata", "NOTICE_BODY")[0].regex),
     }
@@ -77,6 +78,11 @@ def find_mentions(text: str) -> list[Mention]:
         mentions.append(Mention(doc_number_of(n), None, n.start(), n.end()))
     mentions.sort(key=lambda x: x.start)
     return mentions
+
+
+def is_law(title: str | None) -> bool:
+    """Whether a cited title names a law or regulation (LAW_TITLE): cited, never implemented."""
+    return bool(title) and bool(_rx()["law_title"].search(squash(title)))
 
 
 def not_a_document(title: str) -> bool:
@@ -284,7 +290,8 @@ def find_citations(text: str, meta: DocumentMeta, measures: tuple[Measure, ...])
         group["spans"].append(Span(mt.start, mt.end))
 
     citations = tuple(
-        Citation(doc_number=g["number"], title=g["title"], relation="implements" if g["implements"] else "cites",
+        Citation(doc_number=g["number"], title=g["title"],
+                 relation="implements" if g["implements"] and not is_law(g["title"]) else "cites",
                  span=g["title_span"] or g["spans"][0])
         for g in groups
     )
