@@ -46,6 +46,7 @@ def _rx():
         "basis_phrase": re.compile(alternation("citations", "BASIS_PHRASE")),
         "not_document": re.compile(alternation("citations", "NOT_A_DOCUMENT")),
         "law_title": re.compile(alternation("citations", "LAW_TITLE")),
+        "consultation": re.compile(alternation("citations", "CONSULTATION_SENTENCE")),
         "preamble_end": re.compile(alternation("citations", "PREAMBLE_END"), re.M),
         "printed": re.compile(rules_by_label("metadata", "NOTICE_BODY")[0].regex),
     }
@@ -131,7 +132,7 @@ def mark_implements(text: str, mentions: list[Mention], zones: list[tuple[int, i
         for sentence in re.finditer(r"[^。！？!?\n]+", text[a:b]):
             s0, s1 = a + sentence.start(), a + sentence.end()
             cue = rx["basis_cue"].search(text, s0, s1)
-            if not cue:
+            if not cue or rx["consultation"].search(text, s0, s1):
                 continue
             # a verb inside a quoted title (《关于确定…的通知》) says nothing of this text
             ends = [e.start() for e in rx["basis_end"].finditer(text, cue.end(), s1)
@@ -219,6 +220,12 @@ def is_self(mt: Mention, meta: DocumentMeta) -> bool:
             return True
         if mt.doc_number and mt.doc_number != meta.doc_number:  # 《市…实施方案》(营商办发〔2021〕4号): the upper level's own plan
             return False
+        if 4 <= len(a) <= 6 and len(b) > len(a) and b.endswith(a):  # 《总体规划》 for 某示范带总体规划: its short name
+            return True
+        short, long = sorted((a, b), key=len)
+        place = region_regex().match(long)
+        if place and long[place.end():] == short and short == a:
+            return False  # 《知识产权保护和运用“十四五”规划》 in 广州市知识产权保护和运用“十四五”规划: the upper level's namesake
         if len(a) >= 8 and (a in b or b in a) and abs(len(a) - len(b)) <= 6:
             return True
         # 《三明市开展商业秘密创新试点工作方案》 for 三明市开展商业秘密保护创新试点工作方案: a word dropped
@@ -241,6 +248,16 @@ def same_document(a_title: str, b_title: str) -> bool:
         return False
     head = long[: len(long) - len(short)]
     return bool(region_regex().fullmatch(head))
+
+
+def listed_together(text: str, start: int, spans: list[Span]) -> bool:
+    """Whether a mention sits in one sentence with another: 《知识产权保护和运用“十四五”规划》《广东省知识
+    产权保护和运用“十四五”规划》 listed side by side are the national plan and the province's, two documents."""
+    for span in spans:
+        a, b = sorted((span.start, start))
+        if not re.search(r"[。！？!?；;\n]", text[a:b]):
+            return True
+    return False
 
 
 def find_citations(text: str, meta: DocumentMeta, measures: tuple[Measure, ...]) -> tuple[tuple[Citation, ...], tuple[Measure, ...]]:
@@ -269,7 +286,9 @@ def find_citations(text: str, meta: DocumentMeta, measures: tuple[Measure, ...])
         for g in groups:
             if number and g["number"] == number:
                 group = g
-            elif title and g["title"] and same_document(title, g["title"]):
+            elif (title and g["title"] and same_document(title, g["title"])
+                  and not (number and g["number"] and number != g["number"])  # one title, two numbers: two documents
+                  and not (normalize_title(title) != normalize_title(g["title"]) and listed_together(text, mt.start, g["spans"]))):
                 group = g
             elif known and g["known"] is known:
                 group = g

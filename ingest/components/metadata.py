@@ -434,6 +434,8 @@ def title_candidates(lines: list[Line]) -> list[tuple[str, Span]]:
                 break
             if region_regex().match(nxt.text) and rx["doc_type_end"].search(squash(nxt.text)) and len(squash(nxt.text)) >= 10:
                 break  # a complete title of its own (宁夏…规划) under a column name (团队动态)
+            if title_key(joined) in title_key(nxt.text) and rx["doc_type_end"].search(squash(nxt.text)):
+                break  # a doc-sharing cover's words (知识产权 / 工作任务) over the title line that holds them
             if ("关于" in nxt.text[2:] and rx["doc_type_end"].search(squash(nxt.text)) and len(squash(nxt.text)) >= 10
                     and all(is_issuer_name(n) for n in split_issuers(nxt.text.split("关于", 1)[0]))):
                 break  # 某局关于…的通知, complete with its issuer, under a news headline (…名单确定)
@@ -1118,6 +1120,12 @@ def find_jurisdiction(text: str, lines: list[Line], issuers: list[str], doc_numb
         region = province_of_department_code(doc_number)
     if region is not None:
         return region, region.level
+    if any(n[:1] == "省" and not has_place(n) for n in issuers):  # 省科技厅 writing to 承德、张家口、廊坊、保定市: their province
+        provinces = {regions()[m.group(0)].province for m in region_regex().finditer(text[:3000])
+                     if regions()[m.group(0)].kind == "prefecture"}
+        if len(provinces) == 1:
+            found = regions()[provinces.pop()]
+            return found, found.level
     level = addressee_level(lines) or ("national" if national_assignments(text) else None)
     if level in ("provincial", "municipal"):  # whose: the unit of that kind it names most
         region = most_mentioned_region(text, kind=("province", "municipality") if level == "provincial" else ("prefecture",))
