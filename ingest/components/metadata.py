@@ -106,6 +106,7 @@ def _rx():
         "interpreted_by": re.compile(rules_by_label("metadata", "INTERPRETED_BY")[0].regex),
         "headline_mark": re.compile(rules_by_label("metadata", "HEADLINE_MARK")[0].regex),
         "own_title_bare": re.compile(rules_by_label("metadata", "OWN_TITLE_BARE")[0].regex),
+        "own_title_placed": re.compile(rules_by_label("metadata", "OWN_TITLE_PLACED")[0].regex),
         "news_lead": re.compile(rules_by_label("metadata", "NEWS_LEAD")[0].regex),
         "fields": [(re.compile(r"^\s*(?:" + rx.pattern + r")\s*[:：]\s*(?P<value>.*?)\s*$"), fid) for rx, fid in ids_by_match("metadata", "FIELD")],
         # "文号：…", "文号 | …", "[ 发文字号 ] | …" (portal tables flattened into lines)
@@ -592,6 +593,9 @@ def find_title(text: str, lines: list[Line], fields) -> tuple[str | None, Span |
         bare = rx["own_title_bare"].search(text[:3000])
         if bare and len(squash(bare.group("title"))) >= 8:  # …，特制定某区…“十二五”规划。
             return squash(bare.group("title")), Span(bare.start("title"), bare.end("title")), None
+        placed = rx["own_title_placed"].search(text[:1500])
+        if placed and region_regex().match(squash(placed.group("title"))) and len(squash(placed.group("title"))) >= 8:
+            return squash(placed.group("title")), Span(placed.start("title"), placed.end("title")), None
         m = (rx["subject_title"].match(text, 0, 400) or rx["published_by"].search(text[:3000])
              or rx["dated_title"].search(text[:3000]) or rx["own_title"].search(text[:3000]))
         if m:
