@@ -18,7 +18,8 @@ MiB = 1024 * 1024
 class Limits:
     # bytes read from any input file (regardless of what stat says: /dev/zero says 0)
     max_file_bytes: int = 64 * MiB
-    # bytes a .docx package may unpack to, all members together (headers and actual bytes)
+    # bytes a .docx package may unpack to, all members together (headers and actual bytes);
+    # also what all the compressed streams of one PDF may inflate to
     max_unzipped_bytes: int = 256 * MiB
     # characters of decoded text in one document
     max_chars: int = 4_000_000

@@ -20,7 +20,9 @@ from .metadata import doc_number_of, finditer_doc_numbers, is_subsequence, simpl
 # a title may wrap onto the next line once (《\n国家知识产权战略纲要》)
 TITLE = re.compile(r"《(?P<title>[^《》\n]{0,150}\n?[^《》\n]{1,150}(?:《[^《》\n]{1,60}》[^《》\n]{0,60})?)》")
 # 《纲要》, 《若干意见》: a document type alone names a document given in full before it
-OWN_ALIAS = re.compile(r"\s*[(（](?:以下简称|下称|简称)[“\"]?《(?P<alias>[^《》]{1,20})》")
+# also after the number in the same brackets (《…》（国数政策〔2023〕11号，以下简称《行动计划》）) and without
+# 《》 (《…（征求意见稿）》（以下简称三年行动计划）, then 《三年行动计划》共计23条)
+OWN_ALIAS = re.compile(r"\s*[(（](?:[^()（）《》]{0,40}?[,，;；、]\s*)?(?:以下简称|下称|简称)\s*[“\"《]?(?P<alias>[^《》“”\"()（）,，;；]{1,20}?)[》”\"]?\s*[)）,，;；]")
 ALIAS_CUE = re.compile(r"(?:以下|下文)?简称[“\"]?$|下称[“\"]?$")
 
 
@@ -43,7 +45,8 @@ def _rx():
         "basis_lead": re.compile(alternation("citations", "BASIS_LEAD")),
         "basis_phrase": re.compile(alternation("citations", "BASIS_PHRASE")),
         "not_document": re.compile(alternation("citations", "NOT_A_DOCUMENT")),
-        "law": re.compile(alternation("citations", "LAW")),
+        "law_title": re.compile(alternation("citations", "LAW_TITLE")),
+        "consultation": re.compile(alternation("citations", "CONSULTATION_SENTENCE")),
         "preamble_end": re.compile(alternation("citations", "PREAMBLE_END"), re.M),
         "printed": re.compile(rules_by_label("metadata", "NOTICE_BODY")[0].regex),
     }
@@ -78,14 +81,14 @@ def find_mentions(text: str) -> list[Mention]:
     return mentions
 
 
+def is_law(title: str | None) -> bool:
+    """Whether a cited title names a law or regulation (LAW_TITLE): cited, never implemented."""
+    return bool(title) and bool(_rx()["law_title"].search(squash(title)))
+
+
 def not_a_document(title: str) -> bool:
     """Whether a name in 《》 is no policy document by the NOT_A_DOCUMENT rules (《某日报》, 《申报表》, 《某方案.doc》)."""
     return bool(_rx()["not_document"].search(squash(title)))
-
-
-def is_law(title: str | None) -> bool:
-    """Whether a title names a law, regulation or treaty (《某条例》, 《专利法(2020年修正)》): cited, never a basis."""
-    return bool(title) and bool(_rx()["law"].search(squash(title)))
 
 
 def basis_zones(text: str, meta: DocumentMeta) -> list[tuple[int, int]]:
@@ -99,11 +102,26 @@ def basis_zones(text: str, meta: DocumentMeta) -> list[tuple[int, int]]:
         while pos != -1:
             starts.append(pos)
             pos = text.find(probe, pos + 1)
+    # an article-style text states its basis in 第一条, which a table of contents (目录 … 第二章 …)
+    # can push past the first heading
+    first_article = re.search(r"^[\s#*>-]*第一条", text, re.M)
+    if first_article:
+        starts.append(first_article.start())
     zones = []
     for s in starts:
         m = rx["preamble_end"].search(text, s + 1)
         zones.append((s, m.start() if m else min(len(text), s + 2000)))
+    # an interpretation page (政策解读) states the basis of the document it explains under 政策背景
+    for m in BACKGROUND_HEADING.finditer(text):
+        nxt = NEXT_HEADING.search(text, m.end())
+        zones.append((m.end(), nxt.start() if nxt else min(len(text), m.end() + 2000)))
     return zones
+
+
+BACKGROUND_HEADING = re.compile(r"^[\s#*>-]*(?:[一二三四五六七八九十]{1,3}[、.．]|[（(][一二三四五六七八九十]{1,3}[)）])?\s*(?:政策|出台|制定|起草|编制|文件)(?:背景|依据)", re.M)
+NEXT_HEADING = re.compile(r"^[\s#*>-]*(?:[一二三四五六七八九十]{1,3}、|第[一二三四五六七八九十]{1,3}[章部分])", re.M)
+# 为贯彻落实上级部署 / 上述文件精神: the basis is what the sentences before it named
+ANAPHORIC_BASIS = re.compile(r"\s*(?:上级|上述|以上|前述)")
 
 
 def mark_implements(text: str, mentions: list[Mention], zones: list[tuple[int, int]]) -> None:
@@ -114,7 +132,7 @@ def mark_implements(text: str, mentions: list[Mention], zones: list[tuple[int, i
         for sentence in re.finditer(r"[^。！？!?\n]+", text[a:b]):
             s0, s1 = a + sentence.start(), a + sentence.end()
             cue = rx["basis_cue"].search(text, s0, s1)
-            if not cue:
+            if not cue or rx["consultation"].search(text, s0, s1):
                 continue
             # a verb inside a quoted title (《关于确定…的通知》) says nothing of this text
             ends = [e.start() for e in rx["basis_end"].finditer(text, cue.end(), s1)
@@ -127,10 +145,15 @@ def mark_implements(text: str, mentions: list[Mention], zones: list[tuple[int, i
                 limit = s0 + opening.end()
             else:
                 continue
-            for mt in mentions:
-                if cue.start() <= mt.start < limit and mt.start >= s0:
-                    # a title right after the end verb is the document's own name
-                    mt.implements = True
+            named = [mt for mt in mentions if cue.start() <= mt.start < limit and mt.start >= s0]
+            for mt in named:
+                # a title right after the end verb is the document's own name
+                mt.implements = True
+            if not named and ANAPHORIC_BASIS.match(text, cue.end()):  # …印发《A》，…印发《B》。为贯彻落实上级部署，…
+                paragraph = text.rfind("\n", a, s0) + 1
+                for mt in mentions:
+                    if max(a, paragraph) <= mt.start < s0:
+                        mt.implements = True
 
 
 def fold_aliases(text: str, mentions: list[Mention]) -> list[Mention]:
@@ -212,6 +235,12 @@ def is_self(mt: Mention, meta: DocumentMeta) -> bool:
             return True
         if mt.doc_number and mt.doc_number != meta.doc_number:  # 《市…实施方案》(营商办发〔2021〕4号): the upper level's own plan
             return False
+        if 4 <= len(a) <= 6 and len(b) > len(a) and b.endswith(a):  # 《总体规划》 for 某示范带总体规划: its short name
+            return True
+        short, long = sorted((a, b), key=len)
+        place = region_regex().match(long)
+        if place and long[place.end():] == short and short == a:
+            return False  # 《知识产权保护和运用“十四五”规划》 in 广州市知识产权保护和运用“十四五”规划: the upper level's namesake
         if len(a) >= 8 and (a in b or b in a) and abs(len(a) - len(b)) <= 6:
             return True
         # 《三明市开展商业秘密创新试点工作方案》 for 三明市开展商业秘密保护创新试点工作方案: a word dropped
@@ -242,6 +271,16 @@ def same_document(a_title: str, b_title: str) -> bool:
     return bool(region_regex().fullmatch(head))
 
 
+def listed_together(text: str, start: int, spans: list[Span]) -> bool:
+    """Whether a mention sits in one sentence with another: 《知识产权保护和运用“十四五”规划》《广东省知识
+    产权保护和运用“十四五”规划》 listed side by side are the national plan and the province's, two documents."""
+    for span in spans:
+        a, b = sorted((span.start, start))
+        if not re.search(r"[。！？!?；;\n]", text[a:b]):
+            return True
+    return False
+
+
 def find_citations(text: str, meta: DocumentMeta, measures: tuple[Measure, ...]) -> tuple[tuple[Citation, ...], tuple[Measure, ...]]:
     text = simplified(text)
     printed = _rx()["printed"].search(text[:6000])  # 现将《A》和《B》印发: what this notice prints is no citation
@@ -250,7 +289,8 @@ def find_citations(text: str, meta: DocumentMeta, measures: tuple[Measure, ...])
     mentions = [m for m in found if m not in own
                 and not (printed and printed.start() <= m.start < printed.end())]
     # 《本文件》（以下简称《任务分解》）: the short name the text gives itself is no citation either
-    own_names = {normalize_title(a.group("alias")) for m in own if (a := OWN_ALIAS.match(text, m.end))}
+    own_names = {normalize_title(a.group("alias")) for m in own
+                 for at in (m.end, text.find("》", m.start) + 1) if (a := OWN_ALIAS.match(text, at))}
     mentions = [m for m in mentions if not (m.title and normalize_title(m.title) in own_names)]
     mentions = sorted(mentions + carried_out_by_title(text, meta), key=lambda x: x.start)
     mark_implements(text, mentions, basis_zones(text, meta))
@@ -268,7 +308,9 @@ def find_citations(text: str, meta: DocumentMeta, measures: tuple[Measure, ...])
         for g in groups:
             if number and g["number"] == number:
                 group = g
-            elif title and g["title"] and same_document(title, g["title"]):
+            elif (title and g["title"] and same_document(title, g["title"])
+                  and not (number and g["number"] and number != g["number"])  # one title, two numbers: two documents
+                  and not (normalize_title(title) != normalize_title(g["title"]) and listed_together(text, mt.start, g["spans"]))):
                 group = g
             elif known and g["known"] is known:
                 group = g
@@ -289,7 +331,8 @@ def find_citations(text: str, meta: DocumentMeta, measures: tuple[Measure, ...])
         group["spans"].append(Span(mt.start, mt.end))
 
     citations = tuple(
-        Citation(doc_number=g["number"], title=g["title"], relation="implements" if g["implements"] and not is_law(g["title"]) else "cites",
+        Citation(doc_number=g["number"], title=g["title"],
+                 relation="implements" if g["implements"] and not is_law(g["title"]) else "cites",
                  span=g["title_span"] or g["spans"][0])
         for g in groups
     )

@@ -76,6 +76,8 @@ def _rx():
         "headline": re.compile(rules_by_label("metadata", "HEADLINE")[0].regex),
         "chrome": re.compile(alternation("metadata", "SITE_CHROME")),
         "published_by": re.compile(rules_by_label("metadata", "PUBLISHED_BY")[0].regex),
+        "issuer_lead_noise": re.compile(rules_by_label("metadata", "ISSUER_LEAD_NOISE")[0].regex),
+        "number_after": re.compile(r"\s*[(（]\s*(?:" + doc_number + r")"),
         "addressee": [(re.compile(rx.pattern), level) for rx, level in ids_by_match("metadata", "ADDRESSEE_LEVEL")],
         "inline_signature": re.compile(r"(?:^|\s)(?P<issuer>[\u4e00-\u9fff]{0,30}?(?:人民政府|办公厅|办公室|国务院|局|委员会|部))\s*(?P<date>" + date.replace("?P<", "?P<s") + r")(?=\s|$)"),
         "doc_type_end": re.compile(alternation("metadata", "DOC_TYPE") + r"(?:\s*[(（][^()（）]{2,30}[)）])?$"),
@@ -100,9 +102,12 @@ def _rx():
         "draft_note": re.compile(rules_by_label("metadata", "DRAFT_NOTE")[0].regex),
         "consultation_title": re.compile(rules_by_label("metadata", "CONSULTATION_TITLE")[0].regex),
         "passive_title": re.compile(rules_by_label("metadata", "PASSIVE_TITLE")[0].regex),
+        "consultation_news": re.compile(rules_by_label("metadata", "CONSULTATION_NEWS")[0].regex),
+        "adopted_by": re.compile(rules_by_label("metadata", "ADOPTED_BY")[0].regex),
         "interpreted_by": re.compile(rules_by_label("metadata", "INTERPRETED_BY")[0].regex),
         "headline_mark": re.compile(rules_by_label("metadata", "HEADLINE_MARK")[0].regex),
         "own_title_bare": re.compile(rules_by_label("metadata", "OWN_TITLE_BARE")[0].regex),
+        "own_title_placed": re.compile(rules_by_label("metadata", "OWN_TITLE_PLACED")[0].regex),
         "news_lead": re.compile(rules_by_label("metadata", "NEWS_LEAD")[0].regex),
         "fields": [(re.compile(r"^\s*(?:" + rx.pattern + r")\s*[:：]\s*(?P<value>.*?)\s*$"), fid) for rx, fid in ids_by_match("metadata", "FIELD")],
         # "文号：…", "文号 | …", "[ 发文字号 ] | …" (portal tables flattened into lines)
@@ -413,7 +418,8 @@ def title_candidates(lines: list[Line]) -> list[tuple[str, Span]]:
     out = []
     for i, line in enumerate(header):
         t = line.text
-        if rx["breadcrumb"].search(t) or rx["doc_number_line"].match(t) or rx["date_line"].match(t) or is_field_line(t):
+        if (rx["breadcrumb"].search(t) or rx["doc_number_line"].match(t) or rx["date_line"].match(t) or is_field_line(t)
+                or rx["inline_signature"].fullmatch(t)):  # 某省人民政府办公厅 2023年5月6日: a signature, no title's start
             continue
         t = title_line(t)
         if t is None:
@@ -436,6 +442,8 @@ def title_candidates(lines: list[Line]) -> list[tuple[str, Span]]:
                 break
             if region_regex().match(nxt.text) and rx["doc_type_end"].search(squash(nxt.text)) and len(squash(nxt.text)) >= 10:
                 break  # a complete title of its own (宁夏…规划) under a column name (团队动态)
+            if title_key(joined) in title_key(nxt.text) and rx["doc_type_end"].search(squash(nxt.text)):
+                break  # a doc-sharing cover's words (知识产权 / 工作任务) over the title line that holds them
             if ("关于" in nxt.text[2:] and rx["doc_type_end"].search(squash(nxt.text)) and len(squash(nxt.text)) >= 10
                     and all(is_issuer_name(n) for n in split_issuers(nxt.text.split("关于", 1)[0]))):
                 break  # 某局关于…的通知, complete with its issuer, under a news headline (…名单确定)
@@ -465,6 +473,8 @@ def own_title_line(plan: str, lines: list[Line]) -> tuple[str, Span] | None:
     then opens with it (the line wins: it is how the plan names itself)."""
     key = title_key(plan)
     for i, line in enumerate(lines[:120]):
+        if not title_key(line.text):  # a lone mark a scrape left for a lost seal or character (?)
+            continue
         joined = ""
         for nxt in lines[i:i + 3]:
             joined += nxt.text
@@ -586,9 +596,17 @@ def find_title(text: str, lines: list[Line], fields) -> tuple[str | None, Span |
         headline = next((m for line in lines[:HEADER_LINES] if (m := rx["interprets"].match(line.text))), None)
         if headline:  # 《…》分析解读: the page explains that document
             return squash(headline.group("title")), None, None
+        consulted = rx["consultation_news"].search(text[:1500])
+        if consulted:  # 某网发布国家数据局关于向社会公开征求《X（征求意见稿）》意见的公告
+            body = re.split(r"发布|公布|印发|获悉|消息|显示|官网|网站", consulted.group("issuer"))[-1]
+            return (squash(consulted.group("title")), Span(consulted.start("title"), consulted.end("title")),
+                    body if is_issuer_name(body) else None)
         bare = rx["own_title_bare"].search(text[:3000])
         if bare and len(squash(bare.group("title"))) >= 8:  # …，特制定某区…“十二五”规划。
             return squash(bare.group("title")), Span(bare.start("title"), bare.end("title")), None
+        placed = rx["own_title_placed"].search(text[:1500])
+        if placed and region_regex().match(squash(placed.group("title"))) and len(squash(placed.group("title"))) >= 8:
+            return squash(placed.group("title")), Span(placed.start("title"), placed.end("title")), None
         m = (rx["subject_title"].match(text, 0, 400) or rx["published_by"].search(text[:3000])
              or rx["dated_title"].search(text[:3000]) or rx["passive_title"].search(text[:3000])
              or rx["own_title"].search(text[:3000]))
@@ -639,6 +657,7 @@ def has_place(name: str) -> bool:
     return bool(region_regex().match(name) or county_regex().match(name) or NATIONAL.match(name)
                 or (name.startswith("中共") and (region_regex().match(name, 2) or county_regex().match(name, 2)))  # 中共福建省委办公厅, 中共环县委办公室
                 or name.endswith("总局")
+                or name in _national_names()  # 中国科学院, 中国气象局: national bodies the registry knows
                 # a national system's local branch: 中国人民银行山西省分行, 中华人民共和国北京海关
                 or (name.startswith(("中国", "国家", "中华人民共和国")) and region_regex().search(name)))
 
@@ -750,6 +769,13 @@ def header_issuers(lines: list[Line], title_span: Span | None) -> list[str]:
     return joined_groups(out)
 
 
+def unspaced(t: str) -> str:
+    """A signature line set out one character at a time (国 家 数 据 局, 科     技     部, to align a
+    joint signature's short names with its long ones) as one name; other lines as they are."""
+    t = t.strip()
+    return re.sub(r"\s+", "", t) if re.fullmatch(r"[\u4e00-\u9fff](?:\s+[\u4e00-\u9fff])+", t) else t
+
+
 def signature_issuers(lines: list[Line]) -> tuple[list[str], Line | None]:
     """Org-name lines right above the first standalone date line (the signature block)."""
     rx = _rx()
@@ -759,8 +785,8 @@ def signature_issuers(lines: list[Line]) -> tuple[list[str], Line | None]:
             j = i - 1
             while j >= 0 and re.fullmatch(r"[(（][^()（）]{2,30}代章[)）]", lines[j].text.strip()):
                 j -= 1  # a seal note between the signature and the date
-            while j >= 0 and len(names) < 16 and is_issuer_name(lines[j].text) and len(lines[j].text) <= 40:
-                names = split_issuers(lines[j].text) + names
+            while j >= 0 and len(names) < 24 and is_issuer_name(unspaced(lines[j].text)) and len(lines[j].text) <= 40:
+                names = split_issuers(unspaced(lines[j].text)) + names
                 j -= 1
             return joined_groups(names), line
     # no date line (a page cut after its signature): the org-name lines right after 特此通知
@@ -852,9 +878,18 @@ def find_metadata(text: str, source: Source) -> DocumentMeta:
     if by is not None and not signed:  # a report signs under its title: 某市人民政府（2011年3月23日）
         signed = split_issuers(by.group("issuer"))
     # a news item: 某领导小组于2023年4月12日印发《…》, 市市场监督管理局印发《…》
-    published = _rx()["published_by"].search(text[:3000])
+    published = published_for(text, title)
+    if doc_number is None and published is not None and title and title_key(published.group("title")) == title_key(title):
+        after = _rx()["number_after"].match(text, published.end())  # 印发《…》（黔府发〔2017〕31号，以下简称…）
+        if after:
+            doc_number, doc_number_span = doc_number_of(after), Span(after.start("code"), after.end())
     issuers, reported = find_issuers(lines, fields, title, title_span, notice_issuer, signed, published, doc_number, text)
     date, date_span = find_date(text, lines, fields, date_line, published)
+    adopted = list(_rx()["adopted_by"].finditer(text[:1500]))
+    if adopted and not issuers:  # a local law: the people's congress that passed (and last revised) it
+        issuers = [re.sub(r"第[一二三四五六七八九十]{1,3}届", "", adopted[-1].group("body"))]
+        if date is None:
+            date, date_span = parse_date(adopted[-1].group("date")), Span(adopted[-1].start("date"), adopted[-1].end("date"))
     if date is None and by is not None:
         date, date_span = parse_date(by.group("date")), None
     region, level = find_jurisdiction(text, lines, issuers, doc_number, title)
@@ -882,6 +917,26 @@ def find_metadata(text: str, source: Source) -> DocumentMeta:
         doc_number_span=doc_number_span,
         date_span=date_span,
     )
+
+
+def published_for(text: str, title: str | None):
+    """The report of an issuing (某局印发《…》) that names this document: a page reporting how the
+    upper levels issued theirs before this one (国务院办公厅印发《A》…，某市人民政府办公室印发《B》) is
+    about the one it is titled after; the first report when none names it."""
+    first = naming = None
+    for m in _rx()["published_by"].finditer(text[:3000]):
+        if title and title_key(m.group("title")) == title_key(title):
+            # a headline's 17部门联合印发《…》 names it too, but by no body
+            if is_issuer_name(without_lead_noise(re.split(r"、|会同", m.group("issuer"))[0])):
+                return m
+            naming = naming or m
+        first = first or m
+    return naming or first
+
+
+def without_lead_noise(name: str) -> str:
+    """A reported body's name without the words a news sentence puts before it (就近期省人民政府 -> 省人民政府)."""
+    return _rx()["issuer_lead_noise"].sub("", name, count=1) or name
 
 
 def joint_drafters(text: str, region: Region | None, level: str | None) -> list[str]:
@@ -919,7 +974,11 @@ def _national_names() -> dict[str, str]:
 
 
 def national_full_name(name: str) -> str:
-    """A national body's full name; an office of one keeps its office (市场监管总局办公厅 -> 国家市场监督管理总局办公厅)."""
+    """A national body's full name; an office of one keeps its office (市场监管总局办公厅 -> 国家市场监督管理总局办公厅);
+    the state's name before it goes (中华人民共和国国务院 -> 国务院, as the State Council signs)."""
+    state = "中华人民共和国"
+    if name.startswith(state) and (name[len(state):] in _national_names() or name[len(state):].startswith("国务院")):
+        name = name[len(state):]
     if name in _national_names():
         return _national_names()[name]
     for office in ("办公厅", "办公室"):
@@ -986,14 +1045,15 @@ def find_issuers(lines: list[Line], fields, title, title_span, notice_issuer, si
     issuers += title_issuers(notice_issuer + "关于" if notice_issuer else title)
     issuers += header_issuers(lines, title_span)
     reported = None
-    named = [n for n in published.group("issuer").split("、") if is_issuer_name(n)] if published else []
+    reported_names = [without_lead_noise(n) for n in re.split(r"、|会同", published.group("issuer"))] if published else []
+    named = [n for n in reported_names if is_issuer_name(n)]
     if named:  # 中共静安区委办公室 静安区人民政府办公室印发《…》: joint bodies set apart by a blank
         line_start = text.rfind("\n", 0, published.start("issuer")) + 1
         for chunk in reversed(text[line_start:published.start("issuer")].split()):
             if not is_issuer_name(chunk):
                 break
             named.insert(0, chunk)
-    if (named and not issuers and is_issuer_name(published.group("issuer").split("、")[0])
+    if (named and not issuers and is_issuer_name(reported_names[0])
             and not set(named) & {"市政府", "省政府", "区政府", "县政府"}):
         reported = named[0]  # several bodies when a report says 甲、乙联合印发
         place = region_regex().match(named[0])  # 上海市司法局、市知识产权局: the second is 上海市's too
@@ -1102,6 +1162,12 @@ def find_jurisdiction(text: str, lines: list[Line], issuers: list[str], doc_numb
         region = province_of_department_code(doc_number)
     if region is not None:
         return region, region.level
+    if any(n[:1] == "省" and not has_place(n) for n in issuers):  # 省科技厅 writing to 承德、张家口、廊坊、保定市: their province
+        provinces = {regions()[m.group(0)].province for m in region_regex().finditer(text[:3000])
+                     if regions()[m.group(0)].kind == "prefecture"}
+        if len(provinces) == 1:
+            found = regions()[provinces.pop()]
+            return found, found.level
     level = addressee_level(lines) or ("national" if national_assignments(text) else None)
     if level in ("provincial", "municipal"):  # whose: the unit of that kind it names most
         region = most_mentioned_region(text, kind=("province", "municipality") if level == "provincial" else ("prefecture",))

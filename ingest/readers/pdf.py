@@ -10,7 +10,9 @@ of Chinese PDFs well. Kangxi/supplement radicals that Noto CJK text layers produ
 the same as the document and offsets stay one character per character.
 
 No text at all -> "needs OCR"; a password -> "encrypted"; anything pdfminer cannot parse
--> "corrupt or truncated".
+-> "corrupt or truncated"; compressed streams that inflate past POLICYKG_MAX_UNZIPPED_BYTES
+(a PDF bomb: a few KB of deflate that pdfminer would inflate whole into memory) -> refused
+while inflating, with the limit named.
 """
 from __future__ import annotations
 
@@ -18,10 +20,13 @@ import io
 import logging
 import re
 import statistics
+import threading
+import zlib
 from contextlib import contextmanager
 
 from ..charmap import RADICALS
 from ..errors import IngestError
+from ..limits import ENV, limits
 from .common import lines_text
 
 _PAGE_NUMBER = re.compile(
@@ -53,6 +58,77 @@ def _close_gaps(text: str, label_gap: bool = False) -> str:
     if label:
         return text[:label.end()] + " " + _JUSTIFY_GAP.sub("", text[label.end():].lstrip())
     return _JUSTIFY_GAP.sub("", text)
+
+
+class _Inflated(Exception):
+    """A PDF's streams inflated past the document's budget."""
+
+
+class _BoundedZlib:
+    """What pdfminer's stream decoder sees as ``zlib`` (``pdfminer.pdftypes.zlib``): the same
+    calls, each spending from the budget of the document being read in this thread, so that a
+    stream of zeros deflated a thousandfold stops at the limit instead of filling memory.
+    Without a budget (pdfminer used outside this reader) it is plain zlib."""
+
+    error = zlib.error
+
+    def __init__(self):
+        self._local = threading.local()
+
+    @contextmanager
+    def budget(self, nbytes: int):
+        self._local.left = nbytes
+        try:
+            yield
+        finally:
+            self._local.left = None
+
+    def spend(self, n: int) -> None:
+        left = getattr(self._local, "left", None)
+        if left is None:
+            return
+        if n > left:
+            raise _Inflated()
+        self._local.left = left - n
+
+    def decompress(self, data, *args, **kwargs):
+        left = getattr(self._local, "left", None)
+        if left is None:
+            return zlib.decompress(data, *args, **kwargs)
+        inflater = zlib.decompressobj()
+        out = inflater.decompress(data, left + 1)  # never more than one byte past the budget
+        self.spend(len(out))
+        if not inflater.eof:  # as zlib.decompress does, so that pdfminer tries its corrupted-data path
+            raise zlib.error("Error -5 while decompressing data: incomplete or truncated stream")
+        return out
+
+    def decompressobj(self, *args, **kwargs):
+        outer, inner = self, zlib.decompressobj(*args, **kwargs)
+
+        class _Obj:  # pdfminer's decompress_corrupted feeds it one byte at a time
+            def decompress(self, data, max_length=0):
+                out = inner.decompress(data, max_length)
+                outer.spend(len(out))
+                return out
+
+            def flush(self, *a):
+                out = inner.flush(*a)
+                outer.spend(len(out))
+                return out
+
+            def __getattr__(self, name):
+                return getattr(inner, name)
+
+        return _Obj()
+
+
+_ZLIB = _BoundedZlib()
+
+
+def _bounded_pdfminer() -> None:
+    import pdfminer.pdftypes
+
+    pdfminer.pdftypes.zlib = _ZLIB
 
 
 @contextmanager
@@ -90,9 +166,11 @@ def _pages(raw: bytes, path: str) -> list[list[_Line]]:
     from pdfminer.layout import LAParams, LTChar, LTTextContainer, LTTextLine
     from pdfminer.pdfdocument import PDFEncryptionError, PDFPasswordIncorrect
 
+    _bounded_pdfminer()
+    budget = limits().max_unzipped_bytes
     pages, heights = [], []
     try:
-        with _quiet_pdfminer():
+        with _quiet_pdfminer(), _ZLIB.budget(budget):
             for page in extract_pages(io.BytesIO(raw), laparams=LAParams()):
                 lines = []
                 stack = list(page)
@@ -107,6 +185,9 @@ def _pages(raw: bytes, path: str) -> list[list[_Line]]:
                         stack.extend(item)
                 pages.append(_drop_page_numbers(lines, page.height))
                 heights.append(page.height)
+    except _Inflated:
+        raise IngestError(path, f"its compressed streams inflate to more than {budget:,} bytes (a PDF bomb?); "
+                                f"set {ENV['max_unzipped_bytes']} to change the limit") from None
     except (PDFPasswordIncorrect, PDFEncryptionError):
         raise IngestError(path, "the PDF is encrypted (password-protected); remove the password first") from None
     except Exception as err:  # pdfminer on a damaged file: the file's problem, not a bug
