@@ -132,7 +132,11 @@ def mark_implements(text: str, mentions: list[Mention], zones: list[tuple[int, i
         for sentence in re.finditer(r"[^。！？!?\n]+", text[a:b]):
             s0, s1 = a + sentence.start(), a + sentence.end()
             cue = rx["basis_cue"].search(text, s0, s1)
-            if not cue or rx["consultation"].search(text, s0, s1):
+            if not cue:
+                continue
+            # 根据《决策程序规定》…，现公开征求意见: the procedure's rule; unless the body says it drafted
+            # the text on that basis (根据《X》要求，我局起草了《本计划》，现征求意见)
+            if rx["consultation"].search(text, s0, s1) and not re.search(r"(?:起草|草拟|制定|制订|编制)(?:了)?《", text[s0:s1]):
                 continue
             # a verb inside a quoted title (《关于确定…的通知》) says nothing of this text
             ends = [e.start() for e in rx["basis_end"].finditer(text, cue.end(), s1)
