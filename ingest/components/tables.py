@@ -38,9 +38,12 @@ def apply_task_tables(source: Source, text: str, measures: tuple[Measure, ...],
     a region name, or None to take the region the text mostly names.
     """
     tables = list(source.tables) or _tables_in_text(text)
-    if not measures:
-        # a plan published as its task table alone (分工方案, a table-only annex): one measure a row
-        measures = measures_from_tables(text, tables)
+    rows_as_measures = measures_from_tables(text, tables) if tables else ()
+    # a plan published as its task table alone (分工方案, a table-only annex): one measure a row;
+    # also when the only "measures" found are some of the table's own rows read as numbered lines
+    if not measures or (len(rows_as_measures) > len(measures) and all(
+            any(r.span.start <= m.span.start < r.span.end for r in rows_as_measures) for m in measures)):
+        measures = rows_as_measures
         if not measures:
             return measures
     first_leads = bool(_first_leads().search(text))
@@ -196,7 +199,40 @@ def _tables_in_text(text: str) -> list[tuple[tuple[str, ...], ...]]:
             rows.pop(0)
         if rows:
             tables.append(tuple(rows))
-    return tables or _layout_tables(text) or _stream_tables(text) or _cell_line_tables(text)
+    return tables or _layout_tables(text) or _spaced_tables(text) or _stream_tables(text) or _cell_line_tables(text)
+
+
+def _spaced_tables(text: str) -> list[tuple[tuple[str, ...], ...]]:
+    """A table copied as text with one blank between cells (a doc-sharing copy of a 分工表:
+    "序号 重点任务 牵头单位 配合单位" then "1 实施… 市市场监管局 市科技局、市工信局"): rows from a
+    row number to the next, cut at blanks; a row with more pieces than the header keeps the extra
+    ones in its task cell (a task written with blanks inside)."""
+    lines = text.split("\n")
+    for h, line in enumerate(lines):
+        header = line.split()
+        if not 3 <= len(header) <= 7 or any(len(c) > 8 for c in header):
+            continue
+        columns = task_columns(header)
+        if not columns or columns.get("number") != 0:
+            continue
+        rows, expect = [tuple(header)], 1
+        for row_line in lines[h + 1:]:
+            cells = row_line.split()
+            if not cells:
+                continue
+            if _number(cells[0]) != expect or len(cells) < len(header) - 1:
+                break
+            if len(cells) == len(header) - 1 and (due := re.search(r"(?:19|20)\d\d\s*年.{0,8}$", cells[-1])) and due.start() > 0:
+                cells = cells[:-1] + [cells[-1][:due.start()], due.group()]  # 市工信局2025年底: a blank the repair closed
+            extra = len(cells) - len(header)
+            if extra > 0:
+                task = columns["task"]
+                cells = cells[:task] + [" ".join(cells[task:task + extra + 1])] + cells[task + extra + 1:]
+            rows.append(tuple((cells + [""] * len(header))[:len(header)]))
+            expect += 1
+        if len(rows) > 2:
+            return [tuple(rows)]
+    return []
 
 
 def _cell_line_tables(text: str) -> list[tuple[tuple[str, ...], ...]]:
