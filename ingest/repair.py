@@ -208,7 +208,13 @@ def _cleaning_edits(text: str, as_read: str) -> list[tuple[int, int, str]]:
         for k in range(m.start(), m.end()):
             if text[k] == " ":
                 edits.append((k, k + 1, ""))
+    # a table copied as text with one blank between cells (序号 指标名称 单位 2020年基数 2025年目标):
+    # those blanks part cells, they are no OCR gaps inside a number
+    cell_rows = [(start, end) for start, end, raw in lines
+                 if len(raw.split()) >= 4 and not re.search(r"[。，,；;：:]", raw) and not rx["spaced_cjk"].search(raw)]
     for m in rx["spaced_number"].finditer(text):
+        if any(a <= m.start() < b for a, b in cell_rows):
+            continue
         group = 1 if m.group(1) is not None else 2
         if m.start() < m.start(group):
             edits.append((m.start(), m.start(group), ""))

@@ -638,19 +638,56 @@ def table_blocks(text: str) -> list[list[list[tuple[str, int]]]]:
     return blocks
 
 
+_SPACED_CELL = re.compile(r"\S+")
+
+
+def spaced_blocks(text: str) -> list[list[list[tuple[str, int]]]]:
+    """Goal tables copied as text with blanks between cells: a header line naming its 指标 and a
+    year column (序号 指标名称 单位 2020年基数 2025年目标), then rows with as many cells."""
+    blocks, pos, lines = [], 0, []
+    for raw in text.split("\n"):
+        lines.append((raw, pos))
+        pos += len(raw) + 1
+    i = 0
+    while i < len(lines):
+        raw, start = lines[i]
+        header = [(m.group(), start + m.start()) for m in _SPACED_CELL.finditer(raw)]
+        i += 1
+        if "\t" in raw or not 3 <= len(header) <= 8 or any(len(c) > 12 for c, _ in header):
+            continue
+        cells = [c for c, _ in header]
+        if not any("指标" in c or c in ("项目", "名称") for c in cells) or not any(re.search(r"20\d\d\s*年", c) for c in cells):
+            continue
+        rows = [header]
+        while i < len(lines):
+            raw, start = lines[i]
+            row = [(m.group(), start + m.start()) for m in _SPACED_CELL.finditer(raw)]
+            if len(row) != len(header) or not re.search(r"\d", raw):
+                break
+            rows.append(row)
+            i += 1
+        if len(rows) > 1:
+            blocks.append(rows)
+    return blocks
+
+
 def table_candidates(text: str, default_year: int | None) -> tuple[list[Candidate], list[tuple[int, int]]]:
     rx = _rx()
     out, spans = [], []
     from .tables import task_columns
 
-    for rows in table_blocks(text):
+    for rows in table_blocks(text) + spaced_blocks(text):
         header = rows[0]
         if task_columns([c for c, _ in header]):
             continue  # a task table: its cells are read as sentences of the tasks they describe
         if any(rx["value"].search(c) and not re.search(r"20\d\d\s*年", c) for c, _ in header[1:]):
             header = None
         col, year = None, default_year
+        label_col = unit_col = None  # 序号 | 指标名称 | 单位 | …: the indicator is not the first cell
         if header:
+            cells = [re.sub(r"\s+", "", c) for c, _ in header]
+            label_col = next((i for i, c in enumerate(cells) if "指标" in c or c in ("项目", "名称", "项目名称")), None)
+            unit_col = next((i for i, c in enumerate(cells) if c in ("单位", "计量单位")), None)
             for i, (cell, _) in enumerate(header):
                 y = re.search(r"(20\d\d)\s*年", cell)
                 if y and ("目标" in cell or col is None or int(y.group(1)) > (year or 0)):
@@ -662,11 +699,13 @@ def table_candidates(text: str, default_year: int | None) -> tuple[list[Candidat
         for row in body:
             if len(row) < 2:
                 continue
-            indicator, _ = row[0]
+            indicator, _ = row[label_col] if label_col is not None and label_col < len(row) else row[0]
             cell, pos = row[col] if col is not None and col < len(row) else row[-1]
             unit = re.search(r"[(（]([^()（）]{1,6})[)）]$", indicator)
             if unit and re.fullmatch(r"[\d.,]+", cell):
                 cell = cell + unit.group(1)  # the unit stated once in the indicator: 拥有量（件） | 2.5
+            elif unit_col is not None and unit_col < len(row) and re.fullmatch(r"[\d.,]+", cell):
+                cell = cell + row[unit_col][0]  # …or in a column of its own
             m = rx["value"].search(cell)
             if not m or rx["not_target"].search(indicator):
                 continue
