@@ -75,6 +75,7 @@ def apply_task_tables(source: Source, text: str, measures: tuple[Measure, ...],
     resolve = _resolver(text, jurisdiction)
     out = list(measures)
     for index, (lead, support) in found.items():
+        support = [n for n in support if n not in lead]  # a lead the merged 配合 cell repeats counts once, as lead
         out[index] = replace(out[index],
                              lead=tuple(_agency(n, resolve, text) for n in lead),
                              support=tuple(_agency(n, resolve, text) for n in support))
