@@ -102,6 +102,7 @@ def _rx():
         "draft_note": re.compile(rules_by_label("metadata", "DRAFT_NOTE")[0].regex),
         "consultation_title": re.compile(rules_by_label("metadata", "CONSULTATION_TITLE")[0].regex),
         "passive_title": re.compile(rules_by_label("metadata", "PASSIVE_TITLE")[0].regex),
+        "unquoted_published": re.compile(rules_by_label("metadata", "UNQUOTED_PUBLISHED")[0].regex),
         "consultation_news": re.compile(rules_by_label("metadata", "CONSULTATION_NEWS")[0].regex),
         "adopted_by": re.compile(rules_by_label("metadata", "ADOPTED_BY")[0].regex),
         "interpreted_by": re.compile(rules_by_label("metadata", "INTERPRETED_BY")[0].regex),
@@ -607,7 +608,10 @@ def find_title(text: str, lines: list[Line], fields) -> tuple[str | None, Span |
         placed = rx["own_title_placed"].search(text[:1500])
         if placed and region_regex().match(squash(placed.group("title"))) and len(squash(placed.group("title"))) >= 8:
             return squash(placed.group("title")), Span(placed.start("title"), placed.end("title")), None
-        m = (rx["subject_title"].match(text, 0, 400) or rx["published_by"].search(text[:3000])
+        unquoted = rx["unquoted_published"].search(text[:3000])
+        m = (rx["subject_title"].match(text, 0, 400)
+             or (unquoted if unquoted and is_issuer_name(unquoted.group("issuer")) else None)
+             or rx["published_by"].search(text[:3000])
              or rx["dated_title"].search(text[:3000]) or rx["passive_title"].search(text[:3000])
              or rx["own_title"].search(text[:3000]))
         if m:
@@ -758,11 +762,16 @@ def local_issuer(doc_number: str | None, region: Region | None) -> str | None:
     return None
 
 
-def header_issuers(lines: list[Line], title_span: Span | None) -> list[str]:
+def header_issuers(lines: list[Line], title_span: Span | None, red_header_only: bool = False) -> list[str]:
+    """Body names above the title; with ``red_header_only`` (the document is signed) only a red
+    header's (某市人民政府文件): a bare name up there is the portal's (咸宁市市场监督管理局 over a
+    notice the city government signs)."""
     out = []
     for line in lines[:6]:
         if title_span and line.start >= title_span.start:
             break
+        if red_header_only and not line.text.endswith("文件"):
+            continue
         t = re.sub(r"文件$", "", line.text)
         if is_issuer_name(t) and not _rx()["doc_number_line"].match(t):
             out += split_issuers(t)
@@ -923,6 +932,9 @@ def published_for(text: str, title: str | None):
     """The report of an issuing (某局印发《…》) that names this document: a page reporting how the
     upper levels issued theirs before this one (国务院办公厅印发《A》…，某市人民政府办公室印发《B》) is
     about the one it is titled after; the first report when none names it."""
+    unquoted = _rx()["unquoted_published"].search(text[:3000])
+    if unquoted and is_issuer_name(unquoted.group("issuer")) and (not title or title_key(unquoted.group("title")) == title_key(title)):
+        return unquoted
     first = naming = None
     for m in _rx()["published_by"].finditer(text[:3000]):
         if title and title_key(m.group("title")) == title_key(title):
@@ -1043,7 +1055,7 @@ def find_issuers(lines: list[Line], fields, title, title_span, notice_issuer, si
     elif "issuer" in fields:
         issuers += [n for n in split_issuers(fields["issuer"][0]) if not _rx()["not_issuer"].search(n)]
     issuers += title_issuers(notice_issuer + "关于" if notice_issuer else title)
-    issuers += header_issuers(lines, title_span)
+    issuers += header_issuers(lines, title_span, red_header_only=bool(signed))
     reported = None
     reported_names = [without_lead_noise(n) for n in re.split(r"、|会同", published.group("issuer"))] if published else []
     named = [n for n in reported_names if is_issuer_name(n)]
