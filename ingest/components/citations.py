@@ -124,13 +124,32 @@ NEXT_HEADING = re.compile(r"^[\s#*>-]*(?:[一二三四五六七八九十]{1,3}�
 ANAPHORIC_BASIS = re.compile(r"\s*(?:上级|上述|以上|前述)")
 
 
+# a line break inside a sentence: a hard-wrapped line (PDF text, a doc-sharing copy) that stops
+# after a comma or mid-word, the next line no heading of its own
+_WRAPPED = re.compile(r"(?<=[，,、（(“《\u4e00-\u9fff])\n(?![ \t]*(?:[一二三四五六七八九十]{1,3}、|[（(][一二三四五六七八九十]{1,3}[)）]|\d{1,2}[.．、]|第[一二三四五六七八九十百\d]+[章节条部]))")
+
+
+def sentences(text: str, a: int, b: int):
+    """(start, end) of each sentence in text[a:b]: up to 。！？, or a line break that ends a line
+    (a line wrapped inside a sentence goes on)."""
+    start = a
+    for m in re.finditer(r"[。！？!?]|\n", text[a:b]):
+        end = a + m.start()
+        if m.group() == "\n" and _WRAPPED.match(text, end) and end - text.rfind("\n", 0, end) > 24:
+            continue
+        if end > start:
+            yield start, end
+        start = a + m.end()
+    if b > start:
+        yield start, b
+
+
 def mark_implements(text: str, mentions: list[Mention], zones: list[tuple[int, int]]) -> None:
     """A mention is the basis when it sits in a preamble sentence between a basis cue (为贯彻落实,
     根据, 按照…) and the verb that says what the document does with it (制定, 提出…)."""
     rx = _rx()
     for a, b in zones:
-        for sentence in re.finditer(r"[^。！？!?\n]+", text[a:b]):
-            s0, s1 = a + sentence.start(), a + sentence.end()
+        for s0, s1 in sentences(text, a, b):
             cue = rx["basis_cue"].search(text, s0, s1)
             if not cue:
                 continue
