@@ -25,7 +25,7 @@ from ..text import squash
 RULE_KEYS = {"label", "id", "regex", "note"}
 RULE_LABELS = {"MARKER", "ARTICLE", "SKIP_SECTION", "SAFEGUARD_SECTION", "SAFEGUARD_ITEM", "SKIP_MEASURE", "END", "BULLET",
                "RUN_ON_BREAK", "TASK_HEADING", "PAGE_MARK", "ROLE_NOTE", "SKIP_ARTICLE",
-               "NOTICE_REQUESTS", "NOTICE_ISSUED", "REQUEST_ITEM"}
+               "NOTICE_REQUESTS", "NOTICE_ISSUED", "REQUEST_ITEM", "SITE_NOTE"}
 SECTION_STYLES = {"cn_dun", "chapter"}  # numbering styles of top-level sections
 SAFEGUARD_CATEGORY = "保障措施"
 HEADING_MAX = 40  # longest first sentence still read as a paragraph's heading
@@ -57,6 +57,7 @@ class Rules:
     notice_requests: re.Pattern | None = None  # 现将《X》印发给你们，并…通知如下：the notice's own requests follow
     notice_issued: re.Pattern | None = None  # 现予以印发，请认真贯彻落实。: requests may follow, addressed to bodies
     request_item: re.Pattern | None = None  # 一、各成员单位要…: an item addressed to bodies, as a notice's request is
+    site_note: re.Pattern | None = None  # 1、下载文档前请自行甄别…: a site's numbered note to the reader, no item
 
 
 @lru_cache(maxsize=None)
@@ -80,6 +81,7 @@ def load_rules(path: str | None = None) -> Rules:
         notice_requests=alternation(rows, "NOTICE_REQUESTS"),
         notice_issued=alternation(rows, "NOTICE_ISSUED"),
         request_item=alternation(rows, "REQUEST_ITEM"),
+        site_note=alternation(rows, "SITE_NOTE"),
     )
 
 
@@ -132,6 +134,9 @@ def _lines(text: str, rules: Rules):
             continue
         style = number = None
         body = c
+        if rules.site_note is not None and rules.site_note.search(line, c, e):
+            yield start + c, start + e, None, None, start + c, bulleted_line(line, s, m)
+            continue  # a site's note to the reader: prose, whatever its number
         am = rules.article.match(line, c)
         if am:
             style, number, body = "article", _number(am.group()), am.end()
@@ -145,8 +150,12 @@ def _lines(text: str, rules: Rules):
             style = f"md{len(md.group())}"
         while body < e and line[body] in " \t":
             body += 1
-        bulleted = bool(m and m.end() > s and line[s] in "-*+")
-        yield start + c, start + e, style, number, start + body, bulleted
+        yield start + c, start + e, style, number, start + body, bulleted_line(line, s, m)
+
+
+def bulleted_line(line: str, s: int, m: re.Match | None) -> bool:
+    """Whether the line opens with a markdown list mark (- , * , + )."""
+    return bool(m and m.end() > s and line[s] in "-*+")
 
 
 def _physical_lines(text: str, rules: Rules):
