@@ -450,8 +450,38 @@ def find_structure(text: str) -> tuple[tuple[Section, ...], tuple[Measure, ...]]
         for i, (para, heading, hspan) in enumerate(heads or []):
             stop = heads[i + 1][0].start if i + 1 < len(heads) else body_end
             measures.append((Measure(None, heading, None, "task", Span(para.start, _rstrip(text, para.start, stop)), hspan), None))
+        if not heads:
+            measures += [(m, None) for m in _listed_measures(text, root_paras, rules)]
 
     return sections, _implicit_safeguards(measures, rules)
+
+
+# a line announcing the measures listed under it (具体措施包括： / 主要任务如下：), as a news item reports them
+_MEASURES_INTRO = re.compile(r"(?:措施|任务|举措)[^。\n]{0,6}[:：]\s*$")
+_BULLET_MARK = re.compile(r"[•·●▪■◆]\s*")
+
+
+def _listed_measures(text: str, paras: list[Para], rules: Rules) -> list[Measure]:
+    """In a text with no numbering (a news item), a run of bulleted paragraphs (• …) under a line
+    announcing measures: each is a measure, headed by its first sentence."""
+    out: list[Measure] = []
+    for i, para in enumerate(paras):
+        if i == 0 or not _MEASURES_INTRO.search(text, paras[i - 1].start, paras[i - 1].end):
+            continue
+        run = []
+        for p in paras[i:]:
+            bm = _BULLET_MARK.match(text, p.start)
+            if not bm:
+                break
+            run.append((p, bm.end()))
+        if len(run) < 2:
+            continue
+        for p, hs in run:
+            k = _first_sentence(text, hs, p.end)
+            heading, hspan = _trimmed(text, hs, k if k is not None else p.end)
+            if heading:
+                out.append(Measure(None, heading, None, "task", Span(p.start, _rstrip(text, p.start, p.end)), hspan))
+    return out
 
 
 def _implicit_safeguards(measures: list[tuple[Measure, Node | None]], rules: Rules) -> tuple[Measure, ...]:

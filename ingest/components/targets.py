@@ -28,6 +28,7 @@ HEADING = re.compile(
 )
 HEAD_START = re.compile(r"^[ \t#*>\-]*[一二三四五六七八九十(（\d]", re.M)  # where HEADING may match
 SENTENCE = re.compile(r"[^。！？!?；;\t]+")  # a table cell (tab-separated) is a sentence of its own
+LIST_MARKS = "•·●▪■◆"  # bullets of a list of measures in a news item (structure: _listed_measures)
 LEAD_SENTENCE = re.compile(r"^[ \t#*>\-]*(?P<head>[^。\n]{2,12})。", re.M)
 
 
@@ -408,7 +409,8 @@ def prose_candidates(text: str, goal: list, past: list, in_task, default_year: i
             elif len(c.indicator) <= 4 and prev.find(c.indicator[:2]) > 0:
                 c.indicator = prev[: prev.find(c.indicator[:2])] + c.indicator  # 融资额 -> 知识产权质押融资额
                 c.span_start = found[i - 1].span_start
-            elif len(c.indicator) <= 4 and _SHARE_OF.search(prev):
+            elif len(c.indicator) <= 4 and _SHARE_OF.search(prev) and "\n" not in text[found[i - 1].end:c.start]:
+                # (a goal on a line of its own, as a page lists them, has its own subject)
                 # 核心产业增加值占地区生产总值比重达到10%，产值规模突破3500亿元: the share's subject
                 c.indicator = _SHARE_OF.search(prev).group(1) + c.indicator
                 c.span_start = found[i - 1].span_start
@@ -767,8 +769,10 @@ def find_targets(text: str, sections: tuple[Section, ...], measures: tuple[Measu
     for a, b in table_spans:
         masked = masked[:a] + " " * (b - a) + masked[b:]
     goal, past = zones(masked)
-    task_spans = [(m.span.start, m.span.end) for m in measures]
-    if measures:
+    # a news item listing the measures it reports (• …): a news item still, its goals read as there
+    listed = not sections and measures and all(text[m.span.start:m.span.start + 1] in LIST_MARKS for m in measures)
+    task_spans = [] if listed else [(m.span.start, m.span.end) for m in measures]
+    if measures and not listed:
         from .tables import carried_rows, stream_spans
         carried = carried_rows(text)  # a task-table row carried over from the page before
         task_spans += carried
