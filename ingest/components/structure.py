@@ -456,32 +456,59 @@ def find_structure(text: str) -> tuple[tuple[Section, ...], tuple[Measure, ...]]
     return sections, _implicit_safeguards(measures, rules)
 
 
-# a line announcing the measures listed under it (具体措施包括： / 主要任务如下：), as a news item reports them
-_MEASURES_INTRO = re.compile(r"(?:措施|任务|举措)[^。\n]{0,6}[:：]\s*$")
-_BULLET_MARK = re.compile(r"[•·●▪■◆]\s*")
+# a line announcing the measures listed under it (具体措施包括： / 要重点抓好十一方面工作：), as a news
+# item reports them
+MEASURES_INTRO = re.compile(r"(?:措施|任务|举措|工作)[^。\n]{0,8}[:：][ \t]*$", re.M)
+_BULLET_MARK = re.compile(r"[•·●▪■◆][ \t]*")
+_LINE_HEADING = 40  # longest line still read as a subheading of a news item
+
+
+def listed_intro(text: str, pos: int) -> bool:
+    """Whether a line announcing listed measures comes before pos (within a page's length)."""
+    return MEASURES_INTRO.search(text, max(0, pos - 3000), pos) is not None
 
 
 def _listed_measures(text: str, paras: list[Para], rules: Rules) -> list[Measure]:
-    """In a text with no numbering (a news item), a run of bulleted paragraphs (• …) under a line
-    announcing measures: each is a measure, headed by its first sentence."""
+    """In a text with no numbering (a news item), the measures listed under a line announcing them:
+    bulleted lines (• …), each a measure headed by its first sentence; or subheading lines (short,
+    no final punctuation) each followed by its paragraph, a subheading followed by another
+    subheading being their category."""
+    if not paras:
+        return []
+    intro = MEASURES_INTRO.search(text, paras[0].start, paras[-1].end)
+    if not intro:
+        return []
+    lines = [(m.start(), m.end()) for m in re.finditer(r"[^\n]+", text[:paras[-1].end]) if m.start() > intro.end()]
+    lines = [(a + len(text[a:b]) - len(text[a:b].lstrip()), a + len(text[a:b].rstrip())) for a, b in lines
+             if text[a:b].strip()]
     out: list[Measure] = []
-    for i, para in enumerate(paras):
-        if i == 0 or not _MEASURES_INTRO.search(text, paras[i - 1].start, paras[i - 1].end):
-            continue
-        run = []
-        for p in paras[i:]:
-            bm = _BULLET_MARK.match(text, p.start)
-            if not bm:
-                break
-            run.append((p, bm.end()))
-        if len(run) < 2:
-            continue
-        for p, hs in run:
-            k = _first_sentence(text, hs, p.end)
-            heading, hspan = _trimmed(text, hs, k if k is not None else p.end)
+    bullets = [(a, b, m.end()) for a, b in lines if (m := _BULLET_MARK.match(text, a))]
+    if len(bullets) >= 2:
+        for a, b, hs in bullets:
+            k = _first_sentence(text, hs, b)
+            heading, hspan = _trimmed(text, hs, k if k is not None else b)
             if heading:
-                out.append(Measure(None, heading, None, "task", Span(p.start, _rstrip(text, p.start, p.end)), hspan))
-    return out
+                out.append(Measure(None, heading, None, "task", Span(a, b), hspan))
+        return out
+
+    def is_heading(a: int, b: int) -> bool:
+        line = text[a:b]
+        return len(squash(line)) <= _LINE_HEADING and line[-1] not in TERMINAL + "，,、" and not (
+            rules.page_mark is not None and rules.page_mark.match(line))
+
+    category = None
+    for i, (a, b) in enumerate(lines):
+        if not is_heading(a, b) or i + 1 >= len(lines):
+            continue
+        na, nb = lines[i + 1]
+        if is_heading(na, nb):
+            category = squash(text[a:b])
+            continue
+        heading, hspan = _trimmed(text, a, b)
+        nxt = next((x for x, y in lines[i + 2:] if is_heading(x, y)), None)
+        end = nxt if nxt is not None else lines[-1][1]
+        out.append(Measure(None, heading, category, "task", Span(a, _rstrip(text, a, end)), hspan))
+    return out if len(out) >= 2 else []
 
 
 def _implicit_safeguards(measures: list[tuple[Measure, Node | None]], rules: Rules) -> tuple[Measure, ...]:

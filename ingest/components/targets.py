@@ -20,6 +20,7 @@ from ..record import DocumentMeta, Measure, Section, Source, Span, Target
 from ..rules import alternation, first_chars, ids_by_match, rules_by_label, with_start_guard
 from ..text import squash
 from .metadata import simplified
+from .structure import listed_intro
 
 CLAUSE_END = "，,；;。：:！？!?\n"
 HEADING = re.compile(
@@ -28,7 +29,6 @@ HEADING = re.compile(
 )
 HEAD_START = re.compile(r"^[ \t#*>\-]*[一二三四五六七八九十(（\d]", re.M)  # where HEADING may match
 SENTENCE = re.compile(r"[^。！？!?；;\t]+")  # a table cell (tab-separated) is a sentence of its own
-LIST_MARKS = "•·●▪■◆"  # bullets of a list of measures in a news item (structure: _listed_measures)
 LEAD_SENTENCE = re.compile(r"^[ \t#*>\-]*(?P<head>[^。\n]{2,12})。", re.M)
 
 
@@ -770,7 +770,8 @@ def find_targets(text: str, sections: tuple[Section, ...], measures: tuple[Measu
         masked = masked[:a] + " " * (b - a) + masked[b:]
     goal, past = zones(masked)
     # a news item listing the measures it reports (• …): a news item still, its goals read as there
-    listed = not sections and measures and all(text[m.span.start:m.span.start + 1] in LIST_MARKS for m in measures)
+    listed = (not sections and measures and all(m.number is None for m in measures)
+              and listed_intro(text, min(m.span.start for m in measures)))
     task_spans = [] if listed else [(m.span.start, m.span.end) for m in measures]
     if measures and not listed:
         from .tables import carried_rows, stream_spans
