@@ -208,6 +208,9 @@ def find_roles(text: str, start: int, end: int, rules: RoleRules | None = None, 
         e = stop.start() if stop else len(w)
         clause = _Clause(w, m.end(), e)
         items = _items(clause, 0, len(clause.s), rules, registry, start)
+        comma = re.search(r"[，,]", clause.s)
+        if not items and comma:  # 责任单位：A、B，以下工作均需各县政府落实: the list ends at the comma
+            items = _items(clause, 0, comma.start(), rules, registry, start)
         if not items:
             continue
         if role == "listed" and beside_lead:
