@@ -25,7 +25,7 @@ from ..text import squash
 RULE_KEYS = {"label", "id", "regex", "note"}
 RULE_LABELS = {"MARKER", "ARTICLE", "SKIP_SECTION", "SAFEGUARD_SECTION", "SAFEGUARD_ITEM", "SKIP_MEASURE", "END", "BULLET",
                "RUN_ON_BREAK", "TASK_HEADING", "PAGE_MARK", "ROLE_NOTE", "SKIP_ARTICLE",
-               "NOTICE_REQUESTS", "NOTICE_ISSUED", "REQUEST_ITEM", "SITE_NOTE"}
+               "NOTICE_REQUESTS", "NOTICE_ISSUED", "REQUEST_ITEM", "SITE_NOTE", "CELL_HEAD"}
 SECTION_STYLES = {"cn_dun", "chapter"}  # numbering styles of top-level sections
 SAFEGUARD_CATEGORY = "保障措施"
 HEADING_MAX = 40  # longest first sentence still read as a paragraph's heading
@@ -58,6 +58,7 @@ class Rules:
     notice_issued: re.Pattern | None = None  # 现予以印发，请认真贯彻落实。: requests may follow, addressed to bodies
     request_item: re.Pattern | None = None  # 一、各成员单位要…: an item addressed to bodies, as a notice's request is
     site_note: re.Pattern | None = None  # 1、下载文档前请自行甄别…: a site's numbered note to the reader, no item
+    cell_heads: tuple[tuple[str, re.Pattern], ...] = ()  # (number | task | category, header cell) of a cell-per-line table
 
 
 @lru_cache(maxsize=None)
@@ -82,6 +83,7 @@ def load_rules(path: str | None = None) -> Rules:
         notice_issued=alternation(rows, "NOTICE_ISSUED"),
         request_item=alternation(rows, "REQUEST_ITEM"),
         site_note=alternation(rows, "SITE_NOTE"),
+        cell_heads=tuple((r["id"], r["rx"]) for r in rows if r["label"] == "CELL_HEAD"),
     )
 
 
@@ -379,8 +381,62 @@ def _notice_requests(text: str, rules: Rules, body_end: int) -> tuple[int, int] 
     return m.end(), end
 
 
+_CELL_MAX = 16  # longest header cell of a cell-per-line table
+_ROW_NO = re.compile(r"^\d{1,3}$")
+
+
+def _cell_table(text: str, rules: Rules) -> tuple[int, list[Measure]] | None:
+    """A table a portal page flattened to one cell per line (项目类别 / 序号 / 项目名称 / … each a
+    line of its own, blank lines between): (where its rows start, one measure a row: number the
+    序号, heading the task cell's first sentence, category the category cell before the 序号)."""
+    if not rules.cell_heads:
+        return None
+    blocks = [(m.start(), m.end()) for m in re.finditer(r"[^\n]*\S[^\n]*", text)]
+    cells = [squash(text[a:b]) for a, b in blocks]
+
+    def role(cell: str) -> str | None:
+        return next((rid for rid, rx in rules.cell_heads if rx.match(cell)), None)
+
+    for h in range(len(cells)):
+        head = []
+        for c in cells[h:h + 8]:
+            if len(c) > _CELL_MAX:
+                break
+            head.append(role(c))
+        if "number" not in head or "task" not in head or head.index("task") != head.index("number") + 1:
+            continue
+        cat_before = "category" in head and head.index("category") < head.index("number")
+        out, expect, k = [], 1, h + head.index("task") + 1
+        rows_start = blocks[k][0] if k < len(blocks) else len(text)
+        while k < len(cells):
+            if cells[k] != str(expect) or k + 1 >= len(cells):
+                k += 1
+                continue
+            a, b = blocks[k + 1]
+            stop = _first_sentence(text, a, b)
+            heading, hspan = _trimmed(text, a, stop if stop is not None else b)
+            category = cells[k - 1] if cat_before and not _ROW_NO.match(cells[k - 1]) and len(cells[k - 1]) <= _CELL_MAX else None
+            nxt = next((j for j in range(k + 2, len(cells)) if cells[j] == str(expect + 1)), None)
+            end = blocks[nxt - 1 if cat_before and nxt - 1 > k + 1 else nxt][0] if nxt is not None else len(text)
+            out.append(Measure(str(expect), heading, category, "task", Span(blocks[k][0], _rstrip(text, blocks[k][0], end)), hspan))
+            if nxt is None:
+                break
+            k, expect = nxt, expect + 1
+        if out and all(len(m.heading) <= HEADING_MAX for m in out):
+            return rows_start, out
+    return None
+
+
 def find_structure(text: str) -> tuple[tuple[Section, ...], tuple[Measure, ...]]:
     rules = load_rules()
+    sections, measures = _find_structure(text, rules)
+    table = _cell_table(text, rules)
+    if table and measures and all(m.span.start >= table[0] for m in measures):
+        return sections, tuple(table[1])  # the numbered lines were inside the table's cells
+    return sections, measures
+
+
+def _find_structure(text: str, rules: Rules) -> tuple[tuple[Section, ...], tuple[Measure, ...]]:
     requests = _notice_requests(text, rules, len(text))
     paras, body_end = _paragraphs(text, rules, requests)
     nodes, root_paras = _build_tree(text, paras, rules)
