@@ -37,8 +37,8 @@ _SPACE = re.compile(r"\s")
 _SAME_BELOW = re.compile(r"(?<=[，,])\s*(?:下同|以下同)\s*(?=[）)])")
 _ETC = re.compile(r"等(?:有关|相关|其他|其它)?(?:部门|单位|机构)$")
 # A line break between two Chinese characters, the next line not opening a numbered item or a
-# labelled list: a hard wrap (PDF text, OCR), not the end of a clause.
-_WRAP = re.compile(r"(?<=[\u4e00-\u9fff])[ \t]*\n(?=[ \t]*[\u4e00-\u9fff])(?![ \t]*(?:[一二三四五六七八九十]+、|第[一二三四五六七八九十百]+[章条节]|(?:牵头|配合|责任|主责|参与|协办)(?:单位|部门)))")
+# labelled line (牵头科室（单位）：…, 完成时限：…): a hard wrap (PDF text, OCR), not the end of a clause.
+_WRAP = re.compile(r"(?<=[\u4e00-\u9fff])[ \t]*\n(?=[ \t]*[\u4e00-\u9fff])(?![ \t]*(?:[一二三四五六七八九十]+、|第[一二三四五六七八九十百]+[章条节]|(?:牵头|配合|责任|主责|参与|协办)(?:单位|部门)|[\u4e00-\u9fff（）()]{2,10}[：:]))")
 _QUALIFIER = re.compile(r"(?<=[\u4e00-\u9fff])[（(][\u4e00-\u9fff、]{1,8}[）)](?=[\u4e00-\u9fff])")
 _HIDE = str.maketrans("（()）、", "\x01\x01\x02\x02\x03")
 _SHOW = {1: "（", 2: "）", 3: "、"}
@@ -208,6 +208,9 @@ def find_roles(text: str, start: int, end: int, rules: RoleRules | None = None, 
         e = stop.start() if stop else len(w)
         clause = _Clause(w, m.end(), e)
         items = _items(clause, 0, len(clause.s), rules, registry, start)
+        comma = re.search(r"[，,]", clause.s)
+        if not items and comma:  # 责任单位：A、B，以下工作均需各县政府落实: the list ends at the comma
+            items = _items(clause, 0, comma.start(), rules, registry, start)
         if not items:
             continue
         if role == "listed" and beside_lead:

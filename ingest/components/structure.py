@@ -25,7 +25,7 @@ from ..text import squash
 RULE_KEYS = {"label", "id", "regex", "note"}
 RULE_LABELS = {"MARKER", "ARTICLE", "SKIP_SECTION", "SAFEGUARD_SECTION", "SAFEGUARD_ITEM", "SKIP_MEASURE", "END", "BULLET",
                "RUN_ON_BREAK", "TASK_HEADING", "PAGE_MARK", "ROLE_NOTE", "SKIP_ARTICLE",
-               "NOTICE_REQUESTS", "NOTICE_ISSUED", "REQUEST_ITEM"}
+               "NOTICE_REQUESTS", "NOTICE_ISSUED", "REQUEST_ITEM", "SITE_NOTE", "CELL_HEAD"}
 SECTION_STYLES = {"cn_dun", "chapter"}  # numbering styles of top-level sections
 SAFEGUARD_CATEGORY = "保障措施"
 HEADING_MAX = 40  # longest first sentence still read as a paragraph's heading
@@ -57,6 +57,8 @@ class Rules:
     notice_requests: re.Pattern | None = None  # 现将《X》印发给你们，并…通知如下：the notice's own requests follow
     notice_issued: re.Pattern | None = None  # 现予以印发，请认真贯彻落实。: requests may follow, addressed to bodies
     request_item: re.Pattern | None = None  # 一、各成员单位要…: an item addressed to bodies, as a notice's request is
+    site_note: re.Pattern | None = None  # 1、下载文档前请自行甄别…: a site's numbered note to the reader, no item
+    cell_heads: tuple[tuple[str, re.Pattern], ...] = ()  # (number | task | category, header cell) of a cell-per-line table
 
 
 @lru_cache(maxsize=None)
@@ -80,6 +82,8 @@ def load_rules(path: str | None = None) -> Rules:
         notice_requests=alternation(rows, "NOTICE_REQUESTS"),
         notice_issued=alternation(rows, "NOTICE_ISSUED"),
         request_item=alternation(rows, "REQUEST_ITEM"),
+        site_note=alternation(rows, "SITE_NOTE"),
+        cell_heads=tuple((r["id"], r["rx"]) for r in rows if r["label"] == "CELL_HEAD"),
     )
 
 
@@ -132,6 +136,9 @@ def _lines(text: str, rules: Rules):
             continue
         style = number = None
         body = c
+        if rules.site_note is not None and rules.site_note.search(line, c, e):
+            yield start + c, start + e, None, None, start + c, bulleted_line(line, s, m)
+            continue  # a site's note to the reader: prose, whatever its number
         am = rules.article.match(line, c)
         if am:
             style, number, body = "article", _number(am.group()), am.end()
@@ -145,8 +152,12 @@ def _lines(text: str, rules: Rules):
             style = f"md{len(md.group())}"
         while body < e and line[body] in " \t":
             body += 1
-        bulleted = bool(m and m.end() > s and line[s] in "-*+")
-        yield start + c, start + e, style, number, start + body, bulleted
+        yield start + c, start + e, style, number, start + body, bulleted_line(line, s, m)
+
+
+def bulleted_line(line: str, s: int, m: re.Match | None) -> bool:
+    """Whether the line opens with a markdown list mark (- , * , + )."""
+    return bool(m and m.end() > s and line[s] in "-*+")
 
 
 def _physical_lines(text: str, rules: Rules):
@@ -370,8 +381,62 @@ def _notice_requests(text: str, rules: Rules, body_end: int) -> tuple[int, int] 
     return m.end(), end
 
 
+_CELL_MAX = 16  # longest header cell of a cell-per-line table
+_ROW_NO = re.compile(r"^\d{1,3}$")
+
+
+def _cell_table(text: str, rules: Rules) -> tuple[int, list[Measure]] | None:
+    """A table a portal page flattened to one cell per line (项目类别 / 序号 / 项目名称 / … each a
+    line of its own, blank lines between): (where its rows start, one measure a row: number the
+    序号, heading the task cell's first sentence, category the category cell before the 序号)."""
+    if not rules.cell_heads:
+        return None
+    blocks = [(m.start(), m.end()) for m in re.finditer(r"[^\n]*\S[^\n]*", text)]
+    cells = [squash(text[a:b]) for a, b in blocks]
+
+    def role(cell: str) -> str | None:
+        return next((rid for rid, rx in rules.cell_heads if rx.match(cell)), None)
+
+    for h in range(len(cells)):
+        head = []
+        for c in cells[h:h + 8]:
+            if len(c) > _CELL_MAX:
+                break
+            head.append(role(c))
+        if "number" not in head or "task" not in head or head.index("task") != head.index("number") + 1:
+            continue
+        cat_before = "category" in head and head.index("category") < head.index("number")
+        out, expect, k = [], 1, h + head.index("task") + 1
+        rows_start = blocks[k][0] if k < len(blocks) else len(text)
+        while k < len(cells):
+            if cells[k] != str(expect) or k + 1 >= len(cells):
+                k += 1
+                continue
+            a, b = blocks[k + 1]
+            stop = _first_sentence(text, a, b)
+            heading, hspan = _trimmed(text, a, stop if stop is not None else b)
+            category = cells[k - 1] if cat_before and not _ROW_NO.match(cells[k - 1]) and len(cells[k - 1]) <= _CELL_MAX else None
+            nxt = next((j for j in range(k + 2, len(cells)) if cells[j] == str(expect + 1)), None)
+            end = blocks[nxt - 1 if cat_before and nxt - 1 > k + 1 else nxt][0] if nxt is not None else len(text)
+            out.append(Measure(str(expect), heading, category, "task", Span(blocks[k][0], _rstrip(text, blocks[k][0], end)), hspan))
+            if nxt is None:
+                break
+            k, expect = nxt, expect + 1
+        if out and all(len(m.heading) <= HEADING_MAX for m in out):
+            return rows_start, out
+    return None
+
+
 def find_structure(text: str) -> tuple[tuple[Section, ...], tuple[Measure, ...]]:
     rules = load_rules()
+    sections, measures = _find_structure(text, rules)
+    table = _cell_table(text, rules)
+    if table and measures and all(m.span.start >= table[0] for m in measures):
+        return sections, tuple(table[1])  # the numbered lines were inside the table's cells
+    return sections, measures
+
+
+def _find_structure(text: str, rules: Rules) -> tuple[tuple[Section, ...], tuple[Measure, ...]]:
     requests = _notice_requests(text, rules, len(text))
     paras, body_end = _paragraphs(text, rules, requests)
     nodes, root_paras = _build_tree(text, paras, rules)
@@ -441,8 +506,65 @@ def find_structure(text: str) -> tuple[tuple[Section, ...], tuple[Measure, ...]]
         for i, (para, heading, hspan) in enumerate(heads or []):
             stop = heads[i + 1][0].start if i + 1 < len(heads) else body_end
             measures.append((Measure(None, heading, None, "task", Span(para.start, _rstrip(text, para.start, stop)), hspan), None))
+        if not heads:
+            measures += [(m, None) for m in _listed_measures(text, root_paras, rules)]
 
     return sections, _implicit_safeguards(measures, rules)
+
+
+# a line announcing the measures listed under it (具体措施包括： / 要重点抓好十一方面工作：), as a news
+# item reports them
+MEASURES_INTRO = re.compile(r"(?:措施|任务|举措|工作)[^。\n]{0,8}[:：][ \t]*$", re.M)
+_BULLET_MARK = re.compile(r"[•·●▪■◆][ \t]*")
+_LINE_HEADING = 40  # longest line still read as a subheading of a news item
+
+
+def listed_intro(text: str, pos: int) -> bool:
+    """Whether a line announcing listed measures comes before pos (within a page's length)."""
+    return MEASURES_INTRO.search(text, max(0, pos - 3000), pos) is not None
+
+
+def _listed_measures(text: str, paras: list[Para], rules: Rules) -> list[Measure]:
+    """In a text with no numbering (a news item), the measures listed under a line announcing them:
+    bulleted lines (• …), each a measure headed by its first sentence; or subheading lines (short,
+    no final punctuation) each followed by its paragraph, a subheading followed by another
+    subheading being their category."""
+    if not paras:
+        return []
+    intro = MEASURES_INTRO.search(text, paras[0].start, paras[-1].end)
+    if not intro:
+        return []
+    lines = [(m.start(), m.end()) for m in re.finditer(r"[^\n]+", text[:paras[-1].end]) if m.start() > intro.end()]
+    lines = [(a + len(text[a:b]) - len(text[a:b].lstrip()), a + len(text[a:b].rstrip())) for a, b in lines
+             if text[a:b].strip()]
+    out: list[Measure] = []
+    bullets = [(a, b, m.end()) for a, b in lines if (m := _BULLET_MARK.match(text, a))]
+    if len(bullets) >= 2:
+        for a, b, hs in bullets:
+            k = _first_sentence(text, hs, b)
+            heading, hspan = _trimmed(text, hs, k if k is not None else b)
+            if heading:
+                out.append(Measure(None, heading, None, "task", Span(a, b), hspan))
+        return out
+
+    def is_heading(a: int, b: int) -> bool:
+        line = text[a:b]
+        return len(squash(line)) <= _LINE_HEADING and line[-1] not in TERMINAL + "，,、" and not (
+            rules.page_mark is not None and rules.page_mark.match(line))
+
+    category = None
+    for i, (a, b) in enumerate(lines):
+        if not is_heading(a, b) or i + 1 >= len(lines):
+            continue
+        na, nb = lines[i + 1]
+        if is_heading(na, nb):
+            category = squash(text[a:b])
+            continue
+        heading, hspan = _trimmed(text, a, b)
+        nxt = next((x for x, y in lines[i + 2:] if is_heading(x, y)), None)
+        end = nxt if nxt is not None else lines[-1][1]
+        out.append(Measure(None, heading, category, "task", Span(a, _rstrip(text, a, end)), hspan))
+    return out if len(out) >= 2 else []
 
 
 def _implicit_safeguards(measures: list[tuple[Measure, Node | None]], rules: Rules) -> tuple[Measure, ...]:

@@ -20,6 +20,7 @@ from ..record import DocumentMeta, Measure, Section, Source, Span, Target
 from ..rules import alternation, first_chars, ids_by_match, rules_by_label, with_start_guard
 from ..text import squash
 from .metadata import simplified
+from .structure import listed_intro
 
 CLAUSE_END = "，,；;。：:！？!?\n"
 HEADING = re.compile(
@@ -359,9 +360,11 @@ def prose_candidates(text: str, goal: list, past: list, in_task, default_year: i
             continue
         year_m = list(rx["year"].finditer(sent))
         # 2023年，全县新建…300个以上 in the goals part of a 2023—2025 plan: that year's step
-        step = _STEP_YEAR.match(sent) if in_goal and start_year and not year_m else None
-        step_year = int(step.group(1)) if step and start_year <= int(step.group(1)) <= (default_year or 0) else None
-        if sentence_has_past_year(sent, default_year, start_year if step_year else None) or rx["past_sentence"].search(sent):
+        # (without a plan period: from the document's year, else two years before the goal year)
+        floor = start_year or base_year or (default_year - 2 if default_year else None)
+        step = _STEP_YEAR.match(sent) if in_goal and floor and not year_m else None
+        step_year = int(step.group(1)) if step and floor <= int(step.group(1)) <= (default_year or 0) else None
+        if sentence_has_past_year(sent, default_year, floor if step_year else None) or rx["past_sentence"].search(sent):
             continue
         relative = rx["relative_year"].search(sent) if base_year and not year_m else None
         found: list[Candidate] = []
@@ -390,6 +393,7 @@ def prose_candidates(text: str, goal: list, past: list, in_task, default_year: i
                 comp = comparator_of(m.group("before"), rx["before_ids"]) or "="
                 found.append(Candidate(s0 + m.start(), s0 + m.end(), float(m.group("num")), "年", comp, ind,
                                        _year_before(year_m, m.start(), year), span_start=s0 + locate(sent, a, m.start(), ind)))
+        found = _respectively(text, sent, s0, year_m, year, found)
         found.sort(key=lambda c: c.start)
         # growth-only indicators borrow the subject of the clause before
         for i, c in enumerate(found):
@@ -405,7 +409,8 @@ def prose_candidates(text: str, goal: list, past: list, in_task, default_year: i
             elif len(c.indicator) <= 4 and prev.find(c.indicator[:2]) > 0:
                 c.indicator = prev[: prev.find(c.indicator[:2])] + c.indicator  # 融资额 -> 知识产权质押融资额
                 c.span_start = found[i - 1].span_start
-            elif len(c.indicator) <= 4 and _SHARE_OF.search(prev):
+            elif len(c.indicator) <= 4 and _SHARE_OF.search(prev) and "\n" not in text[found[i - 1].end:c.start]:
+                # (a goal on a line of its own, as a page lists them, has its own subject)
                 # 核心产业增加值占地区生产总值比重达到10%，产值规模突破3500亿元: the share's subject
                 c.indicator = _SHARE_OF.search(prev).group(1) + c.indicator
                 c.span_start = found[i - 1].span_start
@@ -429,10 +434,39 @@ def prose_candidates(text: str, goal: list, past: list, in_task, default_year: i
     return out
 
 
+# A和B（在…基础上实现…），分别超过90家和870家: the values go to the subjects in order
+_RESPECTIVELY = re.compile(
+    r"(?P<a>[^，,；;。、和与及\s]{2,20})(?:和|与|及|、)(?P<b>[^，,；;。、和与及\s]{2,20}?)"
+    r"(?=在|均|将|要|需|[，,]|分别)[^；;。]{0,40}?分别(?P<rest>[^，,；;。]*)")
+
+
+def _respectively(text: str, sent: str, s0: int, year_m, year: int | None, found: list[Candidate]) -> list[Candidate]:
+    """The goals of a 分别 clause, one per subject, in place of what the clause gave alone."""
+    rx = _rx()
+    for rm in _RESPECTIVELY.finditer(sent):
+        values = [m for m in rx["value"].finditer(sent, rm.start("rest"), rm.end("rest")) if m.group("num") or m.group("pct")]
+        if len(values) != 2:
+            continue
+        made = []
+        for subject, m in zip((rm.group("a"), rm.group("b")), values):
+            cand = _candidate(text, sent, s0, m, year_m, year, label=subject)
+            if cand is None:
+                break
+            cand.span_start = s0 + rm.start("a")
+            made.append(cand)
+        if len(made) == 2:
+            if not values[1].group("before") and not values[1].group("after"):
+                made[1].comparator = made[0].comparator  # 分别超过90家和870家: 超过 holds for both
+            lo, hi = s0 + rm.start("rest"), s0 + rm.end("rest")
+            found = [c for c in found if not lo <= c.start < hi] + made
+    return found
+
+
 _WRAP = re.compile(r"(?<=[^\n，,；;。：:！？!?、]{9})\n(?=\S)")  # a wrapped table-cell line: 9+ characters, no final punctuation
 _PER_UNIT = re.compile(r"(?P<per>[/／]每?(?:十万|[百千万])?(?:人口|人|户|平方公里))(?P<after>及以上|以上|及以下|以下|以内)?")
 _COMPARED = re.compile(r"(?:高于|低于|快于|慢于|不低于|不高于|同步于?)[\u4e00-\u9fff]{2,}")  # 增长高于经济增长: a goal with no value
-_STEP_YEAR = re.compile(r"\s*(20\d\d)\s*年(?:底|末)?\s*[，,]")
+# 2023年，… / 2023年完成2家…: a year opening a sentence of the goals part, then a goal
+_STEP_YEAR = re.compile(r"\s*(20\d\d)\s*年(?:底|末)?\s*(?:[，,]|(?=完成|实现|新增|培育|建成|创建|认定|达到|力争|争取))")
 
 
 def _goal_said(text: str, a: int, b: int) -> bool:
@@ -559,9 +593,15 @@ def _candidate(text, sent, s0, m, year_m, default_year, label: str | None = None
     indicator = clean_indicator(before_text)
     # where the indicator was read: [ind_lo, ind_hi) of the sentence, and where the span ends
     ind_lo, ind_hi, span_end = seg_start, m.start(), end
-    verb_only = not indicator or (rx["goal_verb"].fullmatch(indicator) is not None) or len(indicator) <= 2
+    verb_only = (not indicator or len(indicator) <= 2
+                 or re.fullmatch("(?:" + rx["goal_verb"].pattern + ")+", indicator) is not None)  # 培育建设
     noun_end = split_after.start() if split_after else b  # 培育2个A和6个B: A stops at 和; 优势、示范企业 is one noun
-    if verb_only or (m.group("unit") and not m.group("after") and _noun_follows(sent, end, noun_end)):
+    modified = _MODIFIED_NOUN.search(sent.rstrip(), end) if verb_only and label is None else None
+    if modified and _long_modifier(sent, end, noun_end, modified):
+        # 培育100个以上积极性高、…，…蔚然成风的质量强县: the noun closes the sentence, after a long modifier
+        indicator = clean_indicator(indicator + modified.group(1))
+        ind_hi = span_end = modified.end()
+    elif verb_only or (m.group("unit") and not m.group("after") and _noun_follows(sent, end, noun_end)):
         noun = sent[end:noun_end]
         if len(noun.strip()) >= 2 and not rx["value"].search(noun):  # 建成9个市|: a page cut, no noun
             indicator = clean_indicator(indicator + noun)
@@ -595,6 +635,22 @@ def _candidate(text, sent, s0, m, year_m, default_year, label: str | None = None
                      int(base.group("year")) if base else None,
                      span_start=s0 + locate(sent, ind_lo, ind_hi, indicator), span_end=s0 + max(end, span_end),
                      lower=lower)
+
+
+def _long_modifier(sent: str, end: int, noun_end: int, modified: re.Match) -> bool:
+    """Whether the clauses from the value to the closing …的X all describe X: the first one right
+    after the value (积极性高、…), none opening with a goal verb of its own (, 扶持一批…的机构 is the
+    next goal) and no other value or digit on the way."""
+    rx = _rx()
+    if modified.start() < noun_end or len(sent[end:noun_end].strip()) < 2 or re.search(r"\d", modified.group(1)):
+        return False
+    between = sent[end:modified.start()]
+    if rx["value"].search(between) or re.search(r"\d", between):
+        return False
+    return not any(rx["goal_verb"].match(c.strip()) for c in re.split(r"[，,]", between)[1:])
+
+
+_MODIFIED_NOUN = re.compile(r"的((?:[^，,、的。；;（(\s]|[（(][^（）()]{1,10}[）)]){2,20})$")
 
 
 def _noun_follows(sent: str, end: int, b: int) -> bool:
@@ -752,8 +808,11 @@ def find_targets(text: str, sections: tuple[Section, ...], measures: tuple[Measu
     for a, b in table_spans:
         masked = masked[:a] + " " * (b - a) + masked[b:]
     goal, past = zones(masked)
-    task_spans = [(m.span.start, m.span.end) for m in measures]
-    if measures:
+    # a news item listing the measures it reports (• …): a news item still, its goals read as there
+    listed = (not sections and measures and all(m.number is None for m in measures)
+              and listed_intro(text, min(m.span.start for m in measures)))
+    task_spans = [] if listed else [(m.span.start, m.span.end) for m in measures]
+    if measures and not listed:
         from .tables import carried_rows, stream_spans
         carried = carried_rows(text)  # a task-table row carried over from the page before
         task_spans += carried
