@@ -23,7 +23,7 @@ from ..record import Measure, Section, Span
 from ..text import squash
 
 RULE_KEYS = {"label", "id", "regex", "note"}
-RULE_LABELS = {"MARKER", "ARTICLE", "SKIP_SECTION", "SAFEGUARD_SECTION", "SAFEGUARD_ITEM", "SKIP_MEASURE", "END", "BULLET",
+RULE_LABELS = {"MARKER", "REPLY", "ARTICLE", "SKIP_SECTION", "SAFEGUARD_SECTION", "SAFEGUARD_ITEM", "SKIP_MEASURE", "END", "BULLET",
                "RUN_ON_BREAK", "TASK_HEADING", "PAGE_MARK", "ROLE_NOTE", "SKIP_ARTICLE",
                "NOTICE_REQUESTS", "NOTICE_ISSUED", "REQUEST_ITEM", "SITE_NOTE", "CELL_HEAD"}
 SECTION_STYLES = {"cn_dun", "chapter"}  # numbering styles of top-level sections
@@ -55,6 +55,7 @@ class Rules:
     role_note: re.Pattern | None = None  # （由市科技局牵头） closing a heading: an assignment, not heading text
     skip_article: re.Pattern | None = None  # an article that sets out no measure (principle, eligibility, procedure)
     notice_requests: re.Pattern | None = None  # 现将《X》印发给你们，并…通知如下：the notice's own requests follow
+    reply: re.Pattern | None = None  # a 批复 (某某的请示收悉): its numbered points answer a request, no measures
     notice_issued: re.Pattern | None = None  # 现予以印发，请认真贯彻落实。: requests may follow, addressed to bodies
     request_item: re.Pattern | None = None  # 一、各成员单位要…: an item addressed to bodies, as a notice's request is
     site_note: re.Pattern | None = None  # 1、下载文档前请自行甄别…: a site's numbered note to the reader, no item
@@ -80,6 +81,7 @@ def load_rules(path: str | None = None) -> Rules:
         role_note=alternation(rows, "ROLE_NOTE"),
         skip_article=alternation(rows, "SKIP_ARTICLE"),
         notice_requests=alternation(rows, "NOTICE_REQUESTS"),
+        reply=alternation(rows, "REPLY"),
         notice_issued=alternation(rows, "NOTICE_ISSUED"),
         request_item=alternation(rows, "REQUEST_ITEM"),
         site_note=alternation(rows, "SITE_NOTE"),
@@ -430,6 +432,8 @@ def _cell_table(text: str, rules: Rules) -> tuple[int, list[Measure]] | None:
 def find_structure(text: str) -> tuple[tuple[Section, ...], tuple[Measure, ...]]:
     rules = load_rules()
     sections, measures = _find_structure(text, rules)
+    if rules.reply is not None and rules.reply.search(text, 0, 2000):
+        return sections, ()  # 原则同意《方案》…要…: a reply's points answer the request, they set no measures
     table = _cell_table(text, rules)
     if table and measures and all(m.span.start >= table[0] for m in measures):
         return sections, tuple(table[1])  # the numbered lines were inside the table's cells

@@ -86,6 +86,7 @@ def _rx():
         "duration": re.compile(rules_by_label("targets", "DURATION")[0].regex),
         "goal_marker": re.compile(alternation("targets", "GOAL_MARKER")),
         "task_count": re.compile(alternation("targets", "TASK_COUNT")),
+        "scope_before": re.compile(alternation("targets", "SCOPE_BEFORE")),
         "subject_end": re.compile(alternation("targets", "SUBJECT_END")),
         "reported": re.compile(alternation("targets", "REPORTED_GOALS"), re.M),
         "past_sentence": re.compile(alternation("targets", "PAST_SENTENCE")),
@@ -370,6 +371,8 @@ def prose_candidates(text: str, goal: list, past: list, in_task, default_year: i
         found: list[Candidate] = []
         year = step_year or zone_year(text, s0, goal) or default_year
         for m in matches:
+            if any(mm.start() <= m.start() < mm.end() for mm, _ in multiples):
+                continue  # 增长1倍 is read as a multiple (2 倍)
             cand = _candidate(text, sent, s0, m, year_m, year)
             if cand:
                 if relative and relative.start() < m.start():  # 三年内认定…: years after the document's date
@@ -536,6 +539,8 @@ def _candidate(text, sent, s0, m, year_m, default_year, label: str | None = None
         return None  # 由…的3.2件提高到5件: the starting value
     if rx["task_count"].match(sent, end):
         return None  # 5个方面的17项重点任务: how many parts the document has, no goal
+    if label is None and rx["scope_before"].search(sent[:m.start()]):
+        return None  # 《行动计划》选取…等12个行业, 聚焦…102项重大工程: what the document covers
     object_after = None
     if nxt == "的" and label is None and re.search(r"(?:完成|实现|覆盖)$", sent[a:m.start()]):
         # 2015年完成75%以上的确权登记: the value, then what it counts
