@@ -241,6 +241,7 @@ def carried_out_by_title(text: str, meta: DocumentMeta) -> list[Mention]:
     return out
 
 
+_DOC_TYPE_END = re.compile(r"(?:方案|意见|规划|计划|办法|措施|细则|纲要|要点|规定|通知|决定)$")
 _PERIOD = re.compile(r"[(（]?\d{4}年?[-—–至~]?\d{4}年?[)）]?$")  # a plan's period after its name
 _PRINTING_NOTICE = re.compile(r"关于(?:印发|转发|发布)(.+)的通知")
 _PRINTS = re.compile(r"(?:.{0,30}?关于|.{0,30}?(?=印发|转发|发布))(?:印发|转发|发布)(.+)的通知")  # 《某办公厅印发〈X〉的通知》 too
@@ -259,6 +260,9 @@ def is_self(mt: Mention, meta: DocumentMeta) -> bool:
             return True
         if len(a) >= 6 and _PERIOD.sub("", a) == _PERIOD.sub("", b):
             return True  # 《某三年行动方案》 in a headline for 某三年行动方案（2024—2026年）
+        own_type = _DOC_TYPE_END.search(_PERIOD.sub("", b))
+        if 2 <= len(a) <= 8 and own_type and a.endswith(own_type.group()) and is_subsequence(a, b):
+            return True  # 《行动方案》 for 某…行动工作方案: the short name a report gives the document
         if mt.doc_number and mt.doc_number != meta.doc_number:  # 《市…实施方案》(营商办发〔2021〕4号): the upper level's own plan
             return False
         if 4 <= len(a) <= 6 and len(b) > len(a) and b.endswith(a):  # 《总体规划》 for 某示范带总体规划: its short name

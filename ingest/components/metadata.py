@@ -102,6 +102,7 @@ def _rx():
         "draft_note": re.compile(rules_by_label("metadata", "DRAFT_NOTE")[0].regex),
         "consultation_title": re.compile(rules_by_label("metadata", "CONSULTATION_TITLE")[0].regex),
         "passive_title": re.compile(rules_by_label("metadata", "PASSIVE_TITLE")[0].regex),
+        "qa_title": re.compile(rules_by_label("metadata", "QA_TITLE")[0].regex, re.M),
         "unquoted_published": re.compile(rules_by_label("metadata", "UNQUOTED_PUBLISHED")[0].regex),
         "consultation_news": re.compile(rules_by_label("metadata", "CONSULTATION_NEWS")[0].regex),
         "adopted_by": re.compile(rules_by_label("metadata", "ADOPTED_BY")[0].regex),
@@ -113,7 +114,9 @@ def _rx():
         "fields": [(re.compile(r"^\s*(?:" + rx.pattern + r")\s*[:：]\s*(?P<value>.*?)\s*$"), fid) for rx, fid in ids_by_match("metadata", "FIELD")],
         # "文号：…", "文号 | …", "[ 发文字号 ] | …" (portal tables flattened into lines)
         # "• 发文字号 青自贸管发〔2021〕82号": a portal's bulleted list, label and value set apart by spaces
-        "field_bullet": re.compile(r"^\s*[•·\-]\s*(?P<label>" + alternation("metadata", "FIELD") + r")\s+(?P<value>\S.*?)\s*$"),
+        # - 发布日期 2024-01-05; •【公布日期】2018.03.23 (a law library's bracketed labels)
+        "field_bullet": re.compile(r"^\s*[•·\-]?\s*(?:(?P<bracket>【)|(?=[•·\-]))?(?P<label>" + alternation("metadata", "FIELD")
+                                   + r"|(?<=【)字号(?=】))(?(bracket)】\s*|\s+)(?P<value>\S.*?)\s*$"),
         "field_inline": re.compile(r"(?P<label>" + alternation("metadata", "FIELD") + r")\s*(?:[:：]|\]\s*[|｜]|[|｜])\s*"),
     }
 
@@ -264,8 +267,9 @@ def portal_fields(lines: list[Line], source: Source) -> dict[str, tuple[str, Spa
         labels = list(_rx()["field_inline"].finditer(line.text))
         bullet = None if labels else _rx()["field_bullet"].match(line.text)
         if bullet:
+            label = "文号" if bullet.group("label") == "字号" else bullet.group("label")  # 【字号】: a law library's 文号
             for rx, fid in _rx()["fields"]:
-                if rx.match(bullet.group("label") + ":") and fid not in found:
+                if rx.match(label + ":") and fid not in found:
                     found[fid] = (bullet.group("value"), Span(line.start + bullet.start("value"), line.start + bullet.end("value")))
                     break
         for i, m in enumerate(labels):
@@ -609,10 +613,11 @@ def find_title(text: str, lines: list[Line], fields) -> tuple[str | None, Span |
         if placed and region_regex().match(squash(placed.group("title"))) and len(squash(placed.group("title"))) >= 8:
             return squash(placed.group("title")), Span(placed.start("title"), placed.end("title")), None
         unquoted = rx["unquoted_published"].search(text[:3000])
-        m = (rx["subject_title"].match(text, 0, 400)
+        passive = next((p for p in rx["passive_title"].finditer(text[:3000]) if p.group("pre") or p.group("post") or p.group("passed")), None)
+        m = (rx["subject_title"].match(text, 0, 400) or rx["qa_title"].search(text[:400])
              or (unquoted if unquoted and is_issuer_name(unquoted.group("issuer")) else None)
              or rx["published_by"].search(text[:3000])
-             or rx["dated_title"].search(text[:3000]) or rx["passive_title"].search(text[:3000])
+             or rx["dated_title"].search(text[:3000]) or passive
              or rx["own_title"].search(text[:3000]))
         if m:
             return squash(m.group("title")), Span(m.start("title"), m.end("title")), None
@@ -624,7 +629,7 @@ def find_title(text: str, lines: list[Line], fields) -> tuple[str | None, Span |
             if quoted and len(line.text) <= 60 and not re.search(r"[，,。；;]", line.text) and rx["headline"].match(squash(line.text)):
                 return squash(quoted.group("title")), Span(line.start + quoted.start("title"), line.start + quoted.end("title")), None
         return None, None, None
-    return title, span, consulting
+    return title, span, issuer_part  # the consulting body, or the issuer of a notice line under the heading
 
 
 def title_issuers(title: str | None) -> list[str]:

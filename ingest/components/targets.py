@@ -547,8 +547,9 @@ def _candidate(text, sent, s0, m, year_m, default_year, label: str | None = None
         tail = sent[end + 1:b].strip()
         if 2 <= len(tail) <= 20 and not rx["value"].search(tail):
             object_after = tail
-    if object_after is None and (nxt in ("的", "之") or re.match(r"[\d“”\"'‘’]", nxt)):
-        return None  # a modifier (30件以上的企业) or a name (5个100工程)
+    goal_noun = nxt == "的" and re.match(r"的(?:主要|发展|工作|预期)?(?:目标|任务)", sent[end:end + 6])
+    if object_after is None and not goal_noun and (nxt in ("的", "之") or re.match(r"[\d“”\"'‘’]", nxt)):
+        return None  # a modifier (30件以上的企业) or a name (5个100工程); 达到60个的主要目标 is the goal itself
     if m.group("num") and re.fullmatch(r"[一二两三四五六七八九十百千〇零]+", m.group("num")) and not m.group("before"):
         if m.group("num") in ("一", "两") or m.group("unit") in ("个", "项", "次", "种", "批次", "条", "部", "名", "人", "支", "期"):
             return None  # 一个, 两项: words, not quantities
