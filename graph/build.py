@@ -267,6 +267,9 @@ def triples(doc: PolicyDoc) -> Iterator[str]:
         if t.baseline_year is not None:
             w.add(node, PKG.baselineYear, lit(t.baseline_year))
         w.span(node, t.span)
+        for role, agencies in (("lead", t.lead), ("support", t.support)):
+            for j, a in enumerate(agencies, 1):
+                _assignment(w, node, f"{role[0]}{j}", role, j, a, target=True)
     return iter(w.lines)
 
 
@@ -278,11 +281,15 @@ def _place(w: _Writer, name: str, province: str | None) -> None:
         w.add(node, PKG.withinProvince, iri(ids.place_iri(province)))
 
 
-def _assignment(w: _Writer, measure: str, slot: str, role: str, order: int, a: Agency) -> None:
+def _assignment(w: _Writer, measure: str, slot: str, role: str, order: int, a: Agency, target: bool = False) -> None:
+    """One role of an agency on a measure (or, ``target``, on a goal a goals list assigns)."""
     agency = ids.agency_iri(a.key)
-    w.add(measure, PKG.leadAgency if role == "lead" else PKG.supportingAgency, iri(agency))
     node = f"{measure}/a/{slot}"
-    w.add(measure, PKG.hasAssignment, iri(node))
+    if target:
+        w.add(measure, PKG.targetAssignment, iri(node))
+    else:
+        w.add(measure, PKG.leadAgency if role == "lead" else PKG.supportingAgency, iri(agency))
+        w.add(measure, PKG.hasAssignment, iri(node))
     w.add(node, RDF_TYPE, iri(PKG.Assignment))
     w.add(node, PKG.agency, iri(agency))
     w.add(node, PKG.role, iri(ROLES[role]))

@@ -117,6 +117,7 @@ class PKG(DefinedNamespace):
     stage: URIRef
     stageConfidence: URIRef
     supportingAgency: URIRef
+    targetAssignment: URIRef
     targetYear: URIRef
     text: URIRef
     tool: URIRef

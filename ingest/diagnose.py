@@ -105,7 +105,7 @@ def _clause_of(text: str, p: int, q: int) -> tuple[int, int]:
 
 def _assignments(text: str, doc: PolicyDoc) -> list[Finding]:
     cues = _cues()
-    spans = sorted({(a.span.start, a.span.end) for m in doc.measures for a in (*m.lead, *m.support) if a.span})
+    spans = sorted({(a.span.start, a.span.end) for x in (*doc.measures, *doc.targets) for a in (*x.lead, *x.support) if a.span})
     out = []
     for hit in cues.cue.finditer(text):
         p, q = hit.start(), hit.end()

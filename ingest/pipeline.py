@@ -9,7 +9,7 @@ import hashlib
 from importlib import metadata
 from pathlib import Path
 
-from .components.agencies import assign_agencies
+from .components.agencies import assign_agencies, assign_target_agencies
 from .components.citations import find_citations
 from .components.classify import classify_measures
 from .components.metadata import find_metadata
@@ -65,7 +65,7 @@ def extract(source: Source) -> PolicyDoc:
     measures = assign_agencies(text, measures, meta, source)
     measures = apply_task_tables(source, text, measures, meta.region)
     citations, measures = find_citations(text, meta, measures)
-    targets = find_targets(text, sections, measures, meta, source)
+    targets = assign_target_agencies(text, find_targets(text, sections, measures, meta, source), meta)
     measures = classify_measures(text, measures)
     return repaired.restore(PolicyDoc(
         source=source,

@@ -81,6 +81,10 @@ class Target:
     measure: int | None = None  # index into PolicyDoc.measures when stated inside a task
     # a range (2—3家) is recorded as its upper bound with "<="; its lower bound is kept here
     lower: float | None = None
+    # the bodies a goals list makes responsible for it (1.…达到12件。（市知识产权局负责）); a goal
+    # inside a task has its measure's
+    lead: tuple[Agency, ...] = ()
+    support: tuple[Agency, ...] = ()
 
 
 @dataclass(frozen=True)

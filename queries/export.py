@@ -23,6 +23,7 @@ def export_records(backend: Backend) -> list[dict]:
     measures = _by_source(backend, "export_measures")
     assignments = _by_source(backend, "export_assignments")
     targets = _by_source(backend, "export_targets")
+    target_roles = _by_source(backend, "export_target_assignments")
     citations = _by_source(backend, "export_citations")
     classes = _by_source(backend, "export_classes")
     evidence = _by_source(backend, "export_evidence")
@@ -34,6 +35,9 @@ def export_records(backend: Backend) -> list[dict]:
         roles: dict[int, dict[str, list]] = defaultdict(lambda: {"lead": [], "support": []})
         for a in assignments.get(source, []):
             roles[a["order"]][a["role"]].append({"name": a["name"], "canonical": a["canonical"]})
+        goal_roles: dict[int, dict[str, list]] = defaultdict(lambda: {"lead": [], "support": []})
+        for a in target_roles.get(source, []):
+            goal_roles[a["order"]][a["role"]].append({"name": a["name"], "canonical": a["canonical"]})
         cls: dict[int, dict] = defaultdict(dict)
         for c in classes.get(source, []):
             cls[c["order"]][c["dimension"]] = c["value"]
@@ -75,6 +79,8 @@ def export_records(backend: Backend) -> list[dict]:
                     "unit": t["unit"],
                     "year": t["year"],
                     "comparator": t["comparator"],
+                    # only where a goals list assigns the goal: other records stay as they were
+                    **(goal_roles[t["order"]] if t["order"] in goal_roles else {}),
                 }
                 for t in targets.get(source, [])
             ],

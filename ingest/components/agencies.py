@@ -21,7 +21,7 @@ from dataclasses import dataclass, replace
 from functools import lru_cache
 
 from ..patternfile import alternation, load_jsonl, pattern_path
-from ..record import Agency, DocumentMeta, Measure, Source, Span
+from ..record import Agency, DocumentMeta, Measure, Source, Span, Target
 from ..registry import Jurisdiction, Registry, load_registry
 
 RULE_KEYS = {"label", "pattern", "regex", "role", "note"}
@@ -137,6 +137,46 @@ def assign_agencies(text: str, measures: tuple[Measure, ...], meta: DocumentMeta
         keys = {a.key for a in lead_ag}
         support_ag = [a for a in _dedupe([registry.resolve(n, where, s) for n, s in support]) if a.key not in keys]
         out.append(replace(m, lead=tuple(lead_ag), support=tuple(support_ag)) if lead_ag or support_ag else m)
+    return tuple(out)
+
+
+_ROLE_LINE = re.compile(r"[ \t]*(?:[（(][^（）()\n]{2,120}[）)]|(?:牵头|主责|配合|参与|协办|责任|负责)(?:单位|部门|科室)[^\n]{0,120})[ \t]*$")
+
+
+def assign_target_agencies(text: str, targets: tuple[Target, ...], meta: DocumentMeta) -> tuple[Target, ...]:
+    """Leads and supports of goals stated outside tasks, as a goals list assigns them: on the
+    goal's own line (1.每万人口发明专利拥有量达到12件。（市知识产权局负责）) or on role lines right
+    under it (牵头单位：区发改局 / 责任单位：…)."""
+    rules = load_rules()
+    registry = load_registry()
+    where = jurisdiction_of(text, meta, registry)
+    first_leads = bool(rules.first_leads.search(text))
+    starts = sorted(t.span.start for t in targets if t.measure is None)
+    out = []
+    for t in targets:
+        if t.measure is not None:
+            out.append(t)
+            continue
+        start = text.rfind("\n", 0, t.span.start) + 1
+        end = text.find("\n", t.span.end)
+        end = len(text) if end < 0 else end
+        nxt = end + 1
+        while nxt < len(text):  # role lines (blank lines between) under the goal's line
+            line_end = text.find("\n", nxt)
+            line_end = len(text) if line_end < 0 else line_end
+            line = text[nxt:line_end]
+            if line.strip() and not _ROLE_LINE.fullmatch(line):
+                break
+            if line.strip():
+                end = line_end
+            nxt = line_end + 1
+        later = [s for s in starts if t.span.end <= s < end and text.rfind("\n", 0, s) + 1 > start]
+        end = min([end] + [text.rfind("\n", 0, s) for s in later])  # the next goal's line is its own
+        lead, support = find_roles(text, max(start, t.span.end), end, rules, first_leads)
+        lead_ag = _dedupe([registry.resolve(n, where, s) for n, s in lead])
+        keys = {a.key for a in lead_ag}
+        support_ag = [a for a in _dedupe([registry.resolve(n, where, s) for n, s in support]) if a.key not in keys]
+        out.append(replace(t, lead=tuple(lead_ag), support=tuple(support_ag)) if lead_ag or support_ag else t)
     return tuple(out)
 
 
