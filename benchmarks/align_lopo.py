@@ -268,15 +268,15 @@ def candidate_features(index, by_source) -> dict:
     out["heading_in_sentence"] = np.maximum(h, h.T)
     # the share of one heading's words, weighted by IDF × rarity in general Chinese, that the
     # other's body holds: the heading's specific action named in the other
-    r, c, v = [], [], []
+    heading_words = sparse.lil_matrix((n, len(vocab)))
     for i, m in enumerate(ms):
         words = {w for w, _, _ in A.segment(m.heading) if w in vocab and w not in stop and len(w) >= 2}
         ws = {w: max(0.0, 6 - A.general_zipf(w)) * index.word_weight(w) for w in words}
         total = sum(ws.values())
-        for w, x_ in ws.items():
-            if x_ > 0:
-                r.append(i), c.append(vocab[w]), v.append(x_ / total)
-    cover = (sparse.csr_matrix((v, (r, c)), shape=(n, len(vocab))) @ present.T).toarray()
+        for w, weight_ in ws.items():
+            if weight_ > 0:
+                heading_words[i, vocab[w]] = weight_ / total
+    cover = (heading_words.tocsr() @ present.T).toarray()
     out["heading_specific_cover"] = np.maximum(cover, cover.T)
     # the agencies' functions (the agency IRI's last part: 市场监督管理局 of 深圳 meets 珠海's)
     out["agency"] = index.dot(index.agencies, every, every).toarray()
