@@ -58,12 +58,14 @@ TREES = {"max_depth": 2, "max_iter": 200, "learning_rate": 0.05, "l2_regularizat
 MONOTONIC = True
 
 
-def fit(blocks: list[Block], c: float = C, kind: str = "trees") -> dict:
+def fit(blocks: list[Block], c: float = C, kind: str = "trees", features: tuple[str, ...] = FEATURES) -> dict:
+    """The link model fitted on ``blocks``; ``features``: other feature names of the blocks
+    (``benchmarks/align_lopo.py --candidates`` tries features the aligner does not compute)."""
     # only the measure pairs the aligner may link (they share a key phrase) reach the model
     keep = np.concatenate([b.allowed.ravel() for b in blocks])
-    x = np.column_stack([np.concatenate([b.features[f].ravel() for b in blocks]) for f in FEATURES])[keep]
+    x = np.column_stack([np.concatenate([b.features[f].ravel() for b in blocks]) for f in features])[keep]
     y = (np.concatenate([b.labels.ravel() for b in blocks]) > 0)[keep]
-    model = {"kind": kind, "features": list(FEATURES), "trained_on": [b.name for b in blocks]}
+    model = {"kind": kind, "features": list(features), "trained_on": [b.name for b in blocks]}
     if kind == "logistic":
         from sklearn.linear_model import LogisticRegression
 
@@ -74,7 +76,7 @@ def fit(blocks: list[Block], c: float = C, kind: str = "trees") -> dict:
     else:
         from sklearn.ensemble import HistGradientBoostingClassifier
 
-        settings = {**TREES, "monotonic_cst": [1] * len(FEATURES)} if MONOTONIC else TREES
+        settings = {**TREES, "monotonic_cst": [1] * len(features)} if MONOTONIC else TREES
         clf = HistGradientBoostingClassifier(random_state=0, **settings).fit(x, y)
         model.update(settings=settings, baseline=float(np.ravel(clf._baseline_prediction)[0]),
                      trees=[_tree(tree[0].nodes) for tree in clf._predictors])

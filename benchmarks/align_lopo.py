@@ -4,6 +4,8 @@
                                                        # parameters tuned on the other pairs only
     python benchmarks/align_lopo.py --json out.json
     python benchmarks/align_lopo.py --errors           # missed and false links, with features
+    python benchmarks/align_lopo.py --candidates       # the figures with each candidate feature added
+    python benchmarks/align_lopo.py --ceiling          # the model scored on the pairs it was fitted on
 
 Gold: ``tests/data/align_gold/*.json`` (annotated in this repository) and, when present,
 ``../shared/gold/align/*.json``; scored by ``../shared/eval/score_align.py`` (its
@@ -193,6 +195,162 @@ def error_analysis(store_dir: Path | None = None, out=print) -> dict:
     return {"by_rank": by_rank, "oracle_threshold_f1": round(float(f1), 3)}
 
 
+# ----------------------------------------------------------------------------- candidate features
+# Pair features tried for issue 19 beside the aligner's own (``--candidates``). Each is an
+# n × n matrix over every measure of the corpus index, added to the model raw and as CSLS; the
+# table gives the leave-one-pair-out figures with each one added. None raised them (the figures
+# are in benchmarks/README.md), so the aligner does not compute them; they stay here so that
+# the result can be checked again when more pairs are annotated.
+
+
+def candidate_features(index, by_source) -> dict:
+    """name -> n × n similarity matrix of every measure pair of ``index`` (see CANDIDATES)."""
+    import re
+
+    import numpy as np
+    from scipy import sparse
+    from sklearn.decomposition import TruncatedSVD
+
+    from policykg.analysis import align as A
+
+    ms, n = index.measures, len(index.measures)
+    every = np.arange(n)
+    stop = A.read_stopterms()
+    vocab = {w: j for j, w in enumerate(index.word_df)}
+    present = (index.term > 0).astype(np.float64).tocsr()  # measure × word, 0/1
+    out = {}
+    # the closest sentence pair (word TF-IDF): a partial link often rests on one sentence each side
+    out["sentence"] = index.closest_sentences(every, every)
+    # term similarity beyond surface overlap: cosine in a latent space of the word TF-IDF (LSA) ...
+    z = TruncatedSVD(min(40, n - 1), random_state=0).fit_transform(index.term)
+    z /= np.maximum(np.linalg.norm(z, axis=1, keepdims=True), 1e-12)
+    out["latent"] = z @ z.T
+    # ... and a soft cosine through word associations learned from the store: positive PMI of two
+    # words co-occurring in a sentence of a measure (at least twice), each word's 5 best partners
+    sent_words = [[w for w, _, _ in A.segment(q) if w in vocab and w not in stop]
+                  for m in ms for q in A._SENTENCE.split(m.body) if len(q) >= 6]
+    occ = sparse.csr_matrix((np.ones(sum(map(len, sent_words))),
+                             ([i for i, ws in enumerate(sent_words) for _ in ws], [vocab[w] for ws in sent_words for w in ws])),
+                            shape=(len(sent_words), len(vocab)))
+    occ.data[:] = 1.0
+    co = (occ.T @ occ).toarray()
+    df = np.diag(co).copy()
+    with np.errstate(divide="ignore", invalid="ignore"):
+        pmi = np.where(co >= 2, np.log(co * len(sent_words) / np.outer(df, df)), 0.0)
+    np.fill_diagonal(pmi, 0.0)
+    pmi = np.nan_to_num(np.maximum(pmi, 0.0))
+    assoc = np.zeros_like(pmi)
+    best = np.argsort(-pmi, axis=1)[:, :5]
+    rows = np.arange(len(pmi))[:, None]
+    assoc[rows, best] = pmi[rows, best]
+    assoc /= np.maximum(assoc.sum(1, keepdims=True), 1e-12)
+    x = index.term.toarray().astype(np.float64)
+    x = x + x @ assoc
+    x /= np.maximum(np.linalg.norm(x, axis=1, keepdims=True), 1e-12)
+    out["association"] = x @ x.T
+    # the IDF share of the smaller measure's specific words (lexicon terms, words rare in general
+    # Chinese) that the other holds: one measure's content inside the other
+    names = list(vocab)
+    weight = np.array([index.word_weight(w) if index.specific(w) else 0.0 for w in names])
+    inter = (present @ sparse.diags(weight) @ present.T).toarray()
+    mass = present @ weight
+    small = np.minimum(mass[:, None], mass[None, :])
+    out["specific_containment"] = np.divide(inter, small, out=np.zeros_like(inter), where=small > 0)
+    # one heading (generic words cut out) against the closest sentence of the other, character
+    # 2-3-grams, so that 专利导航工程 meets 专利导航试点 whatever the segmenter does
+    generic = re.compile("|".join(re.escape(w) for w in sorted(stop, key=len, reverse=True) if len(w) >= 2))
+    sentences, start = [], [0]
+    for m in ms:
+        sentences += [A._clean(generic.sub("|", q)) for q in A._SENTENCE.split(m.body) if len(q) >= 6] or [""]
+        start.append(len(sentences))
+    grams, _, _ = A.tfidf(sentences + [A._clean(generic.sub("|", m.heading)) for m in ms], (2, 3))
+    h = np.maximum.reduceat((grams[len(sentences):] @ grams[: len(sentences)].T).toarray(), np.array(start[:-1]), axis=1)
+    out["heading_in_sentence"] = np.maximum(h, h.T)
+    # the share of one heading's words, weighted by IDF × rarity in general Chinese, that the
+    # other's body holds: the heading's specific action named in the other
+    heading_words = sparse.lil_matrix((n, len(vocab)))
+    for i, m in enumerate(ms):
+        words = {w for w, _, _ in A.segment(m.heading) if w in vocab and w not in stop and len(w) >= 2}
+        ws = {w: max(0.0, 6 - A.general_zipf(w)) * index.word_weight(w) for w in words}
+        total = sum(ws.values())
+        for w, weight_ in ws.items():
+            if weight_ > 0:
+                heading_words[i, vocab[w]] = weight_ / total
+    cover = (heading_words.tocsr() @ present.T).toarray()
+    out["heading_specific_cover"] = np.maximum(cover, cover.T)
+    # the agencies' functions (the agency IRI's last part: 市场监督管理局 of 深圳 meets 珠海's)
+    out["agency"] = index.dot(index.agencies, every, every).toarray()
+    # where the measures stand in their documents (plans follow 创造, 运用, 保护, 管理, 服务, 保障)
+    pos = np.zeros(n)
+    for rows_ in by_source.values():
+        pos[rows_] = (np.arange(len(rows_)) + 0.5) / len(rows_)
+    out["position"] = 1 - np.abs(pos[:, None] - pos[None, :])
+    return out
+
+
+def evidence_weight(index, a: list[int], b: list[int], allowed):
+    """The summed weight of the evidence phrases (``align.evidence_phrases``) of each allowed pair."""
+    import numpy as np
+
+    from policykg.analysis.align import evidence_phrases
+
+    ms = index.measures
+    out = np.zeros((len(a), len(b)))
+    for x, y in zip(*np.nonzero(allowed)):
+        out[x, y] = sum(w for *_, w in evidence_phrases(index, ms[a[x]].body, ms[b[y]].body))
+    return out
+
+
+def candidates(store_dir: Path | None = None, out=print) -> dict:
+    """Leave-one-pair-out figures of the link model with each candidate feature added (raw and
+    as CSLS), from the held-out blocks' counts (the scorer's, headings matched one-to-one)."""
+    import numpy as np
+
+    from policykg.analysis.align import _csls, link_probability
+    from policykg.analysis.align_fit import FEATURES, _f1, counts, fit
+
+    golds = load_gold()
+    index, by_source = corpus_index(store_dir)
+    blocks = {g["_name"]: gold_block(index, by_source, g) for g in golds}
+    full = candidate_features(index, by_source)
+    for g in golds:
+        b, a, bb = blocks[g["_name"]], by_source[g["left"]], by_source[g["right"]]
+        cells = {name: m[np.ix_(a, bb)] for name, m in full.items()}
+        cells["evidence"] = evidence_weight(index, a, bb, b.allowed)
+        k = max(1, min(index.params.csls_k, len(a), len(bb)))
+        for name, m in cells.items():
+            b.features[name], b.features[name + "_csls"] = m, _csls(m, k)
+    table = {}
+    for name in (None, *full, "evidence"):
+        features = FEATURES + ((name, name + "_csls") if name else ())
+        tot, per_pair = np.zeros((2, 3), dtype=np.int64), {}
+        for g in golds:
+            model = fit([blocks[x["_name"]] for x in golds if x is not g], features=features)
+            b = blocks[g["_name"]]
+            c = np.array(counts(b, link_probability(model, b.features), model["link_probability"], model["same_csls"]))
+            tot += c
+            per_pair[g["_name"]] = round(_f1(*c[0]), 3)
+        row = {"links_f1": round(_f1(*tot[0]), 3), "same_f1": round(_f1(*tot[1]), 3), "lowest_pair_links_f1": min(per_pair.values()),
+               "per_pair_links_f1": per_pair}
+        table[name or "(the shipped features)"] = row
+        out(f"{name or '(the shipped features)':26} links F1 {row['links_f1']:.3f}  same F1 {row['same_f1']:.3f}  "
+            f"lowest pair links F1 {row['lowest_pair_links_f1']:.3f}  " + " ".join(f"{v:.2f}" for v in per_pair.values()))
+    return table
+
+
+def ceiling(store_dir: Path | None = None) -> dict:
+    """The model fitted on every annotated pair, scored on those same pairs (the scorer's
+    figures): not a result, a bound on what these features and this model can separate."""
+    score_pair = scorer()
+    golds = load_gold()
+    index, by_source = corpus_index(store_dir)
+    from policykg.analysis.align_fit import fit
+
+    model = fit([gold_block(index, by_source, g) for g in golds])
+    scores = {g["_name"]: score_pair(pair_record(index, by_source, g["left"], g["right"], model), g) for g in golds}
+    return {"rows": scores, "total": totals(list(scores.values()))}
+
+
 def fit_all(store_dir: Path | None = None) -> dict:
     """The shipped model: fitted on every annotated pair."""
     from policykg.analysis.align_fit import fit
@@ -250,7 +408,21 @@ def main(argv: list[str] | None = None) -> None:
                     help="fit the link model on every annotated pair and write analysis/align_model.json")
     ap.add_argument("--errors", action="store_true",
                     help="error analysis of the leave-one-pair-out model: missed and false links with their features")
+    ap.add_argument("--candidates", action="store_true",
+                    help="leave-one-pair-out figures with each candidate feature (candidate_features) added")
+    ap.add_argument("--ceiling", action="store_true",
+                    help="the model fitted on every pair, scored on the same pairs (a bound, not a result)")
     args = ap.parse_args(argv)
+    if args.candidates:
+        candidates()
+        return
+    if args.ceiling:
+        r = ceiling()
+        for name, s in r["rows"].items():
+            print(f"{name:16} links F1 {s['links']['f1']:.3f}  same F1 {s['same']['f1']:.3f}")
+        t = r["total"]
+        print(f"in-sample total (not a result): links F1 {t['links']['f1']:.3f}, same F1 {t['same']['f1']:.3f}")
+        return
     if args.errors:
         error_analysis()
         return

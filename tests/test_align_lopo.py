@@ -78,3 +78,37 @@ def test_error_analysis_lists_every_missed_gold_link_of_the_held_out_model():
     assert sum(line.startswith("MISSED") for line in lines) == missed
     assert sum(line.startswith("FALSE") for line in lines) == scored["pred"] - scored["tp"]
     assert 0 < r["oracle_threshold_f1"] <= 1
+
+
+@pytest.mark.skipif(not (SHARED / "eval" / "score_align.py").is_file(), reason="../shared/eval/score_align.py is not present")
+def test_candidate_features_cover_every_measure_pair_and_reach_the_model():
+    """``align_lopo.py --candidates``: each candidate is an n × n similarity of every measure
+    pair, and ``align_fit.fit`` fits on the feature names it is given."""
+    import numpy as np
+
+    import align_lopo
+    from policykg.analysis import align_fit
+    from policykg.analysis.align import _csls
+
+    index, by_source = align_lopo.corpus_index()
+    n = len(index.measures)
+    full = align_lopo.candidate_features(index, by_source)
+    assert {"latent", "association", "agency", "heading_specific_cover", "position"} <= set(full)
+    for name, m in full.items():
+        assert m.shape == (n, n) and np.isfinite(m).all(), name
+        assert m.min() >= (-1 - 1e-5 if name == "latent" else -1e-6) and m.max() <= 1 + 1e-5, name  # LSA cosines may be < 0
+    # a measure is its own closest match on the symmetric similarities
+    for name in ("latent", "association", "position", "sentence"):
+        assert np.allclose(np.diag(full[name])[np.diag(full[name]) > 0], full[name].max(1)[np.diag(full[name]) > 0]), name
+    # agencies by function: only measures with assignments have any, and 深圳's meet each other
+    has = np.asarray(index.agencies.sum(1)).ravel() > 0
+    assert has.any() and not full["agency"][~has].any()
+    golds = align_lopo.load_gold()[:2]
+    blocks = [align_lopo.gold_block(index, by_source, g) for g in golds]
+    for g, b in zip(golds, blocks):
+        a, bb = by_source[g["left"]], by_source[g["right"]]
+        b.features["latent"] = full["latent"][np.ix_(a, bb)]
+        b.features["latent_csls"] = _csls(b.features["latent"], 5)
+    features = align_fit.FEATURES + ("latent", "latent_csls")
+    model = align_fit.fit(blocks, features=features)
+    assert model["features"] == list(features) and len(model["settings"]["monotonic_cst"]) == len(features)
