@@ -1131,6 +1131,8 @@ def find_jurisdiction(text: str, lines: list[Line], issuers: list[str], doc_numb
             found = regions()[provinces.pop()]
             return found, found.level
     level = addressee_level(lines) or ("national" if national_assignments(text) else None)
+    if level is None and title and re.match(r"^市(?:委|政府|人民政府|[\u4e00-\u9fff]{1,10}?(?:局|委|厅|办|部))", title):
+        level = "municipal"  # 市委宣传部2016年度重点工作项目安排表: a city body's own page; its city is the one it names
     if level in ("provincial", "municipal"):  # whose: the unit of that kind it names most
         region = most_mentioned_region(text, kind=("province", "municipality") if level == "provincial" else ("prefecture",))
     if level == "municipal" and region is None:  # 各区人民政府 in a 直辖市 is sent by the municipality
