@@ -1143,6 +1143,8 @@ def find_jurisdiction(text: str, lines: list[Line], issuers: list[str], doc_numb
         own = self_named_region(text)
         if own is not None and level in (None, own.level):
             region, level = own, own.level
+    if region is None and level is None and title and (whole := re.match(r"^全([省市县])", title)):
+        level = _SELF_LEVEL[whole.group(1)]  # 全县重大政策宣传解读工作实施方案: the title says whose it is
     if region is None and level is None:  # 在全市开展…我市: a city's document that never names its city
         level = self_named_level(text)
     if region is None and level in (None, "municipal", "provincial"):  # 结合淮安实际，制定…: the basis sentence names whose plan it is
