@@ -107,6 +107,7 @@ def _rx():
         "headline_mark": re.compile(rules_by_label("metadata", "HEADLINE_MARK")[0].regex),
         "own_title_bare": re.compile(rules_by_label("metadata", "OWN_TITLE_BARE")[0].regex),
         "own_title_placed": re.compile(rules_by_label("metadata", "OWN_TITLE_PLACED")[0].regex),
+        "passive_published": re.compile(rules_by_label("metadata", "PASSIVE_PUBLISHED")[0].regex),
         "news_lead": re.compile(rules_by_label("metadata", "NEWS_LEAD")[0].regex),
         "fields": [(re.compile(r"^\s*(?:" + rx.pattern + r")\s*[:：]\s*(?P<value>.*?)\s*$"), fid) for rx, fid in ids_by_match("metadata", "FIELD")],
         # "文号：…", "文号 | …", "[ 发文字号 ] | …" (portal tables flattened into lines)
@@ -554,11 +555,13 @@ def find_title(text: str, lines: list[Line], fields) -> tuple[str | None, Span |
     issuer_part = (notice.group("issuer") or None) if notice else None
     # a portal's title of the notice may lose its 的通知: 某办公厅关于印发某工作方案
     wrapper = notice or (title is not None and re.search(r"关于(?:印发|转发|批转)", title))
+    issuer_plan = None
     if issuer_part is None and "title" not in fields:  # the notice's title line below a page's own heading
         for other, _ in title_candidates(lines)[1:]:
             other_notice = rx["notice_title"].match(other)
             if other_notice and other_notice.group("issuer"):
                 issuer_part = other_notice.group("issuer")
+                issuer_plan = squash(other_notice.group("plan"))
                 break
     body = rx["notice_body"].search(text[:6000])
     if body:
@@ -593,6 +596,9 @@ def find_title(text: str, lines: list[Line], fields) -> tuple[str | None, Span |
         bare = rx["own_title_bare"].search(text[:3000])
         if bare and len(squash(bare.group("title"))) >= 8:  # …，特制定某区…“十二五”规划。
             return squash(bare.group("title")), Span(bare.start("title"), bare.end("title")), None
+        passive = rx["passive_published"].search(text[:1500])
+        if passive:  # …，近日，《某省…行动计划》（以下简称《行动计划》）出炉
+            return squash(passive.group("title")), Span(passive.start("title"), passive.end("title")), None
         placed = rx["own_title_placed"].search(text[:1500])
         if placed and region_regex().match(squash(placed.group("title"))) and len(squash(placed.group("title"))) >= 8:
             return squash(placed.group("title")), Span(placed.start("title"), placed.end("title")), None
@@ -608,7 +614,9 @@ def find_title(text: str, lines: list[Line], fields) -> tuple[str | None, Span |
             if quoted and len(line.text) <= 60 and not re.search(r"[，,。；;]", line.text) and rx["headline"].match(squash(line.text)):
                 return squash(quoted.group("title")), Span(line.start + quoted.start("title"), line.start + quoted.end("title")), None
         return None, None, None
-    return title, span, None
+    # a page's heading over the notice that prints it (银川市…行动计划 / 中共银川市委办公室银川市人民政府办公室关于印发《银川市…行动计划》的通知)
+    printed_by = issuer_part if issuer_plan and title and title_key(issuer_plan) == title_key(title) else None
+    return title, span, printed_by
 
 
 def title_issuers(title: str | None) -> list[str]:
