@@ -120,28 +120,11 @@ def basis_zones(text: str, meta: DocumentMeta) -> list[tuple[int, int]]:
 
 BACKGROUND_HEADING = re.compile(r"^[\s#*>-]*(?:[一二三四五六七八九十]{1,3}[、.．]|[（(][一二三四五六七八九十]{1,3}[)）])?\s*(?:政策|出台|制定|起草|编制|文件)(?:背景|依据)", re.M)
 NEXT_HEADING = re.compile(r"^[\s#*>-]*(?:[一二三四五六七八九十]{1,3}、|第[一二三四五六七八九十]{1,3}[章部分])", re.M)
+# a short sentence right after the basis sentence that says what the text makes of it
+SHORT_CLOSING = re.compile(r"[。]\s*(?:现|特|据此|为此)[^。！？!?\n《》]{2,30}[。]")
+WRAPPED_LINE = re.compile(r"(?<=[^\s。！？!?；;：:])\n(?![\s#*>-]*(?:[一二三四五六七八九十]{1,3}、|[（(][一二三四五六七八九十]{1,3}[)）]|第[一二三四五六七八九十]{1,3}[章条节]|\d{1,2}[.．、]|为|根据|按照|依据|依照|遵照|近年来|当前))")
 # 为贯彻落实上级部署 / 上述文件精神: the basis is what the sentences before it named
 ANAPHORIC_BASIS = re.compile(r"\s*(?:上级|上述|以上|前述)")
-
-
-# a line break inside a sentence: a hard-wrapped line (PDF text, a doc-sharing copy) that stops
-# after a comma or mid-word, the next line no heading of its own
-_WRAPPED = re.compile(r"(?<=[，,、（(“《\u4e00-\u9fff])\n(?![ \t]*(?:[一二三四五六七八九十]{1,3}、|[（(][一二三四五六七八九十]{1,3}[)）]|\d{1,2}[.．、]|第[一二三四五六七八九十百\d]+[章节条部]))")
-
-
-def sentences(text: str, a: int, b: int):
-    """(start, end) of each sentence in text[a:b]: up to 。！？, or a line break that ends a line
-    (a line wrapped inside a sentence goes on)."""
-    start = a
-    for m in re.finditer(r"[。！？!?]|\n", text[a:b]):
-        end = a + m.start()
-        if m.group() == "\n" and _WRAPPED.match(text, end) and end - text.rfind("\n", 0, end) > 24:
-            continue
-        if end > start:
-            yield start, end
-        start = a + m.end()
-    if b > start:
-        yield start, b
 
 
 def mark_implements(text: str, mentions: list[Mention], zones: list[tuple[int, int]]) -> None:
@@ -149,7 +132,10 @@ def mark_implements(text: str, mentions: list[Mention], zones: list[tuple[int, i
     根据, 按照…) and the verb that says what the document does with it (制定, 提出…)."""
     rx = _rx()
     for a, b in zones:
-        for s0, s1 in sentences(text, a, b):
+        # a line wrapped inside a sentence (…《通知》（苏知发〔2022〕2号）的\n精神，结合我县实际，制定本方案。) is one sentence
+        flat = WRAPPED_LINE.sub(" ", text[a:b])
+        for sentence in re.finditer(r"[^。！？!?\n]+", flat):
+            s0, s1 = a + sentence.start(), a + sentence.end()
             cue = rx["basis_cue"].search(text, s0, s1)
             if not cue:
                 continue
@@ -166,6 +152,8 @@ def mark_implements(text: str, mentions: list[Mention], zones: list[tuple[int, i
                 limit = s1
             elif opening := rx["basis_phrase"].match(text[s0:s1]):  # 按照《…》要求，…: the phrase names it
                 limit = s0 + opening.end()
+            elif (after := SHORT_CLOSING.match(text, s1)) and rx["basis_end"].search(after.group(0)):
+                limit = s1  # …文件精神，…新优势。现结合实际制定本行动计划。: the verb in a short sentence of its own
             else:
                 continue
             named = [mt for mt in mentions if cue.start() <= mt.start < limit and mt.start >= s0]

@@ -101,7 +101,6 @@ def _rx():
         "organ_title": re.compile(rules_by_label("metadata", "ORGAN_TITLE")[0].regex),
         "draft_note": re.compile(rules_by_label("metadata", "DRAFT_NOTE")[0].regex),
         "consultation_title": re.compile(rules_by_label("metadata", "CONSULTATION_TITLE")[0].regex),
-        "passive_title": re.compile(rules_by_label("metadata", "PASSIVE_TITLE")[0].regex),
         "qa_title": re.compile(rules_by_label("metadata", "QA_TITLE")[0].regex, re.M),
         "unquoted_published": re.compile(rules_by_label("metadata", "UNQUOTED_PUBLISHED")[0].regex),
         "consultation_news": re.compile(rules_by_label("metadata", "CONSULTATION_NEWS")[0].regex),
@@ -110,6 +109,7 @@ def _rx():
         "headline_mark": re.compile(rules_by_label("metadata", "HEADLINE_MARK")[0].regex),
         "own_title_bare": re.compile(rules_by_label("metadata", "OWN_TITLE_BARE")[0].regex),
         "own_title_placed": re.compile(rules_by_label("metadata", "OWN_TITLE_PLACED")[0].regex),
+        "passive_published": re.compile(rules_by_label("metadata", "PASSIVE_PUBLISHED")[0].regex),
         "news_lead": re.compile(rules_by_label("metadata", "NEWS_LEAD")[0].regex),
         "fields": [(re.compile(r"^\s*(?:" + rx.pattern + r")\s*[:：]\s*(?P<value>.*?)\s*$"), fid) for rx, fid in ids_by_match("metadata", "FIELD")],
         # "文号：…", "文号 | …", "[ 发文字号 ] | …" (portal tables flattened into lines)
@@ -573,11 +573,13 @@ def find_title(text: str, lines: list[Line], fields) -> tuple[str | None, Span |
     issuer_part = (notice.group("issuer") or None) if notice else consulting
     # a portal's title of the notice may lose its 的通知: 某办公厅关于印发某工作方案
     wrapper = notice or (title is not None and re.search(r"关于(?:印发|转发|批转)", title))
+    issuer_plan = None
     if issuer_part is None and "title" not in fields:  # the notice's title line below a page's own heading
         for other, _ in title_candidates(lines)[1:]:
             other_notice = rx["notice_title"].match(other)
             if other_notice and other_notice.group("issuer"):
                 issuer_part = other_notice.group("issuer")
+                issuer_plan = squash(other_notice.group("plan"))
                 break
     body = rx["notice_body"].search(text[:6000])
     if body:
@@ -612,15 +614,17 @@ def find_title(text: str, lines: list[Line], fields) -> tuple[str | None, Span |
         bare = rx["own_title_bare"].search(text[:3000])
         if bare and len(squash(bare.group("title"))) >= 8:  # …，特制定某区…“十二五”规划。
             return squash(bare.group("title")), Span(bare.start("title"), bare.end("title")), None
+        passive = rx["passive_published"].search(text[:1500])
+        if passive:  # …，近日，《某省…行动计划》（以下简称《行动计划》）出炉
+            return squash(passive.group("title")), Span(passive.start("title"), passive.end("title")), None
         placed = rx["own_title_placed"].search(text[:1500])
         if placed and region_regex().match(squash(placed.group("title"))) and len(squash(placed.group("title"))) >= 8:
             return squash(placed.group("title")), Span(placed.start("title"), placed.end("title")), None
         unquoted = rx["unquoted_published"].search(text[:3000])
-        passive = next((p for p in rx["passive_title"].finditer(text[:3000]) if p.group("pre") or p.group("post") or p.group("passed")), None)
         m = (rx["subject_title"].match(text, 0, 400) or rx["qa_title"].search(text[:400])
              or (unquoted if unquoted and is_issuer_name(unquoted.group("issuer")) else None)
              or rx["published_by"].search(text[:3000])
-             or rx["dated_title"].search(text[:3000]) or passive
+             or rx["dated_title"].search(text[:3000])
              or rx["own_title"].search(text[:3000]))
         if m:
             return squash(m.group("title")), Span(m.start("title"), m.end("title")), None
@@ -632,7 +636,9 @@ def find_title(text: str, lines: list[Line], fields) -> tuple[str | None, Span |
             if quoted and len(line.text) <= 60 and not re.search(r"[，,。；;]", line.text) and rx["headline"].match(squash(line.text)):
                 return squash(quoted.group("title")), Span(line.start + quoted.start("title"), line.start + quoted.end("title")), None
         return None, None, None
-    return title, span, issuer_part  # the consulting body, or the issuer of a notice line under the heading
+    # a page's heading over the notice that prints it (银川市…行动计划 / 中共银川市委办公室银川市人民政府办公室关于印发《银川市…行动计划》的通知)
+    printed_by = issuer_part if issuer_plan and title and title_key(issuer_plan) == title_key(title) else None
+    return title, span, printed_by or consulting
 
 
 def title_issuers(title: str | None) -> list[str]:
@@ -1189,6 +1195,8 @@ def find_jurisdiction(text: str, lines: list[Line], issuers: list[str], doc_numb
             found = regions()[provinces.pop()]
             return found, found.level
     level = addressee_level(lines) or ("national" if national_assignments(text) else None)
+    if level is None and title and re.match(r"^市(?:委|政府|人民政府|[\u4e00-\u9fff]{1,10}?(?:局|委|厅|办|部))", title):
+        level = "municipal"  # 市委宣传部2016年度重点工作项目安排表: a city body's own page; its city is the one it names
     if level in ("provincial", "municipal"):  # whose: the unit of that kind it names most
         region = most_mentioned_region(text, kind=("province", "municipality") if level == "provincial" else ("prefecture",))
     if level == "municipal" and region is None:  # 各区人民政府 in a 直辖市 is sent by the municipality
@@ -1199,6 +1207,8 @@ def find_jurisdiction(text: str, lines: list[Line], issuers: list[str], doc_numb
         own = self_named_region(text)
         if own is not None and level in (None, own.level):
             region, level = own, own.level
+    if region is None and level is None and title and (whole := re.match(r"^全([省市县])", title)):
+        level = _SELF_LEVEL[whole.group(1)]  # 全县重大政策宣传解读工作实施方案: the title says whose it is
     if region is None and level is None:  # 在全市开展…我市: a city's document that never names its city
         level = self_named_level(text)
     if region is None and level in (None, "municipal", "provincial"):  # 结合淮安实际，制定…: the basis sentence names whose plan it is
