@@ -76,6 +76,9 @@ def _rx():
         "headline": re.compile(rules_by_label("metadata", "HEADLINE")[0].regex),
         "chrome": re.compile(alternation("metadata", "SITE_CHROME")),
         "published_by": re.compile(rules_by_label("metadata", "PUBLISHED_BY")[0].regex),
+        # a cheap necessary condition of each slow pattern: most texts skip it (issue 20)
+        "published_by_gate": re.compile(rules_by_label("metadata", "PUBLISHED_BY_GATE")[0].regex),
+        "joint_drafters_gate": re.compile(rules_by_label("metadata", "JOINT_DRAFTERS_GATE")[0].regex),
         "addressee": [(re.compile(rx.pattern), level) for rx, level in ids_by_match("metadata", "ADDRESSEE_LEVEL")],
         "inline_signature": re.compile(r"(?:^|\s)(?P<issuer>[\u4e00-\u9fff]{0,30}?(?:人民政府|办公厅|办公室|国务院|局|委员会|部))\s*(?P<date>" + date.replace("?P<", "?P<s") + r")(?=\s|$)"),
         "doc_type_end": re.compile(alternation("metadata", "DOC_TYPE") + r"(?:\s*[(（][^()（）]{2,30}[)）])?$"),
@@ -578,7 +581,7 @@ def find_title(text: str, lines: list[Line], fields) -> tuple[str | None, Span |
         bare = rx["own_title_bare"].search(text[:3000])
         if bare and len(squash(bare.group("title"))) >= 8:  # …，特制定某区…“十二五”规划。
             return squash(bare.group("title")), Span(bare.start("title"), bare.end("title")), None
-        m = (rx["subject_title"].match(text, 0, 400) or rx["published_by"].search(text[:3000])
+        m = (rx["subject_title"].match(text, 0, 400) or (rx["published_by_gate"].search(text[:3000]) and rx["published_by"].search(text[:3000]))
              or rx["dated_title"].search(text[:3000]) or rx["own_title"].search(text[:3000]))
         if m:
             return squash(m.group("title")), Span(m.start("title"), m.end("title")), None
@@ -816,7 +819,8 @@ def find_metadata(text: str, source: Source) -> DocumentMeta:
     if by is not None and not signed:  # a report signs under its title: 某市人民政府（2011年3月23日）
         signed = split_issuers(by.group("issuer"))
     # a news item: 某领导小组于2023年4月12日印发《…》, 市市场监督管理局印发《…》
-    published = _rx()["published_by"].search(text[:3000])
+    head = text[:3000]
+    published = _rx()["published_by"].search(head) if _rx()["published_by_gate"].search(head) else None
     issuers, reported = find_issuers(lines, fields, title, title_span, notice_issuer, signed, published, doc_number, text)
     date, date_span = find_date(text, lines, fields, date_line, published)
     if date is None and by is not None:
@@ -851,7 +855,8 @@ def find_metadata(text: str, source: Source) -> DocumentMeta:
 def joint_drafters(text: str, region: Region | None, level: str | None) -> list[str]:
     """The bodies a joint notice lists as its drafters (省知识产权局、省教育厅…联合制定了《…》), under their
     full names in the document's jurisdiction; [] when there is no such list or a name is no body."""
-    m = _rx()["joint_drafters"].search(text[:6000])
+    head = text[:6000]
+    m = _rx()["joint_drafters"].search(head) if _rx()["joint_drafters_gate"].search(head) else None
     if not m:
         return []
     names = m.group("names").split("、")
