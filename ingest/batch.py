@@ -176,8 +176,9 @@ def duplicate_digest(sha256: str, original_sha256: str) -> str:
 
 def remembered_duplicates(backend: Backend) -> dict[str, tuple[str, str]]:
     """Duplicate source graph -> (the stored source graph it copies, its duplicate_digest)."""
-    query = with_values(internal_query("remembered_duplicates"), {"g": Term("uri", ids.duplicates_graph_iri())})
-    return {r["src"]: (r["original"], r["digest"]) for r in backend.select(query).records()}
+    graph = ids.duplicates_graph_iri()  # not bound in the query: Virtuoso 7.2 answered that with HTTP 500
+    return {r["src"]: (r["original"], r["digest"]) for r in backend.select(internal_query("remembered_duplicates")).records()
+            if r["g"] == graph}
 
 
 def _skip_known_duplicates(todo: list[Path], remembered: dict[str, tuple[str, str]], stored: dict[str, StoredSource],
