@@ -110,3 +110,20 @@ def test_force_extracts_remembered_duplicates_too(backend, tmp_path, extracted):
     extracted.clear()
     report = ingest_paths(backend, [docs], jobs=1, force=True)
     assert len(extracted) == 3 and statuses(report)["c-markdown.md"] == "duplicate"
+
+
+@pytest.mark.server
+def test_remembered_duplicates_on_virtuoso(tmp_path, virtuoso_server, extracted):
+    """The shared-server path: the duplicates graph is written and read back through SPARQL."""
+    remote = virtuoso_server.backend()
+    docs = collection(tmp_path)
+    try:
+        ingest_paths(remote, [docs], jobs=1)
+        extracted.clear()
+        again = ingest_paths(remote, [docs], jobs=1)
+        assert extracted == []
+        assert statuses(again) == {"a.txt": "unchanged", "b-same-bytes.txt": "duplicate", "c-markdown.md": "duplicate"}
+    finally:
+        remove_sources(remote, [ids.source_iri(docs / "a.txt")])
+        remote.drop_graph(ids.duplicates_graph_iri())
+        remote.close()
