@@ -140,7 +140,7 @@ def ingest_paths(
         on_progress and on_progress(o)
     load_reference(backend)
     stored = stored_sources(backend)
-    remembered = {} if force else remembered_duplicates(backend)
+    remembered = remembered_duplicates(backend)
     todo: list[Path] = []
     for f in files:
         known = None if force else stored.get(ids.source_iri(f))
@@ -150,7 +150,7 @@ def ingest_paths(
             on_progress and on_progress(o)
         else:
             todo.append(f)
-    if remembered:
+    if remembered and not force:
         todo = _skip_known_duplicates(todo, remembered, stored, report, on_progress)
     jobs = jobs or os.cpu_count() or 1
     writer = _Writer(backend, report, on_progress, stored, background=jobs > 1 and len(todo) > 1)
@@ -160,8 +160,8 @@ def ingest_paths(
         writer.finish()
     finally:
         writer.close()
-    _remember_duplicates(backend, remembered if not force else remembered_duplicates(backend), report,
-                         writer.sources.by_graph)
+    if writer.down is None:
+        _remember_duplicates(backend, remembered, report, writer.sources.by_graph)
     # a large batch leaves many bulk-loaded files: merged, the store is a quarter smaller
     compact = getattr(backend, "compact_if_grown", None)
     if compact is not None:
@@ -177,8 +177,11 @@ def duplicate_digest(sha256: str, original_sha256: str) -> str:
 def remembered_duplicates(backend: Backend) -> dict[str, tuple[str, str]]:
     """Duplicate source graph -> (the stored source graph it copies, its duplicate_digest)."""
     graph = ids.duplicates_graph_iri()  # not bound in the query: Virtuoso 7.2 answered that with HTTP 500
-    return {r["src"]: (r["original"], r["digest"]) for r in backend.select(internal_query("remembered_duplicates")).records()
-            if r["g"] == graph}
+    try:
+        rows = backend.select(internal_query("remembered_duplicates")).records()
+    except PolicyKGError:
+        return {}  # only a cache: without it, duplicates are extracted and found again
+    return {r["src"]: (r["original"], r["digest"]) for r in rows if r["g"] == graph}
 
 
 def _skip_known_duplicates(todo: list[Path], remembered: dict[str, tuple[str, str]], stored: dict[str, StoredSource],
