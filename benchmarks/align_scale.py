@@ -97,38 +97,72 @@ def link_set(backend) -> dict[str, set[tuple[str, str, str]]]:
     return out
 
 
-def align_incremental(small: int = 1000, add: int = 100, seed: int = 7, jobs: int = 2, keep: str | None = None) -> dict:
+RUN_STATS = ("documents", "selected_pairs", "document_pairs", "kept_pairs", "dropped_pairs", "pairs_with_new_document",
+             "pairs_newly_selected", "pairs_changed", "links",
+             "seconds_read", "seconds_index", "seconds_block", "seconds_align_write")
+
+
+def _progress(k: str, out: dict) -> None:
+    """Print one run's time and counts as soon as it ends (long runs: partial results survive)."""
+    st = {x: out[k].get(x) for x in RUN_STATS}
+    print(f"[{k}] {out[k + '_seconds']} s: {json.dumps(st)}", flush=True)
+
+
+def align_incremental(small: int = 1000, add: int = 100, seed: int = 7, jobs: int = 2, keep: str | None = None,
+                       scale_from: int | None = None, again: bool = True) -> dict:
     """Ingest and align ``small`` documents, ingest ``add`` more and align incrementally; align
-    the same documents from scratch in another store. ``ratio`` = scratch / incremental time."""
+    the same documents from scratch in another store. ``ratio`` = scratch / incremental time.
+
+    ``scale_from``: first time ``align_all`` on that many documents in a fresh store, so that
+    the first run on ``small`` gives the growth figure too (``scale``: small / scale_from
+    time), without aligning ``small`` documents from scratch twice. ``again``: also time a
+    second incremental run with nothing new (costly on large stores)."""
     from policykg.analysis.align import align_all, stored_digests
     from policykg.graph.store import OxigraphBackend
     from policykg.ingest.batch import ingest_paths
 
     tmp = Path(keep) if keep else Path(tempfile.mkdtemp(prefix="policykg-align-inc-"))
     tmp.mkdir(parents=True, exist_ok=True)
+    scale = None
     try:
+        if scale_from:
+            scale = measure(scale_from, tmp, seed, jobs)
+            print(f"[{label(scale_from)}] ingest {scale['ingest_seconds']} s, align {scale['align_seconds']} s: "
+                  f"{json.dumps(scale['stats'])}", flush=True)
         base, extra = tmp / f"docs{small}", tmp / f"docs{small}+{add}"
         write_corpus(base, small, seed)
         write_corpus(extra, add, seed, start=small)
         out: dict = {"documents": small, "added": add}
         inc, scratch = OxigraphBackend(tmp / "incremental"), OxigraphBackend(tmp / "scratch")
         try:
+            t = time.perf_counter()
             ingest_paths(inc, [base], jobs=jobs)
+            out["ingest_seconds"] = round(time.perf_counter() - t, 1)
             t = time.perf_counter()
             out["first"] = align_all(inc)
             out["first_seconds"] = round(time.perf_counter() - t, 2)
+            _progress("first", out)
+            if scale:
+                out["scale"] = {"small": scale, "ratio": round(out["first_seconds"] / max(scale["align_seconds"], 1e-9), 2),
+                                "growth": small / scale_from, "goal": GOAL}
+                print(f"align {label(scale_from)}->{label(small)}: {scale['align_seconds']} -> {out['first_seconds']} s, "
+                      f"ratio {out['scale']['ratio']} (goal <= {GOAL:g} for {small / scale_from:g}x documents)", flush=True)
             before = set(stored_digests(inc))
             ingest_paths(inc, [extra], jobs=jobs)
             t = time.perf_counter()
             out["incremental"] = align_all(inc)
             out["incremental_seconds"] = round(time.perf_counter() - t, 2)
-            t = time.perf_counter()
-            out["again"] = align_all(inc)
-            out["again_seconds"] = round(time.perf_counter() - t, 2)
+            _progress("incremental", out)
+            if again:
+                t = time.perf_counter()
+                out["again"] = align_all(inc)
+                out["again_seconds"] = round(time.perf_counter() - t, 2)
+                _progress("again", out)
             ingest_paths(scratch, [base, extra], jobs=jobs)
             t = time.perf_counter()
             out["scratch"] = align_all(scratch)
             out["scratch_seconds"] = round(time.perf_counter() - t, 2)
+            _progress("scratch", out)
             a, b = link_set(inc), link_set(scratch)
             ga, gb = set(stored_digests(inc)), set(stored_digests(scratch))
             new_pairs = ga - before
@@ -161,22 +195,20 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument("--keep", help="work in this folder and keep the corpora and stores")
     ap.add_argument("--incremental", action="store_true", help="add --add documents to --small and align incrementally")
     ap.add_argument("--add", type=int, default=100)
+    ap.add_argument("--scale-from", type=int, help="with --incremental: first align this many documents, "
+                    "so that the first run on --small gives the growth figure as well")
+    ap.add_argument("--no-again", action="store_true", help="with --incremental: skip the second run with nothing new")
     args = ap.parse_args(argv)
     if args.incremental:
-        r = align_incremental(args.small, args.add, args.seed, args.jobs, args.keep)
-        for k in ("first", "incremental", "again", "scratch"):
-            st = {x: r[k][x] for x in ("documents", "selected_pairs", "document_pairs", "kept_pairs", "dropped_pairs", "pairs_with_new_document",
-                                       "pairs_newly_selected", "pairs_changed", "links",
-                                       "seconds_read", "seconds_index", "seconds_block", "seconds_align_write")}
-            print(f"[{k}] {r[k + '_seconds']} s: {json.dumps(st)}", flush=True)
+        r = align_incremental(args.small, args.add, args.seed, args.jobs, args.keep, args.scale_from, not args.no_again)
         print(f"compare: {json.dumps(r['compare'])}")
         c = r["compare"]
         print(f"align {label(args.small)} + {args.add} documents: incremental vs from scratch: {r['incremental_seconds']} s | "
               f"baseline: {r['scratch_seconds']} | ratio {r['ratio']} (goal >= {INCREMENTAL_GOAL:g}) "
               f"{'ok' if r['met'] else 'MISSED'}  -- pairs aligned {r['incremental']['document_pairs']} of "
               f"{r['incremental']['selected_pairs']}, same pair set as from scratch: {c['same_pairs']}, links of new pairs "
-              f"equal: {c['new_pair_links_equal']}, links Jaccard {c['links_jaccard']}; a second run aligned "
-              f"{r['again']['document_pairs']} pairs in {r['again_seconds']} s")
+              f"equal: {c['new_pair_links_equal']}, links Jaccard {c['links_jaccard']}"
+              + (f"; a second run aligned {r['again']['document_pairs']} pairs in {r['again_seconds']} s" if "again" in r else ""))
         return
     r = align_scale(args.small, args.big, args.seed, args.jobs, args.keep)
     print(f"align_{label(args.small)}: {r['small']['align_seconds']} s | align_{label(args.big)}: "

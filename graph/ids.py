@@ -94,6 +94,11 @@ def catalog_graph_iri() -> str:
     return f"{ID}graph/catalog"
 
 
+def duplicates_graph_iri() -> str:
+    """The graph remembering the files ingest found to be duplicates (ingest/batch.py)."""
+    return f"{ID}graph/duplicates"
+
+
 def display_path(path: str | bytes | os.PathLike) -> str:
     """The full path as text: bytes that are not UTF-8 (a GBK name unpacked on Linux) are
     shown as U+FFFD rather than failing every writer of the path."""

@@ -62,6 +62,8 @@ class PKG(DefinedNamespace):
     confidence: URIRef
     decision: URIRef
     docNumber: URIRef
+    duplicateDigest: URIRef
+    duplicateOf: URIRef
     evidence: URIRef
     fileName: URIRef
     filePath: URIRef

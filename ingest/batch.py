@@ -36,6 +36,7 @@ class Outcome:
     sha256: str = ""
     document: str = ""  # the document's IRI (graph/ids.doc_iri)
     headings: frozenset = frozenset()  # its measures' heading keys: how copies of one document are told apart
+    original: str = ""  # a duplicate's stored source graph (the one it copies)
 
 
 @dataclass
@@ -139,6 +140,7 @@ def ingest_paths(
         on_progress and on_progress(o)
     load_reference(backend)
     stored = stored_sources(backend)
+    remembered = remembered_duplicates(backend)
     todo: list[Path] = []
     for f in files:
         known = None if force else stored.get(ids.source_iri(f))
@@ -148,6 +150,8 @@ def ingest_paths(
             on_progress and on_progress(o)
         else:
             todo.append(f)
+    if remembered and not force:
+        todo = _skip_known_duplicates(todo, remembered, stored, report, on_progress)
     jobs = jobs or os.cpu_count() or 1
     writer = _Writer(backend, report, on_progress, stored, background=jobs > 1 and len(todo) > 1)
     try:
@@ -156,11 +160,80 @@ def ingest_paths(
         writer.finish()
     finally:
         writer.close()
+    if writer.down is None:
+        _remember_duplicates(backend, remembered, report, writer.sources.by_graph)
     # a large batch leaves many bulk-loaded files: merged, the store is a quarter smaller
     compact = getattr(backend, "compact_if_grown", None)
     if compact is not None:
         compact()
     return report
+
+
+def duplicate_digest(sha256: str, original_sha256: str) -> str:
+    """What made a file a duplicate: its content, the extractor and its original's content."""
+    return hashlib.sha256(f"{sha256}\n{EXTRACTOR}\n{original_sha256}".encode()).hexdigest()
+
+
+def remembered_duplicates(backend: Backend) -> dict[str, tuple[str, str]]:
+    """Duplicate source graph -> (the stored source graph it copies, its duplicate_digest)."""
+    graph = ids.duplicates_graph_iri()  # not bound in the query: Virtuoso 7.2 answered that with HTTP 500
+    try:
+        rows = backend.select(internal_query("remembered_duplicates")).records()
+    except PolicyKGError:
+        return {}  # only a cache: without it, duplicates are extracted and found again
+    return {r["src"]: (r["original"], r["digest"]) for r in rows if r["g"] == graph}
+
+
+def _skip_known_duplicates(todo: list[Path], remembered: dict[str, tuple[str, str]], stored: dict[str, StoredSource],
+                           report: BatchReport, on_progress: Callable[[Outcome], None] | None) -> list[Path]:
+    """Files an earlier ingest found to be duplicates are reported again without extracting them,
+    while the file, the extractor and the original are unchanged and the original is not being
+    ingested again in this batch (then the file is extracted and screened as usual)."""
+    again = {ids.source_iri(f) for f in todo}
+    out = []
+    for f in todo:
+        original, digest = remembered.get(ids.source_iri(f), ("", ""))
+        first = stored.get(original)
+        sha = sha256_of(f) if first is not None and original not in again else None
+        if sha is not None and duplicate_digest(sha, first.sha256) == digest:
+            why = "the same content as" if sha == first.sha256 else "a copy of the same document as"
+            o = Outcome(str(f), "duplicate", f"{f}: not stored: {why} {first.path}, already stored "
+                        f"(policykg remove {first.path} first to replace it)", source=f.name, sha256=sha,
+                        original=original)
+            report.outcomes.append(o)
+            on_progress and on_progress(o)
+        else:
+            out.append(f)
+    return out
+
+
+def _remember_duplicates(backend: Backend, remembered: dict[str, tuple[str, str]], report: BatchReport,
+                         stored: dict[str, StoredSource]) -> None:
+    """Keep the duplicates graph current: this batch's duplicates in, files since stored or whose
+    original is gone out. One replace of a small graph, written only when it changes."""
+    from ..graph.terms import PKG
+
+    records = {src: r for src, r in remembered.items() if src not in stored and r[0] in stored}
+    for o in report.outcomes:
+        src = ids.source_iri(o.path)
+        if o.status == "duplicate" and o.original in stored and o.sha256:
+            records[src] = (o.original, duplicate_digest(o.sha256, stored[o.original].sha256))
+        elif o.status == "stored":
+            records.pop(src, None)
+    if records == remembered:
+        return
+    graph = ids.duplicates_graph_iri()
+    try:
+        if not records:
+            backend.drop_graph(graph)
+            return
+        lines = []
+        for src, (original, digest) in sorted(records.items()):
+            lines.append(f"<{src}> <{PKG.duplicateOf}> <{original}> .")
+            lines.append(f'<{src}> <{PKG.duplicateDigest}> "{digest}" .')
+        backend.replace_graph(graph, lines)
+    except PolicyKGError:
+        pass  # only a cache: the next ingest extracts these files again and finds them duplicates
 
 
 class _Writer:
@@ -297,31 +370,33 @@ class _SourceIndex:
             if o.status == "stored":
                 other, why = None, ""
                 if o.sha256 and o.sha256 in seen_sha and seen_sha[o.sha256][0] != o.graph:
-                    other, why = seen_sha[o.sha256][1], "the same content as"
+                    (original, other), why = seen_sha[o.sha256], "the same content as"
                 elif o.sha256 in self.by_sha and self.by_sha[o.sha256].graph != o.graph:
-                    other, why = self.by_sha[o.sha256].path, "the same content as"
+                    first = self.by_sha[o.sha256]
+                    original, other, why = first.graph, first.path, "the same content as"
                 else:
-                    other = self._copy_of(o, pending.get(o.document, []))
+                    original, other = self._copy_of(o, pending.get(o.document, [])) or ("", None)
                     why = "a copy of the same document as"
                 if other is not None:
                     o = Outcome(o.path, "duplicate", f"{o.path}: not stored: {why} {other}, already stored "
-                                f"(policykg remove {other} first to replace it)", source=o.source)
+                                f"(policykg remove {other} first to replace it)", source=o.source,
+                                sha256=o.sha256, original=original)
                 else:
                     seen_sha[o.sha256] = (o.graph, o.path)
                     pending.setdefault(o.document, []).append((o.graph, o.path, o.headings))
             out.append(o)
         return out
 
-    def _copy_of(self, o: Outcome, pending: list[tuple[str, str, frozenset]]) -> str | None:
-        """The path of a stored (or earlier) source of the same document that already holds most
-        of this one's measures, if any."""
+    def _copy_of(self, o: Outcome, pending: list[tuple[str, str, frozenset]]) -> tuple[str, str] | None:
+        """The graph and path of a stored (or earlier) source of the same document that already
+        holds most of this one's measures, if any."""
         if not o.document or not o.headings:
             return None  # no measures: nothing could be counted twice
         parts = [(s.graph, s.path, self._headings_of(s)) for s in self.by_doc.get(o.document, ()) if s.graph != o.graph]
         parts += [p for p in pending if p[0] != o.graph]
-        for _, path, headings in parts:
+        for graph, path, headings in parts:
             if len(o.headings & headings) >= COPY_SHARE * len(o.headings):
-                return path
+                return graph, path
         return None
 
     def _headings_of(self, s: StoredSource) -> set[str]:

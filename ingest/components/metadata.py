@@ -78,6 +78,9 @@ def _rx():
         "published_by": re.compile(rules_by_label("metadata", "PUBLISHED_BY")[0].regex),
         "issuer_lead_noise": re.compile(rules_by_label("metadata", "ISSUER_LEAD_NOISE")[0].regex),
         "number_after": re.compile(r"\s*[(（]\s*(?:" + doc_number + r")"),
+        # a cheap necessary condition of each slow pattern: most texts skip it (issue 20)
+        "published_by_gate": re.compile(rules_by_label("metadata", "PUBLISHED_BY_GATE")[0].regex),
+        "joint_drafters_gate": re.compile(rules_by_label("metadata", "JOINT_DRAFTERS_GATE")[0].regex),
         "addressee": [(re.compile(rx.pattern), level) for rx, level in ids_by_match("metadata", "ADDRESSEE_LEVEL")],
         "inline_signature": re.compile(r"(?:^|\s)(?P<issuer>[\u4e00-\u9fff]{0,30}?(?:人民政府|办公厅|办公室|国务院|局|委员会|部))\s*(?P<date>" + date.replace("?P<", "?P<s") + r")(?=\s|$)"),
         "doc_type_end": re.compile(alternation("metadata", "DOC_TYPE") + r"(?:\s*[(（][^()（）]{2,30}[)）])?$"),
@@ -623,7 +626,7 @@ def find_title(text: str, lines: list[Line], fields) -> tuple[str | None, Span |
         unquoted = rx["unquoted_published"].search(text[:3000])
         m = (rx["subject_title"].match(text, 0, 400) or rx["qa_title"].search(text[:400])
              or (unquoted if unquoted and is_issuer_name(unquoted.group("issuer")) else None)
-             or rx["published_by"].search(text[:3000])
+             or (rx["published_by_gate"].search(text[:3000]) and rx["published_by"].search(text[:3000]))
              or rx["dated_title"].search(text[:3000])
              or rx["own_title"].search(text[:3000]))
         if m:
@@ -950,6 +953,8 @@ def published_for(text: str, title: str | None):
     if unquoted and is_issuer_name(unquoted.group("issuer")) and (not title or title_key(unquoted.group("title")) == title_key(title)):
         return unquoted
     first = naming = None
+    if not _rx()["published_by_gate"].search(text[:3000]):  # the slow search finds nothing without it (issue 20)
+        return None
     for m in _rx()["published_by"].finditer(text[:3000]):
         if title and title_key(m.group("title")) == title_key(title):
             # a headline's 17部门联合印发《…》 names it too, but by no body
@@ -968,7 +973,8 @@ def without_lead_noise(name: str) -> str:
 def joint_drafters(text: str, region: Region | None, level: str | None) -> list[str]:
     """The bodies a joint notice lists as its drafters (省知识产权局、省教育厅…联合制定了《…》), under their
     full names in the document's jurisdiction; [] when there is no such list or a name is no body."""
-    m = _rx()["joint_drafters"].search(text[:6000])
+    head = text[:6000]
+    m = _rx()["joint_drafters"].search(head) if _rx()["joint_drafters_gate"].search(head) else None
     if not m:
         return []
     names = m.group("names").split("、")
