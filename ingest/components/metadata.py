@@ -619,6 +619,10 @@ def find_title(text: str, lines: list[Line], fields) -> tuple[str | None, Span |
             return squash(bare.group("title")), Span(bare.start("title"), bare.end("title")), None
         passive = rx["passive_published"].search(text[:1500])
         if passive:  # …，近日，《某省…行动计划》（以下简称《行动计划》）出炉
+            # a headline's 《X》印发 over a lead naming it in full (某省印发《X（2024—2026年）》): the full name
+            full = rx["published_by"].search(text[:3000]) if rx["published_by_gate"].search(text[:3000]) else None
+            if full and title_key(full.group("title")).startswith(title_key(passive.group("title"))):
+                passive = full
             return squash(passive.group("title")), Span(passive.start("title"), passive.end("title")), None
         placed = rx["own_title_placed"].search(text[:1500])
         if placed and region_regex().match(squash(placed.group("title"))) and len(squash(placed.group("title"))) >= 8:
