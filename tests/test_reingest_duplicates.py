@@ -3,7 +3,7 @@ collection extracts nothing, not even its duplicates (issue 20: re-ingest speed-
 memory never hides a change (the file's, the original's, the extractor's, a removal)."""
 from __future__ import annotations
 
-import shutil
+import hashlib
 
 import pytest
 from conftest import CORPUS
@@ -39,14 +39,25 @@ def extracted(monkeypatch) -> list[str]:
     return calls
 
 
-def collection(tmp_path):
+def collection(tmp_path, text: str | None = None):
     """The original, a byte-identical copy and a copy of the same document in another shape."""
     docs = tmp_path / "docs"
     docs.mkdir()
-    shutil.copy(SRC, docs / "a.txt")
-    shutil.copy(SRC, docs / "b-same-bytes.txt")
-    (docs / "c-markdown.md").write_text(SRC.read_text(encoding="utf-8").replace("\n", "\n\n"), encoding="utf-8")
+    text = SRC.read_text(encoding="utf-8") if text is None else text
+    for name in ("a.txt", "b-same-bytes.txt"):
+        (docs / name).write_text(text, encoding="utf-8")
+    (docs / "c-markdown.md").write_text(text.replace("\n", "\n\n"), encoding="utf-8")
     return docs
+
+
+def own_notice(number: int) -> str:
+    """A small notice of our own under a number no other test stores (the server is shared)."""
+    return ("许昌市人民政府办公室\n"
+            f"许政办〔2031〕{number}号\n许昌市人民政府办公室关于印发知识产权保护工作方案的通知\n"
+            "各县（市、区）人民政府，市政府各部门：\n为加强知识产权保护，结合本市实际，制定本方案。\n"
+            "一、主要任务\n（一）加强专利行政执法。开展专项整治行动。（市市场监管局牵头，市公安局配合）\n"
+            "（二）完善维权援助机制。建设维权援助工作站。（市司法局负责）\n"
+            "许昌市人民政府办公室\n2031年3月1日\n")
 
 
 def statuses(report) -> dict[str, str]:
@@ -116,9 +127,10 @@ def test_force_extracts_remembered_duplicates_too(backend, tmp_path, extracted):
 def test_remembered_duplicates_on_virtuoso(tmp_path, virtuoso_server, extracted):
     """The shared-server path: the duplicates graph is written and read back through SPARQL."""
     remote = virtuoso_server.backend()
-    docs = collection(tmp_path)
+    docs = collection(tmp_path, own_notice(int(hashlib.sha256(str(tmp_path).encode()).hexdigest()[:6], 16)))
     try:
-        ingest_paths(remote, [docs], jobs=1)
+        first = ingest_paths(remote, [docs], jobs=1)
+        assert statuses(first) == {"a.txt": "stored", "b-same-bytes.txt": "duplicate", "c-markdown.md": "duplicate"}
         extracted.clear()
         again = ingest_paths(remote, [docs], jobs=1)
         assert extracted == []
