@@ -46,6 +46,7 @@ def _rx():
         "basis_phrase": re.compile(alternation("citations", "BASIS_PHRASE")),
         "not_document": re.compile(alternation("citations", "NOT_A_DOCUMENT")),
         "law_title": re.compile(alternation("citations", "LAW_TITLE")),
+        "unquoted_basis": re.compile(alternation("citations", "UNQUOTED_BASIS")),
         "consultation": re.compile(alternation("citations", "CONSULTATION_SENTENCE")),
         "preamble_end": re.compile(alternation("citations", "PREAMBLE_END"), re.M),
         "printed": re.compile(rules_by_label("metadata", "NOTICE_BODY")[0].regex),
@@ -215,6 +216,17 @@ def implemented_by_title(cited: str, title: str | None) -> bool:
     return bool(_CARRIES_OUT.search(b.split(a, 1)[1]))
 
 
+def unquoted_basis(text: str, mentions: list[Mention]) -> list[Mention]:
+    """A basis a report names without 《》 (为贯彻落实国家“十四五”数字经济发展规划，…): a mention, its basis;
+    only in the opening part and never over a 《》 mention."""
+    out = []
+    for m in _rx()["unquoted_basis"].finditer(text, 0, min(len(text), 3000)):
+        a, b = m.start("title"), m.end("title")
+        if not any(x.start < b and a < x.end for x in mentions):
+            out.append(Mention(None, squash(m.group("title")), a, b, implements=True))
+    return out
+
+
 _NAMED_IN_TITLE = re.compile(r"(?:贯彻落实|贯彻执行|贯彻|落实|实施|执行)[〈《<](?P<title>[^〈〉《》<>]{4,80})[〉》>]")
 
 
@@ -310,7 +322,7 @@ def find_citations(text: str, meta: DocumentMeta, measures: tuple[Measure, ...])
     own_names = {normalize_title(a.group("alias")) for m in own
                  for at in (m.end, text.find("》", m.start) + 1) if (a := OWN_ALIAS.match(text, at))}
     mentions = [m for m in mentions if not (m.title and normalize_title(m.title) in own_names)]
-    mentions = sorted(mentions + carried_out_by_title(text, meta), key=lambda x: x.start)
+    mentions = sorted(mentions + carried_out_by_title(text, meta) + unquoted_basis(text, mentions), key=lambda x: x.start)
     mark_implements(text, mentions, basis_zones(text, meta))
     for mt in mentions:  # 《X》 named in this text's own title (X重点任务分工方案, 实施X任务分解): its basis
         if mt.title and implemented_by_title(mt.title, meta.title):
