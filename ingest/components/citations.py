@@ -241,6 +241,7 @@ def carried_out_by_title(text: str, meta: DocumentMeta) -> list[Mention]:
     return out
 
 
+_CARRIES_OUT_NAME = re.compile(r"的?(?:落实|实施|贯彻|配套|分工|任务分解)[\u4e00-\u9fff]{0,4}?(?:方案|意见|细则|计划|办法|措施)")
 _DOC_TYPE_END = re.compile(r"(?:方案|意见|规划|计划|办法|措施|细则|纲要|要点|规定|通知|决定)$")
 _PERIOD = re.compile(r"[(（]?\d{4}年?[-—–至~]?\d{4}年?[)）]?$")  # a plan's period after its name
 _PRINTING_NOTICE = re.compile(r"关于(?:印发|转发|发布)(.+)的通知")
@@ -272,7 +273,8 @@ def is_self(mt: Mention, meta: DocumentMeta) -> bool:
         if place and long[place.end():] == short and short == a:
             return False  # 《知识产权保护和运用“十四五”规划》 in 广州市知识产权保护和运用“十四五”规划: the upper level's namesake
         if len(a) >= 8 and (a in b or b in a) and abs(len(a) - len(b)) <= 6:
-            return True
+            # 《X的落实方案》 beside X itself: a document carrying X out, not X
+            return not (a.startswith(b) and _CARRIES_OUT_NAME.fullmatch(a[len(b):]))
         # 《三明市开展商业秘密创新试点工作方案》 for 三明市开展商业秘密保护创新试点工作方案: a word dropped
         short, long = sorted((a, b), key=len)
         return len(short) >= 12 and 0 < len(long) - len(short) <= 2 and is_subsequence(short, long)
