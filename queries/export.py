@@ -16,6 +16,14 @@ def _by_source(backend: Backend, name: str) -> dict[str, list[dict]]:
     return out
 
 
+def _roles_by_order(rows: list[dict]) -> dict[int, dict[str, list]]:
+    """Assignment rows (export_assignments / export_target_assignments) as {order: {lead, support}}."""
+    roles: dict[int, dict[str, list]] = defaultdict(lambda: {"lead": [], "support": []})
+    for a in rows:
+        roles[a["order"]][a["role"]].append({"name": a["name"], "canonical": a["canonical"]})
+    return roles
+
+
 def export_records(backend: Backend) -> list[dict]:
     """One record per ingested source file, sorted by source name."""
     docs = _by_source(backend, "export_documents")
@@ -32,12 +40,8 @@ def export_records(backend: Backend) -> list[dict]:
     for source in sorted(docs):
         d = docs[source][0]
         level = d["level"].rsplit("#", 1)[-1] if d["level"] else None
-        roles: dict[int, dict[str, list]] = defaultdict(lambda: {"lead": [], "support": []})
-        for a in assignments.get(source, []):
-            roles[a["order"]][a["role"]].append({"name": a["name"], "canonical": a["canonical"]})
-        goal_roles: dict[int, dict[str, list]] = defaultdict(lambda: {"lead": [], "support": []})
-        for a in target_roles.get(source, []):
-            goal_roles[a["order"]][a["role"]].append({"name": a["name"], "canonical": a["canonical"]})
+        roles = _roles_by_order(assignments.get(source, []))
+        goal_roles = _roles_by_order(target_roles.get(source, []))
         cls: dict[int, dict] = defaultdict(dict)
         for c in classes.get(source, []):
             cls[c["order"]][c["dimension"]] = c["value"]

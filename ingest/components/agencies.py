@@ -133,11 +133,17 @@ def assign_agencies(text: str, measures: tuple[Measure, ...], meta: DocumentMeta
         lead, support = find_roles(text, body, m.span.end, rules, first_leads, beside_lead=bool(section_lead))
         if section_lead and not lead:
             lead = section_lead
-        lead_ag = _dedupe([registry.resolve(n, where, s) for n, s in lead])
-        keys = {a.key for a in lead_ag}
-        support_ag = [a for a in _dedupe([registry.resolve(n, where, s) for n, s in support]) if a.key not in keys]
-        out.append(replace(m, lead=tuple(lead_ag), support=tuple(support_ag)) if lead_ag or support_ag else m)
+        out.append(_with_roles(m, lead, support, registry, where))
     return tuple(out)
+
+
+def _with_roles(item, lead, support, registry: Registry, where):
+    """A measure or target with the named roles resolved in its jurisdiction (a lead repeated among
+    the supports counts once, as lead); the item itself when nobody is named."""
+    lead_ag = _dedupe([registry.resolve(n, where, s) for n, s in lead])
+    keys = {a.key for a in lead_ag}
+    support_ag = [a for a in _dedupe([registry.resolve(n, where, s) for n, s in support]) if a.key not in keys]
+    return replace(item, lead=tuple(lead_ag), support=tuple(support_ag)) if lead_ag or support_ag else item
 
 
 _ROLE_LINE = re.compile(r"[ \t]*(?:[（(][^（）()\n]{2,120}[）)]|(?:牵头|主责|配合|参与|协办|责任|负责)(?:单位|部门|科室)[^\n]{0,120})[ \t]*$")
@@ -173,10 +179,7 @@ def assign_target_agencies(text: str, targets: tuple[Target, ...], meta: Documen
         later = [s for s in starts if t.span.end <= s < end and text.rfind("\n", 0, s) + 1 > start]
         end = min([end] + [text.rfind("\n", 0, s) for s in later])  # the next goal's line is its own
         lead, support = find_roles(text, max(start, t.span.end), end, rules, first_leads)
-        lead_ag = _dedupe([registry.resolve(n, where, s) for n, s in lead])
-        keys = {a.key for a in lead_ag}
-        support_ag = [a for a in _dedupe([registry.resolve(n, where, s) for n, s in support]) if a.key not in keys]
-        out.append(replace(t, lead=tuple(lead_ag), support=tuple(support_ag)) if lead_ag or support_ag else t)
+        out.append(_with_roles(t, lead, support, registry, where))
     return tuple(out)
 
 

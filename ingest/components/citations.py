@@ -210,7 +210,7 @@ def implemented_by_title(cited: str, title: str | None) -> bool:
         return False
     a, b = title_key(cited), title_key(title)
     if a not in b:  # 《…纲要(2010-2020)》 named without its period
-        a = re.sub(r"\d{4}年?\d{4}年?$", "", a)
+        a = _KEY_PERIOD.sub("", a)
     if len(a) < 6 or a == b or a not in b:
         return False
     return bool(_CARRIES_OUT.search(b.split(a, 1)[1]))
@@ -243,7 +243,10 @@ def carried_out_by_title(text: str, meta: DocumentMeta) -> list[Mention]:
 
 _CARRIES_OUT_NAME = re.compile(r"的?(?:落实|实施|贯彻|配套|分工|任务分解)[\u4e00-\u9fff]{0,4}?(?:方案|意见|细则|计划|办法|措施)")
 _DOC_TYPE_END = re.compile(r"(?:方案|意见|规划|计划|办法|措施|细则|纲要|要点|规定|通知|决定)$")
-_PERIOD = re.compile(r"[(（]?\d{4}年?[-—–至~]?\d{4}年?[)）]?$")  # a plan's period after its name
+# a plan's period at the end of a title key (brackets and dashes are gone from keys): 20242026年, and
+# in is_self also 2021年至2025年
+_KEY_PERIOD = re.compile(r"\d{4}年?\d{4}年?$")
+_PERIOD = re.compile(r"\d{4}年?至?\d{4}年?$")
 _PRINTING_NOTICE = re.compile(r"关于(?:印发|转发|发布)(.+)的通知")
 _PRINTS = re.compile(r"(?:.{0,30}?关于|.{0,30}?(?=印发|转发|发布))(?:印发|转发|发布)(.+)的通知")  # 《某办公厅印发〈X〉的通知》 too
 
@@ -276,8 +279,7 @@ def is_self(mt: Mention, meta: DocumentMeta) -> bool:
             # 《X的落实方案》 beside X itself: a document carrying X out, not X
             return not (a.startswith(b) and _CARRIES_OUT_NAME.fullmatch(a[len(b):]))
         # 《三明市开展商业秘密创新试点工作方案》 for 三明市开展商业秘密保护创新试点工作方案: a word dropped
-        short, long = sorted((a, b), key=len)
-        return len(short) >= 12 and 0 < len(long) - len(short) <= 2 and is_subsequence(short, long)
+        return word_dropped(a, b)
     return False
 
 
@@ -289,18 +291,22 @@ def same_document(a_title: str, b_title: str) -> bool:
         return True
     for x, y in ((a, b), (b, a)):  # 《关于印发X的通知》 and 《X》: the notice and the plan it prints, cited as one
         printed = _PRINTS.fullmatch(x)
-        if printed and len(printed.group(1)) >= 8 and (same_document(printed.group(1), y) or (
-                len(y) >= 12 and 0 < len(printed.group(1)) - len(y) <= 2 and is_subsequence(y, printed.group(1))) or (
-                len(y) >= 12 and 0 < len(y) - len(printed.group(1)) <= 2 and is_subsequence(printed.group(1), y))):
+        if printed and len(printed.group(1)) >= 8 and (same_document(printed.group(1), y) or word_dropped(printed.group(1), y)):
             return True
-    period = re.compile(r"\d{4}年?\d{4}年?$")
-    if len(a) >= 6 and period.sub("", a) == period.sub("", b):
+    if len(a) >= 6 and _KEY_PERIOD.sub("", a) == _KEY_PERIOD.sub("", b):
         return True
     short, long = sorted((a, b), key=len)
     if len(short) < 8 or not long.endswith(short):
         return False
     head = long[: len(long) - len(short)]
     return bool(region_regex().fullmatch(head))
+
+
+def word_dropped(a: str, b: str) -> bool:
+    """Two keys of one name, one with a word (up to two characters) the other dropped; both long
+    enough (12+) that this is no other document."""
+    short, long = sorted((a, b), key=len)
+    return len(short) >= 12 and 0 < len(long) - len(short) <= 2 and is_subsequence(short, long)
 
 
 def listed_together(text: str, start: int, spans: list[Span]) -> bool:
